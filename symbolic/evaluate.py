@@ -1,0 +1,123 @@
+"""Numeric evaluation of trusted sympy expressions in ``x``, by walking the tree.
+
+No code is generated: each node becomes a closure over the backend's functions. Two backends:
+``torch`` (float64 tensors, vectorized) and ``mpmath`` (arbitrary precision scalars, at the
+precision in force where the closure is called).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import reduce
+
+import mpmath
+import sympy as sp
+import torch
+
+from symbolic.formula import X
+from symbolic.result import VerifyError
+
+Fn = Callable[[object], object]
+
+
+def _torch_heaviside(g, h0=0.5):
+    return torch.where(g > 0, 1.0, torch.where(g < 0, 0.0, h0)).to(g.dtype)
+
+
+def _mp_heaviside(g, h0=0.5):
+    return mpmath.mpf(1) if g > 0 else (mpmath.mpf(0) if g < 0 else mpmath.mpf(h0))
+
+
+def _tensors(values) -> list[torch.Tensor]:
+    return torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
+
+
+_TORCH: dict[type, Callable] = {
+    sp.sin: torch.sin, sp.cos: torch.cos, sp.tan: torch.tan, sp.exp: torch.exp,
+    sp.log: torch.log, sp.tanh: torch.tanh, sp.sinh: torch.sinh, sp.cosh: torch.cosh,
+    sp.erf: torch.erf, sp.erfc: torch.erfc, sp.atan: torch.atan, sp.asinh: torch.asinh,
+    sp.asin: torch.asin, sp.acos: torch.acos, sp.Abs: torch.abs, sp.sign: torch.sign,
+    sp.Heaviside: _torch_heaviside,
+    sp.Max: lambda *a: reduce(torch.maximum, _tensors(a)),
+    sp.Min: lambda *a: reduce(torch.minimum, _tensors(a)),
+}
+
+_MPMATH: dict[type, Callable] = {
+    sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan, sp.exp: mpmath.exp,
+    sp.log: mpmath.log, sp.tanh: mpmath.tanh, sp.sinh: mpmath.sinh, sp.cosh: mpmath.cosh,
+    sp.erf: mpmath.erf, sp.erfc: mpmath.erfc, sp.atan: mpmath.atan, sp.asinh: mpmath.asinh,
+    sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.Abs: abs, sp.sign: mpmath.sign,
+    sp.Heaviside: _mp_heaviside, sp.Max: max, sp.Min: min,
+}
+
+
+def torch_function(expr: sp.Expr) -> Callable[[torch.Tensor], torch.Tensor]:
+    """φ as a function of a float64 tensor ``x`` (any shape), elementwise."""
+    node = _compile(sp.sympify(expr), _TORCH, lambda v: float(v), "torch", (X,))
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        out = node((x,))
+        return out if isinstance(out, torch.Tensor) else torch.full_like(x, float(out))
+
+    return fn
+
+
+def torch_function_of(expr: sp.Expr, variables: tuple[sp.Symbol, ...]) -> Callable[..., torch.Tensor]:
+    """``expr`` as an elementwise function of one float64 tensor per symbol in ``variables``."""
+    node = _compile(sp.sympify(expr), _TORCH, lambda v: float(v), "torch", variables)
+
+    def fn(*values: torch.Tensor) -> torch.Tensor:
+        values = torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
+        out = node(values)
+        return out if isinstance(out, torch.Tensor) else torch.full_like(values[0], float(out))
+
+    return fn
+
+
+def mp_function(expr: sp.Expr) -> Callable[[mpmath.mpf], mpmath.mpf]:
+    """φ as a function of one mpmath number; constants are rounded at call-time precision."""
+    node = _compile(sp.sympify(expr), _MPMATH, _mp_constant, "mpmath", (X,))
+    return lambda x: node((x,))
+
+
+def _mp_constant(value: sp.Expr) -> Fn:
+    cache: dict[int, mpmath.mpf] = {}
+
+    def get() -> mpmath.mpf:
+        prec = mpmath.mp.prec
+        if prec not in cache:
+            cache[prec] = mpmath.mpf(sp.N(value, int(prec * 0.302) + 10))
+        return cache[prec]
+
+    return get
+
+
+def _compile(expr: sp.Expr, table: dict[type, Callable], const, backend: str, variables) -> Fn:
+    if expr in variables:
+        i = variables.index(expr)
+        return lambda x: x[i]
+    if expr.is_number:
+        if not expr.is_real:
+            raise VerifyError(f"non-real constant {expr} in the expression")
+        if backend == "mpmath":
+            get = const(expr)
+            return lambda x: get()
+        value = const(expr)
+        return lambda x: value
+    if expr.is_Symbol:
+        raise VerifyError(f"unexpected variable {expr} in the expression")
+    args = [_compile(a, table, const, backend, variables) for a in expr.args]
+    if isinstance(expr, sp.Add):
+        return lambda x: reduce(lambda s, f: s + f(x), args[1:], args[0](x))
+    if isinstance(expr, sp.Mul):
+        return lambda x: reduce(lambda s, f: s * f(x), args[1:], args[0](x))
+    if isinstance(expr, sp.Pow):
+        base, power = args
+        if expr.exp.is_Integer and int(expr.exp) < 0 and backend == "torch":
+            k = -int(expr.exp)
+            return lambda x: 1.0 / base(x) ** k
+        return lambda x: base(x) ** power(x)
+    func = table.get(expr.func)
+    if func is None:
+        raise VerifyError(f"cannot evaluate {expr.func.__name__} numerically ({backend})")
+    return lambda x: func(*(a(x) for a in args))

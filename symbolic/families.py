@@ -1,0 +1,187 @@
+"""Closed forms known in general n: Hermite coefficients and dual activations (SPEC §1, §2).
+
+A :class:`HermiteClosedForm` gives ``μ_n(q)`` for every n: explicit values for the first few n,
+then ``μ_{start + step·k}(q) = term(k, q)`` for k = 0, 1, ..., and zero for the indices the step
+skips (parity). The formulas follow from Gaussian integration by parts,
+``μ_n(q) = q^{n/2} E[φ^{(n)}(√q Z)] / sqrt(n!)``, and are checked against quadrature in the tests.
+
+Duals are sympy expressions in ``Q1, Q2, C`` (variances and covariance of the Gaussian pair).
+A family member ``c·f(b·x)`` inherits both: ``μ_n = c·sign(b)^n·μ_n^f(b² q)`` and
+``E = c²·E^f(b² q1, b² q2, b² c)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from symbolic.formula import X
+
+K = sp.Symbol("k", integer=True, nonnegative=True)
+N = sp.Symbol("n", integer=True, nonnegative=True)
+Q = sp.Symbol("q", positive=True)
+Q1 = sp.Symbol("q1", positive=True)
+Q2 = sp.Symbol("q2", positive=True)
+C = sp.Symbol("c", real=True)
+RHO = sp.Symbol("rho", real=True)
+
+
+@dataclass(frozen=True)
+class HermiteClosedForm:
+    """μ_n(q): ``initial[n]`` for listed n, ``term(k)`` at n = start + step·k, else 0."""
+
+    start: int
+    step: int
+    term: sp.Expr
+    initial: dict[int, sp.Expr] = field(default_factory=dict)
+
+    def mu(self, n: int, q: sp.Expr = Q) -> sp.Expr:
+        """The exact coefficient μ_n(q)."""
+        if n in self.initial:
+            return sp.simplify(self.initial[n].subs(Q, q))
+        k, r = divmod(n - self.start, self.step)
+        if n < self.start or r:
+            return sp.Integer(0)
+        return sp.simplify(self.term.subs({K: k, Q: q}))
+
+    def nonzero_forever(self) -> bool:
+        """Whether ``term(k)`` is nonzero for every k (checked on the formula's factors)."""
+        factors = sp.Mul.make_args(sp.factor(self.term))
+        return all(f.is_zero is False for f in factors)
+
+    def pattern(self) -> str:
+        """Which indices carry the nonzero coefficients, in words."""
+        head = sorted(n for n, v in self.initial.items() if v != 0)
+        tail = {1: "all n", 2: "odd n" if self.start % 2 else "even n"}[self.step]
+        tail = tail if self.start <= 1 else f"{tail} >= {self.start}"
+        return ", ".join([*(f"n = {n}" for n in head), tail])
+
+    def display(self) -> str:
+        """The formula as text: μ_{start+step·k}(q) = term."""
+        index = sp.sympify(self.start) + self.step * K
+        lines = [f"μ_{n}(q) = {sp.sstr(v)}" for n, v in sorted(self.initial.items())]
+        lines.append(f"μ_{{{sp.sstr(index)}}}(q) = {sp.sstr(self.term)}  (k >= 0)")
+        if self.step == 2:
+            lines.append("all other μ_n(q) = 0")
+        return "; ".join(lines)
+
+    def scaled(self, c: sp.Expr, b: sp.Expr) -> HermiteClosedForm:
+        """Closed form of ``c·f(b·x)`` from that of ``f`` (b ≠ 0)."""
+
+        def tr(expr: sp.Expr, n: sp.Expr) -> sp.Expr:
+            return c * sp.sign(b) ** n * expr.subs(Q, b**2 * Q)
+
+        return HermiteClosedForm(
+            self.start,
+            self.step,
+            sp.simplify(tr(self.term, self.start + self.step * K)),
+            {n: sp.simplify(tr(v, n)) for n, v in self.initial.items()},
+        )
+
+
+def _double_fact_ratio(k: sp.Expr) -> sp.Expr:
+    """He_{2k}(0) = (-1)^k (2k)! / (2^k k!)."""
+    return (-1) ** k * sp.factorial(2 * k) / (2**k * sp.factorial(k))
+
+
+_SQRT2PI = sp.sqrt(2 * sp.pi)
+
+#: Closed forms of the base families, at variance Q.
+HERMITE_FAMILIES: dict[str, HermiteClosedForm] = {
+    "sin": HermiteClosedForm(
+        1, 2, (-1) ** K * Q ** (K + sp.Rational(1, 2)) * sp.exp(-Q / 2) / sp.sqrt(sp.factorial(2 * K + 1))
+    ),
+    "cos": HermiteClosedForm(0, 2, (-1) ** K * Q**K * sp.exp(-Q / 2) / sp.sqrt(sp.factorial(2 * K))),
+    "exp": HermiteClosedForm(0, 1, Q ** (K / 2) * sp.exp(Q / 2) / sp.sqrt(sp.factorial(K))),
+    "erf": HermiteClosedForm(
+        1,
+        2,
+        2 / sp.sqrt(sp.pi) * sp.sqrt(Q) * (-Q) ** K * sp.factorial(2 * K)
+        / (sp.factorial(K) * sp.sqrt(sp.factorial(2 * K + 1)) * (1 + 2 * Q) ** (K + sp.Rational(1, 2))),
+    ),
+    "step": HermiteClosedForm(
+        1, 2, _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 1))),
+        {0: sp.Rational(1, 2)},
+    ),
+    "sign": HermiteClosedForm(
+        1, 2, 2 * _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 1)))
+    ),
+    "relu": HermiteClosedForm(
+        2, 2, sp.sqrt(Q) * _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 2))),
+        {0: sp.sqrt(Q) / _SQRT2PI, 1: sp.sqrt(Q) / 2},
+    ),
+    "abs": HermiteClosedForm(
+        2, 2, 2 * sp.sqrt(Q) * _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 2))),
+        {0: 2 * sp.sqrt(Q) / _SQRT2PI, 1: sp.Integer(0)},
+    ),
+    "gaussian": HermiteClosedForm(
+        0, 2,
+        sp.sqrt(sp.factorial(2 * K)) / sp.factorial(K) * (-Q / (2 * (1 + Q))) ** K / sp.sqrt(1 + Q),
+    ),
+}
+
+_RHO12 = C / sp.sqrt(Q1 * Q2)
+_RELU_DUAL = sp.sqrt(Q1 * Q2) * (sp.sqrt(1 - _RHO12**2) + (sp.pi - sp.acos(_RHO12)) * _RHO12) / (2 * sp.pi)
+
+#: Closed-form duals E[φ(u)φ(v)] of the base families (SPEC §2).
+DUAL_FAMILIES: dict[str, sp.Expr] = {
+    "sin": sp.exp(-(Q1 + Q2) / 2) * sp.sinh(C),
+    "cos": sp.exp(-(Q1 + Q2) / 2) * sp.cosh(C),
+    "exp": sp.exp((Q1 + Q2) / 2 + C),
+    "erf": 2 / sp.pi * sp.asin(2 * C / sp.sqrt((1 + 2 * Q1) * (1 + 2 * Q2))),
+    "step": sp.Rational(1, 4) + sp.asin(_RHO12) / (2 * sp.pi),
+    "sign": 2 / sp.pi * sp.asin(_RHO12),
+    "relu": _RELU_DUAL,
+    "abs": 2 / sp.pi * sp.sqrt(Q1 * Q2) * (sp.sqrt(1 - _RHO12**2) + _RHO12 * sp.asin(_RHO12)),
+    "gaussian": 1 / sp.sqrt((1 + Q1) * (1 + Q2) - C**2),
+}
+
+#: The sympy head (and its argument test) that identifies each family in an expression.
+_HEADS: dict[str, object] = {
+    "sin": sp.sin, "cos": sp.cos, "exp": sp.exp, "erf": sp.erf, "sign": sp.sign,
+    "step": sp.Heaviside, "abs": sp.Abs,
+}
+
+
+def leaky_relu_forms(alpha: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr]:
+    """Hermite closed form and dual of ``max(x, α x) = α x + (1-α) relu(x)`` (0 ≤ α < 1)."""
+    relu = HERMITE_FAMILIES["relu"]
+    hermite = HermiteClosedForm(
+        2, 2, (1 - alpha) * relu.term,
+        {0: (1 - alpha) * relu.initial[0], 1: alpha * sp.sqrt(Q) + (1 - alpha) * relu.initial[1]},
+    )
+    dual = alpha**2 * C + alpha * (1 - alpha) * C + (1 - alpha) ** 2 * _RELU_DUAL
+    return hermite, dual
+
+
+def match_family(expr: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr] | None:
+    """If ``expr == c·f(b·x)`` for a base family f, its closed Hermite form and dual; else None."""
+    c, core = expr.as_coeff_Mul()
+    if not c.is_number or c == 0:
+        return None
+    name, arg = _family_of(core)
+    if name is None:
+        return None
+    b, rest = arg.as_coeff_Mul()
+    if rest != X or b == 0 or not b.is_real:
+        return None
+    dual = c**2 * DUAL_FAMILIES[name].subs({Q1: b**2 * Q1, Q2: b**2 * Q2, C: b**2 * C}, simultaneous=True)
+    return HERMITE_FAMILIES[name].scaled(c, b), dual
+
+
+def _family_of(core: sp.Expr) -> tuple[str | None, sp.Expr]:
+    if isinstance(core, sp.Max) and len(core.args) == 2 and 0 in core.args:
+        return "relu", next(a for a in core.args if a != 0)
+    if isinstance(core, sp.Pow) and core.base == sp.E:  # not produced by sympy, kept for safety
+        return "exp", core.exp
+    if isinstance(core, sp.exp):
+        arg = core.args[0]
+        if arg.is_polynomial(X) and sp.degree(arg, X) == 2 and arg.coeff(X, 1) == 0 and arg.coeff(X, 0) == 0:
+            a = -arg.coeff(X, 2)  # exp(-a x²) = gaussian(√(2a) x)
+            return ("gaussian", sp.sqrt(2 * a) * X) if a.is_positive else (None, X)
+        return "exp", arg
+    for name, head in _HEADS.items():
+        if isinstance(core, head):
+            return name, core.args[0]
+    return None, X

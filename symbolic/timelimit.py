@@ -1,0 +1,77 @@
+"""Time limits for symbolic steps: sympy can stall, a verifier must not.
+
+In the main thread the limit is a real-time interval timer (SIGALRM), which interrupts pure
+Python code such as sympy's between bytecodes; nested limits keep the earliest deadline. In
+another thread the step runs in a daemon worker that is abandoned at the deadline, so the caller
+never hangs (the worker finishes in the background).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from symbolic.result import SymbolicTimeout
+
+T = TypeVar("T")
+
+_deadlines: list[float] = []
+
+
+class _Alarm(BaseException):
+    """Raised by the timer; a BaseException so that sympy's ``except Exception`` cannot eat it."""
+
+
+def run_with_limit(fn: Callable[[], T], seconds: float, what: str = "symbolic step") -> T:
+    """Return ``fn()``, or raise :class:`SymbolicTimeout` once ``seconds`` have passed."""
+    if seconds <= 0:
+        raise SymbolicTimeout(f"{what}: no time left (limit {seconds:g} s)")
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        return _run_with_alarm(fn, seconds, what)
+    return _run_in_thread(fn, seconds, what)
+
+
+def _run_with_alarm(fn: Callable[[], T], seconds: float, what: str) -> T:
+    deadline = time.monotonic() + seconds
+    outer = _deadlines[-1] if _deadlines else None
+    deadline = min(deadline, outer) if outer is not None else deadline
+
+    def _on_alarm(signum, frame):
+        raise _Alarm
+
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    _deadlines.append(deadline)
+    # Fires again every 0.2 s in case library code swallowed the first alarm.
+    signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3), 0.2)
+    try:
+        return fn()
+    except _Alarm:
+        raise SymbolicTimeout(f"{what} ran past its time limit of {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _deadlines.pop()
+        signal.signal(signal.SIGALRM, previous)
+        if _deadlines:  # re-arm the enclosing limit
+            signal.setitimer(signal.ITIMER_REAL, max(_deadlines[-1] - time.monotonic(), 1e-3), 0.2)
+
+
+def _run_in_thread(fn: Callable[[], T], seconds: float, what: str) -> T:
+    box: dict[str, object] = {}
+
+    def _target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=_target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise SymbolicTimeout(f"{what} ran past its time limit of {seconds:g} s")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
