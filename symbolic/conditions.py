@@ -1,0 +1,168 @@
+"""The hypotheses of the theorem on φ, as verdicts (SPEC §5).
+
+* ``bounded_phi``, ``bounded_dphi``, ``bounded_d2phi``: sup |φ^{(k)}| (see :mod:`symbolic.bounds`).
+* ``infinite_hermite``: φ ∈ L²(N(0,1)) has finitely many nonzero Hermite coefficients exactly when
+  it equals a polynomial almost everywhere. Proof of non-polynomiality from the behaviour at ±∞:
+  a polynomial has limits in the extended reals at both ends, related by its degree's parity, and
+  a polynomial with a finite limit is constant. A closed form in n is a second certificate.
+* ``weight_scale``: σ_w² < 1/(8 L²) with L = sup |φ'|.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import sympy as sp
+
+from symbolic.activations import Activation
+from symbolic.bounds import SupBound, sup_abs
+from symbolic.formula import X
+from symbolic.hermite import HermiteCoefficients, parity
+from symbolic.result import CheckResult, Status, SymbolicTimeout
+from symbolic.timelimit import run_with_limit
+
+_NAMES = {0: "bounded_phi", 1: "bounded_dphi", 2: "bounded_d2phi"}
+_SYMBOL = {0: "φ", 1: "φ'", 2: "φ''"}
+MAX_POLY_DEGREE = 16  #: the parser caps exponents at 16, so faster growth is not polynomial here
+
+
+def check_bounded(act: Activation, k: int) -> tuple[CheckResult, SupBound]:
+    """Verdict on sup |φ^{(k)}| < ∞, with the supremum as value (``bound`` is None)."""
+    b = sup_abs(act, k)
+    status = {True: Status.PASS, False: Status.FAIL, None: Status.INCONCLUSIVE}[b.bounded]
+    exact = sp.sstr(b.exact) if b.exact is not None else None
+    label = f"sup|{_SYMBOL[k]}| = {b.value:.6g}" if b.bounded else f"{_SYMBOL[k]} unbounded"
+    detail = f"{label}. {b.detail}" if b.bounded is not False else f"{b.detail}"
+    return CheckResult(_NAMES[k], status, b.value, None, b.method, detail, exact), b
+
+
+def check_weight_scale(sigma_w2: float, lip: SupBound) -> CheckResult:
+    """σ_w² < 1/(8 L²): PASS only when L was proved exactly (or proved infinite: FAIL)."""
+    if lip.bounded is False:
+        return CheckResult("weight_scale", Status.FAIL, sigma_w2, 0.0, "L = sup|φ'| = ∞",
+                           "φ' is unbounded: no σ_w² > 0 satisfies σ_w² < 1/(8L²)")
+    L = lip.value
+    if L == 0:
+        return CheckResult("weight_scale", Status.PASS, sigma_w2, math.inf, "L = 0", "φ is constant")
+    bound = 1 / (8 * L * L)
+    ok = sigma_w2 < bound
+    detail = f"σ_w² = {sigma_w2:.6g} vs 1/(8L²) = {bound:.6g} with L = {L:.6g} (largest admissible σ_w²: just below {bound:.6g})"
+    if lip.exact is None:
+        return CheckResult("weight_scale", Status.INCONCLUSIVE, sigma_w2, bound,
+                           "L known only numerically", detail + "; L was not proved exactly")
+    exact = sp.Rational(1, 8) / lip.exact**2
+    return CheckResult("weight_scale", Status.PASS if ok else Status.FAIL, sigma_w2, bound,
+                       "exact L from sympy", detail, sp.sstr(sp.simplify(exact)))
+
+
+def _lim(e: sp.Expr, point: sp.Expr) -> sp.Expr:
+    return run_with_limit(lambda: sp.limit(e, X, point), 4.0, "limit at ±∞")
+
+
+def _identically_zero(e: sp.Expr) -> tuple[bool, str]:
+    if run_with_limit(lambda: sp.simplify(e), 4.0, "simplify") == 0:
+        return True, "simplifies to 0"
+    with mpmath.workdps(50):
+        for t in ("0.37", "-1.3", "2.9"):
+            v = sp.N(e.subs(X, sp.Rational(t)), 50)
+            if abs(v) > 1e-30:
+                return False, f"takes the value {float(v):.6g} at x = {t} (50-digit evaluation)"
+    return True, "vanishes at test points"
+
+
+def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
+    """(is φ a polynomial?, reason, degree if polynomial); None when undecided.
+
+    Limits are taken on the end pieces (what φ equals near ±∞). The leading term c·x^k is peeled
+    off at +∞ and compared with -∞ until the rest has finite limits; then the rest must be
+    constant on the whole line.
+    """
+    simple = run_with_limit(lambda: [sp.simplify(p.expr) for p in (act.pieces[-1], act.pieces[0])], 8.0, "simplify")
+    r, rp, rm, degree = act.expr, simple[0], simple[1], None
+    for _ in range(MAX_POLY_DEGREE + 2):
+        lp, lm = _lim(rp, sp.oo), _lim(rm, -sp.oo)
+        if any(isinstance(v, sp.AccumBounds) or v.has(sp.nan) for v in (lp, lm)):
+            # sympy's accumulation bounds over-approximate; only a periodic, non-constant end
+            # piece is proved to have no limit.
+            end = rp if isinstance(lp, sp.AccumBounds) or lp.has(sp.nan) else rm
+            period = run_with_limit(lambda e=end: sp.periodicity(e, X), 4.0, "periodicity")
+            if period is None or _identically_zero(end - end.subs(X, 0))[0]:
+                return None, f"sympy finds no limit of {r} at ±∞ but cannot prove it oscillates", None
+            return False, f"{r} is periodic (period {period}) and not constant near ±∞; a polynomial is neither", None
+        fp, fm = lp.is_finite, lm.is_finite
+        if fp and fm:
+            if sp.simplify(lp - lm) != 0:
+                return False, f"{r} tends to {lp} at +∞ and {lm} at -∞; a polynomial cannot", None
+            zero, why = _identically_zero(r - lp)
+            if zero:
+                deg = max(degree if degree is not None else 0, 0)
+                return True, f"φ is a polynomial of degree {deg}", deg
+            return False, f"{r} tends to {lp} at both ends but is not constant ({why})", None
+        if fp != fm:
+            return False, f"{r} is finite at one end and infinite at the other; a polynomial cannot", None
+        for k in range(1, MAX_POLY_DEGREE + 1):
+            c = _lim(rp / X**k, sp.oo)
+            if isinstance(c, sp.AccumBounds):
+                return None, f"{r}/x^{k} has no limit sympy can name at +∞", None
+            if c.is_finite:
+                break
+        else:
+            return None, f"{r} grows faster than x^{MAX_POLY_DEGREE}", None
+        cm = _lim(rm / X**k, -sp.oo)
+        if isinstance(cm, sp.AccumBounds):
+            return None, f"{r}/x^{k} has no limit sympy can name at -∞", None
+        if c == 0 or sp.simplify(c - cm) != 0:
+            return False, f"{r}/x^{k} tends to {c} at +∞ and {cm} at -∞; a polynomial cannot", None
+        degree = k if degree is None else degree
+        r, rp, rm = (sp.simplify(e - c * X**k) for e in (r, rp, rm))
+    return None, "too many polynomial terms", None
+
+
+def nonzero_pattern(act: Activation, coeffs: HermiteCoefficients, poly_degree: int | None) -> str:
+    """Which μ_n are nonzero: from the closed form, the parity proof, or the degree."""
+    if poly_degree is not None:
+        nz = [n for n, v in enumerate(coeffs.as_floats()[: poly_degree + 1]) if abs(v) > 10 * coeffs.error]
+        return f"finite: n in {nz}"
+    if act.hermite is not None:
+        return act.hermite.pattern()
+    kind = parity(act)
+    if kind == "odd":
+        return "odd n"
+    if kind == "even":
+        return "even n"
+    if kind == "odd+const":
+        return "n = 0, odd n" if abs(coeffs.values[0]) > 10 * coeffs.error else "odd n"
+    return "all n (no parity)"
+
+
+def check_infinite_hermite(act: Activation, coeffs: HermiteCoefficients) -> CheckResult:
+    """Infinitely many nonzero μ_n ⇔ φ is not a polynomial a.e. ``coeffs``: numeric evidence."""
+    floats = coeffs.as_floats()
+    nz = [n for n, v in enumerate(floats) if abs(v) > 10 * coeffs.error]
+    evidence = f"{len(nz)} of the first {len(floats)} μ_n(1) exceed 10× their error {coeffs.error:.1e}"
+    try:
+        is_poly, why, degree = polynomial_test(act)
+    except SymbolicTimeout as exc:
+        is_poly, why, degree = None, str(exc), None
+    except (NotImplementedError, ValueError, TypeError) as exc:  # sympy's limit gave up
+        is_poly, why, degree = None, f"sympy could not take a limit ({type(exc).__name__})", None
+    pattern = nonzero_pattern(act, coeffs, degree)
+    second = ""
+    if act.hermite is not None and act.hermite.nonzero_forever():
+        second = f"; closed form: {act.hermite.display()}"
+    if is_poly:
+        return CheckResult("infinite_hermite", Status.FAIL, float(len(nz)), math.inf,
+                           "polynomial test at ±∞ (sympy limits)",
+                           f"{why}: μ_n = 0 for n > {degree}; nonzero: {pattern}", extra={"pattern": pattern})
+    if is_poly is False:
+        return CheckResult("infinite_hermite", Status.PASS, math.inf, math.inf,
+                           "not a polynomial (behaviour at ±∞)",
+                           f"{why}. Nonzero: {pattern}. {evidence}{second}", extra={"pattern": pattern})
+    if second:
+        return CheckResult("infinite_hermite", Status.PASS, math.inf, math.inf,
+                           "closed form of μ_n nonzero for all k", f"Nonzero: {pattern}{second}. {evidence}",
+                           extra={"pattern": pattern})
+    return CheckResult("infinite_hermite", Status.INCONCLUSIVE, float(len(nz)), math.inf,
+                       "numeric coefficients only", f"{why}. {evidence}. Pattern: {pattern}",
+                       extra={"pattern": pattern})
