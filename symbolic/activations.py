@@ -57,7 +57,9 @@ class Activation:
     def _torch_fns(self, k: int):
         key = f"_torch_{k}"
         if key not in self.__dict__:
-            parts = [(float(p.lo), float(p.hi), torch_function(p.expr)) for p in self.derivative_expr(k)]
+            parts = [
+                (float(p.lo), float(p.hi), torch_function(p.expr)) for p in self.derivative_expr(k)
+            ]
             self.__dict__[key] = _piecewise_torch(parts)
         return self.__dict__[key]
 
@@ -105,8 +107,13 @@ REGISTRY: dict[str, Activation] = {
         _act("swish", X / (1 + sp.exp(-X)), "swish / SiLU x·sigmoid(x)"),
         _act("elu", sp.Max(0, X) + sp.Min(0, sp.exp(X) - 1), "exponential linear unit (α = 1)"),
         _act("relu", sp.Max(0, X), "rectified linear unit"),
-        _act("leaky_relu", sp.Max(X, _LEAKY_ALPHA * X), "leaky ReLU, slope 1/100",
-             hermite=_leaky_h, dual=_leaky_d),
+        _act(
+            "leaky_relu",
+            sp.Max(X, _LEAKY_ALPHA * X),
+            "leaky ReLU, slope 1/100",
+            hermite=_leaky_h,
+            dual=_leaky_d,
+        ),
         _act("step", sp.Heaviside(X, 1), "unit step 1[x >= 0]"),
         _act("sign", sp.sign(X), "sign"),
         _act("abs", sp.Abs(X), "absolute value"),
@@ -120,8 +127,15 @@ REGISTRY: dict[str, Activation] = {
 }
 
 #: Other names users type for registry entries.
-ALIASES = {"silu": "swish", "heaviside": "step", "linear": "identity", "x": "identity",
-           "logistic": "sigmoid", "arctan": "atan", "leakyrelu": "leaky_relu"}
+ALIASES = {
+    "silu": "swish",
+    "heaviside": "step",
+    "linear": "identity",
+    "x": "identity",
+    "logistic": "sigmoid",
+    "arctan": "atan",
+    "leakyrelu": "leaky_relu",
+}
 
 
 def resolve(spec: str) -> Activation:

@@ -9,6 +9,7 @@ kink (j < k) puts a Dirac mass in φ^{(j+1)}, so φ^{(k)} is then not a bounded 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -67,21 +68,19 @@ def _jump(act: Activation, k: int) -> str | None:
     """Where some φ^{(j)}, j < k, jumps at a kink (a Dirac mass in φ^{(j+1)}), else None."""
     for j in range(k):
         pieces = act.derivative_expr(j)
-        for left, right in zip(pieces[:-1], pieces[1:]):
+        for left, right in itertools.pairwise(pieces):
             b = left.hi
             a, c = _limit(left.expr, b, "-"), _limit(right.expr, b, "+")
             if sp.simplify(a - c) != 0:
-                name = "φ" + "'" * j
-                return f"{name} jumps at x = {b} (from {a} to {c}), so φ{chr(39) * (j + 1)} has a Dirac mass there"
+                name, nxt = "φ" + "'" * j, "φ" + "'" * (j + 1)
+                return f"{name} jumps at x = {b} (from {a} to {c}): {nxt} has a Dirac mass there"
     return None
 
 
 def _piece_sup(g: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[bool | None, list, bool, str]:
     """(bounded?, candidate values, critical points found exactly?, note) for one piece."""
     interval = sp.Interval.open(lo, hi)
-    sing = run_with_limit(
-        lambda: singularities(g, X, interval), _STEP_LIMIT, "poles"
-    )
+    sing = run_with_limit(lambda: singularities(g, X, interval), _STEP_LIMIT, "poles")
     if sing != sp.S.EmptySet:
         while isinstance(sing, sp.Union):
             sing = sing.args[0]
@@ -114,7 +113,9 @@ def _piece_sup(g: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[bool | None, list,
         return True, ends, True, "no critical points"
     if not isinstance(crit, sp.FiniteSet):
         return True, ends, False, "critical points not found in closed form"
-    values = [run_with_limit(lambda p=p: sp.simplify(g.subs(X, p)), _STEP_LIMIT, "value") for p in crit]
+    values = [
+        run_with_limit(lambda p=p: sp.simplify(g.subs(X, p)), _STEP_LIMIT, "value") for p in crit
+    ]
     return True, ends + values, True, f"critical points {sorted(crit, key=lambda p: float(p))[:6]}"
 
 
@@ -126,12 +127,16 @@ def sup_abs(act: Activation, k: int) -> SupBound:
     try:
         jump = _jump(act, k)
         if jump:
-            return SupBound(k, False, math.inf, None, "jump at a kink (sympy one-sided limits)", jump, estimate)
+            return SupBound(
+                k, False, math.inf, None, "jump at a kink (sympy one-sided limits)", jump, estimate
+            )
         candidates, exact_all, notes = [], True, []
         for piece in act.derivative_expr(k):
             bounded, values, exact, note = _piece_sup(piece.expr, piece.lo, piece.hi)
             if bounded is False:
-                return SupBound(k, False, math.inf, None, "sympy limits", f"{name}: {note}", estimate)
+                return SupBound(
+                    k, False, math.inf, None, "sympy limits", f"{name}: {note}", estimate
+                )
             if bounded is None:
                 return _inconclusive(k, estimate, f"{name}: {note}; {grid}")
             candidates += values
@@ -144,7 +149,9 @@ def sup_abs(act: Activation, k: int) -> SupBound:
     if exact_all and best[1] is not None:
         exact = sp.nsimplify(sp.simplify(best[1])) if best[1].is_Float else sp.simplify(best[1])
         method = "sympy: limits at the piece ends and critical points"
-        return SupBound(k, True, float(sp.N(exact, 30)), exact, method, f"{'; '.join(notes)}; {grid}", estimate)
+        return SupBound(
+            k, True, float(sp.N(exact, 30)), exact, method, f"{'; '.join(notes)}; {grid}", estimate
+        )
     if exact_all:  # the supremum is an accumulation bound at ±∞, not attained at a critical point
         method = "sympy: limits (accumulation bounds) and critical points"
         return SupBound(k, True, best[0], None, method, f"{'; '.join(notes)}; {grid}", estimate)
@@ -154,4 +161,6 @@ def sup_abs(act: Activation, k: int) -> SupBound:
 
 
 def _inconclusive(k: int, estimate: float, detail: str) -> SupBound:
-    return SupBound(k, None, estimate, None, "numeric grid only (symbolic steps failed)", detail, estimate)
+    return SupBound(
+        k, None, estimate, None, "numeric grid only (symbolic steps failed)", detail, estimate
+    )

@@ -40,20 +40,44 @@ def check_bounded(act: Activation, k: int) -> tuple[CheckResult, SupBound]:
 def check_weight_scale(sigma_w2: float, lip: SupBound) -> CheckResult:
     """σ_w² < 1/(8 L²): PASS only when L was proved exactly (or proved infinite: FAIL)."""
     if lip.bounded is False:
-        return CheckResult("weight_scale", Status.FAIL, sigma_w2, 0.0, "L = sup|φ'| = ∞",
-                           "φ' is unbounded: no σ_w² > 0 satisfies σ_w² < 1/(8L²)")
+        return CheckResult(
+            "weight_scale",
+            Status.FAIL,
+            sigma_w2,
+            0.0,
+            "L = sup|φ'| = ∞",
+            "φ' is unbounded: no σ_w² > 0 satisfies σ_w² < 1/(8L²)",
+        )
     L = lip.value
     if L == 0:
-        return CheckResult("weight_scale", Status.PASS, sigma_w2, math.inf, "L = 0", "φ is constant")
+        return CheckResult(
+            "weight_scale", Status.PASS, sigma_w2, math.inf, "L = 0", "φ is constant"
+        )
     bound = 1 / (8 * L * L)
     ok = sigma_w2 < bound
-    detail = f"σ_w² = {sigma_w2:.6g} vs 1/(8L²) = {bound:.6g} with L = {L:.6g} (largest admissible σ_w²: just below {bound:.6g})"
+    detail = (
+        f"σ_w² = {sigma_w2:.6g} vs 1/(8L²) = {bound:.6g} with L = {L:.6g} "
+        f"(largest admissible σ_w²: just below {bound:.6g})"
+    )
     if lip.exact is None:
-        return CheckResult("weight_scale", Status.INCONCLUSIVE, sigma_w2, bound,
-                           "L known only numerically", detail + "; L was not proved exactly")
+        return CheckResult(
+            "weight_scale",
+            Status.INCONCLUSIVE,
+            sigma_w2,
+            bound,
+            "L known only numerically",
+            detail + "; L was not proved exactly",
+        )
     exact = sp.Rational(1, 8) / lip.exact**2
-    return CheckResult("weight_scale", Status.PASS if ok else Status.FAIL, sigma_w2, bound,
-                       "exact L from sympy", detail, sp.sstr(sp.simplify(exact)))
+    return CheckResult(
+        "weight_scale",
+        Status.PASS if ok else Status.FAIL,
+        sigma_w2,
+        bound,
+        "exact L from sympy",
+        detail,
+        sp.sstr(sp.simplify(exact)),
+    )
 
 
 def _lim(e: sp.Expr, point: sp.Expr) -> sp.Expr:
@@ -78,7 +102,9 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
     off at +∞ and compared with -∞ until the rest has finite limits; then the rest must be
     constant on the whole line.
     """
-    simple = run_with_limit(lambda: [sp.simplify(p.expr) for p in (act.pieces[-1], act.pieces[0])], 8.0, "simplify")
+    simple = run_with_limit(
+        lambda: [sp.simplify(p.expr) for p in (act.pieces[-1], act.pieces[0])], 8.0, "simplify"
+    )
     r, rp, rm, degree = act.expr, simple[0], simple[1], None
     for _ in range(MAX_POLY_DEGREE + 2):
         lp, lm = _lim(rp, sp.oo), _lim(rm, -sp.oo)
@@ -88,8 +114,16 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
             end = rp if isinstance(lp, sp.AccumBounds) or lp.has(sp.nan) else rm
             period = run_with_limit(lambda e=end: sp.periodicity(e, X), 4.0, "periodicity")
             if period is None or _identically_zero(end - end.subs(X, 0))[0]:
-                return None, f"sympy finds no limit of {r} at ±∞ but cannot prove it oscillates", None
-            return False, f"{r} is periodic (period {period}) and not constant near ±∞; a polynomial is neither", None
+                return (
+                    None,
+                    f"sympy finds no limit of {r} at ±∞ but cannot prove it oscillates",
+                    None,
+                )
+            return (
+                False,
+                f"{r} is periodic (period {period}) and not constant near ±∞: not a polynomial",
+                None,
+            )
         fp, fm = lp.is_finite, lm.is_finite
         if fp and fm:
             if sp.simplify(lp - lm) != 0:
@@ -100,7 +134,11 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
                 return True, f"φ is a polynomial of degree {deg}", deg
             return False, f"{r} tends to {lp} at both ends but is not constant ({why})", None
         if fp != fm:
-            return False, f"{r} is finite at one end and infinite at the other; a polynomial cannot", None
+            return (
+                False,
+                f"{r} is finite at one end and infinite at the other; a polynomial cannot",
+                None,
+            )
         for k in range(1, MAX_POLY_DEGREE + 1):
             c = _lim(rp / X**k, sp.oo)
             if isinstance(c, sp.AccumBounds):
@@ -122,7 +160,11 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
 def nonzero_pattern(act: Activation, coeffs: HermiteCoefficients, poly_degree: int | None) -> str:
     """Which μ_n are nonzero: from the closed form, the parity proof, or the degree."""
     if poly_degree is not None:
-        nz = [n for n, v in enumerate(coeffs.as_floats()[: poly_degree + 1]) if abs(v) > 10 * coeffs.error]
+        nz = [
+            n
+            for n, v in enumerate(coeffs.as_floats()[: poly_degree + 1])
+            if abs(v) > 10 * coeffs.error
+        ]
         return f"finite: n in {nz}"
     if act.hermite is not None:
         return act.hermite.pattern()
@@ -140,7 +182,9 @@ def check_infinite_hermite(act: Activation, coeffs: HermiteCoefficients) -> Chec
     """Infinitely many nonzero μ_n ⇔ φ is not a polynomial a.e. ``coeffs``: numeric evidence."""
     floats = coeffs.as_floats()
     nz = [n for n, v in enumerate(floats) if abs(v) > 10 * coeffs.error]
-    evidence = f"{len(nz)} of the first {len(floats)} μ_n(1) exceed 10× their error {coeffs.error:.1e}"
+    evidence = (
+        f"{len(nz)} of the first {len(floats)} μ_n(1) exceed 10× their error {coeffs.error:.1e}"
+    )
     try:
         is_poly, why, degree = polynomial_test(act)
     except SymbolicTimeout as exc:
@@ -152,17 +196,41 @@ def check_infinite_hermite(act: Activation, coeffs: HermiteCoefficients) -> Chec
     if act.hermite is not None and act.hermite.nonzero_forever():
         second = f"; closed form: {act.hermite.display()}"
     if is_poly:
-        return CheckResult("infinite_hermite", Status.FAIL, float(len(nz)), math.inf,
-                           "polynomial test at ±∞ (sympy limits)",
-                           f"{why}: μ_n = 0 for n > {degree}; nonzero: {pattern}", extra={"pattern": pattern})
+        return CheckResult(
+            "infinite_hermite",
+            Status.FAIL,
+            float(len(nz)),
+            math.inf,
+            "polynomial test at ±∞ (sympy limits)",
+            f"{why}: μ_n = 0 for n > {degree}; nonzero: {pattern}",
+            extra={"pattern": pattern},
+        )
     if is_poly is False:
-        return CheckResult("infinite_hermite", Status.PASS, math.inf, math.inf,
-                           "not a polynomial (behaviour at ±∞)",
-                           f"{why}. Nonzero: {pattern}. {evidence}{second}", extra={"pattern": pattern})
+        return CheckResult(
+            "infinite_hermite",
+            Status.PASS,
+            math.inf,
+            math.inf,
+            "not a polynomial (behaviour at ±∞)",
+            f"{why}. Nonzero: {pattern}. {evidence}{second}",
+            extra={"pattern": pattern},
+        )
     if second:
-        return CheckResult("infinite_hermite", Status.PASS, math.inf, math.inf,
-                           "closed form of μ_n nonzero for all k", f"Nonzero: {pattern}{second}. {evidence}",
-                           extra={"pattern": pattern})
-    return CheckResult("infinite_hermite", Status.INCONCLUSIVE, float(len(nz)), math.inf,
-                       "numeric coefficients only", f"{why}. {evidence}. Pattern: {pattern}",
-                       extra={"pattern": pattern})
+        return CheckResult(
+            "infinite_hermite",
+            Status.PASS,
+            math.inf,
+            math.inf,
+            "closed form of μ_n nonzero for all k",
+            f"Nonzero: {pattern}{second}. {evidence}",
+            extra={"pattern": pattern},
+        )
+    return CheckResult(
+        "infinite_hermite",
+        Status.INCONCLUSIVE,
+        float(len(nz)),
+        math.inf,
+        "numeric coefficients only",
+        f"{why}. {evidence}. Pattern: {pattern}",
+        extra={"pattern": pattern},
+    )

@@ -17,7 +17,7 @@ import torch
 
 from symbolic.activations import Activation
 from symbolic.evaluate import torch_function_of
-from symbolic.families import C, K, Q, Q1, Q2, RHO
+from symbolic.families import Q1, Q2, RHO, C, K, Q
 from symbolic.hermite import hermite_float, second_moment
 from symbolic.result import SymbolicTimeout
 from symbolic.timelimit import run_with_limit
@@ -50,7 +50,11 @@ class DualSeries:
 def dual_series(act: Activation, q1: float, q2: float, n_terms: int = 200) -> DualSeries:
     """The Mehler series of φ at variances q1, q2 with ``n_terms`` terms (float64)."""
     mu1 = torch.tensor(hermite_float(act, n_terms, q1).values, dtype=torch.float64)
-    mu2 = mu1 if q2 == q1 else torch.tensor(hermite_float(act, n_terms, q2).values, dtype=torch.float64)
+    mu2 = (
+        mu1
+        if q2 == q1
+        else torch.tensor(hermite_float(act, n_terms, q2).values, dtype=torch.float64)
+    )
     tails = []
     for q, mu in ((q1, mu1), (q2, mu2)):
         m2, err = second_moment(act, q)
@@ -105,4 +109,11 @@ def dual_quadrature_2d(act: Activation, q1: float, q2: float, c: float, points: 
     return float((w[:, None] * w[None, :] * fn(u) * fn(v)).sum())
 
 
-__all__ = ["Q", "DualSeries", "dual_by_summation", "dual_closed_fn", "dual_quadrature_2d", "dual_series"]
+__all__ = [
+    "DualSeries",
+    "Q",
+    "dual_by_summation",
+    "dual_closed_fn",
+    "dual_quadrature_2d",
+    "dual_series",
+]

@@ -33,21 +33,47 @@ def _tensors(values) -> list[torch.Tensor]:
 
 
 _TORCH: dict[type, Callable] = {
-    sp.sin: torch.sin, sp.cos: torch.cos, sp.tan: torch.tan, sp.exp: torch.exp,
-    sp.log: torch.log, sp.tanh: torch.tanh, sp.sinh: torch.sinh, sp.cosh: torch.cosh,
-    sp.erf: torch.erf, sp.erfc: torch.erfc, sp.atan: torch.atan, sp.asinh: torch.asinh,
-    sp.asin: torch.asin, sp.acos: torch.acos, sp.Abs: torch.abs, sp.sign: torch.sign,
+    sp.sin: torch.sin,
+    sp.cos: torch.cos,
+    sp.tan: torch.tan,
+    sp.exp: torch.exp,
+    sp.log: torch.log,
+    sp.tanh: torch.tanh,
+    sp.sinh: torch.sinh,
+    sp.cosh: torch.cosh,
+    sp.erf: torch.erf,
+    sp.erfc: torch.erfc,
+    sp.atan: torch.atan,
+    sp.asinh: torch.asinh,
+    sp.asin: torch.asin,
+    sp.acos: torch.acos,
+    sp.Abs: torch.abs,
+    sp.sign: torch.sign,
     sp.Heaviside: _torch_heaviside,
     sp.Max: lambda *a: reduce(torch.maximum, _tensors(a)),
     sp.Min: lambda *a: reduce(torch.minimum, _tensors(a)),
 }
 
 _MPMATH: dict[type, Callable] = {
-    sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan, sp.exp: mpmath.exp,
-    sp.log: mpmath.log, sp.tanh: mpmath.tanh, sp.sinh: mpmath.sinh, sp.cosh: mpmath.cosh,
-    sp.erf: mpmath.erf, sp.erfc: mpmath.erfc, sp.atan: mpmath.atan, sp.asinh: mpmath.asinh,
-    sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.Abs: abs, sp.sign: mpmath.sign,
-    sp.Heaviside: _mp_heaviside, sp.Max: max, sp.Min: min,
+    sp.sin: mpmath.sin,
+    sp.cos: mpmath.cos,
+    sp.tan: mpmath.tan,
+    sp.exp: mpmath.exp,
+    sp.log: mpmath.log,
+    sp.tanh: mpmath.tanh,
+    sp.sinh: mpmath.sinh,
+    sp.cosh: mpmath.cosh,
+    sp.erf: mpmath.erf,
+    sp.erfc: mpmath.erfc,
+    sp.atan: mpmath.atan,
+    sp.asinh: mpmath.asinh,
+    sp.asin: mpmath.asin,
+    sp.acos: mpmath.acos,
+    sp.Abs: abs,
+    sp.sign: mpmath.sign,
+    sp.Heaviside: _mp_heaviside,
+    sp.Max: max,
+    sp.Min: min,
 }
 
 
@@ -62,7 +88,9 @@ def torch_function(expr: sp.Expr) -> Callable[[torch.Tensor], torch.Tensor]:
     return fn
 
 
-def torch_function_of(expr: sp.Expr, variables: tuple[sp.Symbol, ...]) -> Callable[..., torch.Tensor]:
+def torch_function_of(
+    expr: sp.Expr, variables: tuple[sp.Symbol, ...]
+) -> Callable[..., torch.Tensor]:
     """``expr`` as an elementwise function of one float64 tensor per symbol in ``variables``."""
     node = _compile(sp.sympify(expr), _TORCH, lambda v: float(v), "torch", variables)
 

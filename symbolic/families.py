@@ -90,39 +90,63 @@ _SQRT2PI = sp.sqrt(2 * sp.pi)
 #: Closed forms of the base families, at variance Q.
 HERMITE_FAMILIES: dict[str, HermiteClosedForm] = {
     "sin": HermiteClosedForm(
-        1, 2, (-1) ** K * Q ** (K + sp.Rational(1, 2)) * sp.exp(-Q / 2) / sp.sqrt(sp.factorial(2 * K + 1))
+        1,
+        2,
+        (-1) ** K
+        * Q ** (K + sp.Rational(1, 2))
+        * sp.exp(-Q / 2)
+        / sp.sqrt(sp.factorial(2 * K + 1)),
     ),
-    "cos": HermiteClosedForm(0, 2, (-1) ** K * Q**K * sp.exp(-Q / 2) / sp.sqrt(sp.factorial(2 * K))),
+    "cos": HermiteClosedForm(
+        0, 2, (-1) ** K * Q**K * sp.exp(-Q / 2) / sp.sqrt(sp.factorial(2 * K))
+    ),
     "exp": HermiteClosedForm(0, 1, Q ** (K / 2) * sp.exp(Q / 2) / sp.sqrt(sp.factorial(K))),
     "erf": HermiteClosedForm(
         1,
         2,
-        2 / sp.sqrt(sp.pi) * sp.sqrt(Q) * (-Q) ** K * sp.factorial(2 * K)
-        / (sp.factorial(K) * sp.sqrt(sp.factorial(2 * K + 1)) * (1 + 2 * Q) ** (K + sp.Rational(1, 2))),
+        2
+        / sp.sqrt(sp.pi)
+        * sp.sqrt(Q)
+        * (-Q) ** K
+        * sp.factorial(2 * K)
+        / (
+            sp.factorial(K)
+            * sp.sqrt(sp.factorial(2 * K + 1))
+            * (1 + 2 * Q) ** (K + sp.Rational(1, 2))
+        ),
     ),
     "step": HermiteClosedForm(
-        1, 2, _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 1))),
+        1,
+        2,
+        _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 1))),
         {0: sp.Rational(1, 2)},
     ),
     "sign": HermiteClosedForm(
         1, 2, 2 * _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 1)))
     ),
     "relu": HermiteClosedForm(
-        2, 2, sp.sqrt(Q) * _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 2))),
+        2,
+        2,
+        sp.sqrt(Q) * _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 2))),
         {0: sp.sqrt(Q) / _SQRT2PI, 1: sp.sqrt(Q) / 2},
     ),
     "abs": HermiteClosedForm(
-        2, 2, 2 * sp.sqrt(Q) * _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 2))),
+        2,
+        2,
+        2 * sp.sqrt(Q) * _double_fact_ratio(K) / (_SQRT2PI * sp.sqrt(sp.factorial(2 * K + 2))),
         {0: 2 * sp.sqrt(Q) / _SQRT2PI, 1: sp.Integer(0)},
     ),
     "gaussian": HermiteClosedForm(
-        0, 2,
+        0,
+        2,
         sp.sqrt(sp.factorial(2 * K)) / sp.factorial(K) * (-Q / (2 * (1 + Q))) ** K / sp.sqrt(1 + Q),
     ),
 }
 
 _RHO12 = C / sp.sqrt(Q1 * Q2)
-_RELU_DUAL = sp.sqrt(Q1 * Q2) * (sp.sqrt(1 - _RHO12**2) + (sp.pi - sp.acos(_RHO12)) * _RHO12) / (2 * sp.pi)
+_RELU_DUAL = (
+    sp.sqrt(Q1 * Q2) * (sp.sqrt(1 - _RHO12**2) + (sp.pi - sp.acos(_RHO12)) * _RHO12) / (2 * sp.pi)
+)
 
 #: Closed-form duals E[φ(u)φ(v)] of the base families (SPEC §2).
 DUAL_FAMILIES: dict[str, sp.Expr] = {
@@ -139,8 +163,13 @@ DUAL_FAMILIES: dict[str, sp.Expr] = {
 
 #: The sympy head (and its argument test) that identifies each family in an expression.
 _HEADS: dict[str, object] = {
-    "sin": sp.sin, "cos": sp.cos, "exp": sp.exp, "erf": sp.erf, "sign": sp.sign,
-    "step": sp.Heaviside, "abs": sp.Abs,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "exp": sp.exp,
+    "erf": sp.erf,
+    "sign": sp.sign,
+    "step": sp.Heaviside,
+    "abs": sp.Abs,
 }
 
 
@@ -148,7 +177,9 @@ def leaky_relu_forms(alpha: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr]:
     """Hermite closed form and dual of ``max(x, α x) = α x + (1-α) relu(x)`` (0 ≤ α < 1)."""
     relu = HERMITE_FAMILIES["relu"]
     hermite = HermiteClosedForm(
-        2, 2, (1 - alpha) * relu.term,
+        2,
+        2,
+        (1 - alpha) * relu.term,
         {0: (1 - alpha) * relu.initial[0], 1: alpha * sp.sqrt(Q) + (1 - alpha) * relu.initial[1]},
     )
     dual = alpha**2 * C + alpha * (1 - alpha) * C + (1 - alpha) ** 2 * _RELU_DUAL
@@ -166,7 +197,9 @@ def match_family(expr: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr] | None:
     b, rest = arg.as_coeff_Mul()
     if rest != X or b == 0 or not b.is_real:
         return None
-    dual = c**2 * DUAL_FAMILIES[name].subs({Q1: b**2 * Q1, Q2: b**2 * Q2, C: b**2 * C}, simultaneous=True)
+    dual = c**2 * DUAL_FAMILIES[name].subs(
+        {Q1: b**2 * Q1, Q2: b**2 * Q2, C: b**2 * C}, simultaneous=True
+    )
     return HERMITE_FAMILIES[name].scaled(c, b), dual
 
 
@@ -177,7 +210,12 @@ def _family_of(core: sp.Expr) -> tuple[str | None, sp.Expr]:
         return "exp", core.exp
     if isinstance(core, sp.exp):
         arg = core.args[0]
-        if arg.is_polynomial(X) and sp.degree(arg, X) == 2 and arg.coeff(X, 1) == 0 and arg.coeff(X, 0) == 0:
+        if (
+            arg.is_polynomial(X)
+            and sp.degree(arg, X) == 2
+            and arg.coeff(X, 1) == 0
+            and arg.coeff(X, 0) == 0
+        ):
             a = -arg.coeff(X, 2)  # exp(-a x²) = gaussian(√(2a) x)
             return ("gaussian", sp.sqrt(2 * a) * X) if a.is_positive else (None, X)
         return "exp", arg

@@ -19,6 +19,7 @@ below the tolerance.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -53,7 +54,11 @@ class HermiteCoefficients:
 
 
 def hermite_exact(
-    act: Activation, n_terms: int, q: sp.Expr = sp.Integer(1), *, time_limit: float = 3.0,
+    act: Activation,
+    n_terms: int,
+    q: sp.Expr | int = 1,
+    *,
+    time_limit: float = 3.0,
     total_limit: float = 12.0,
 ) -> list[sp.Expr]:
     """Exact μ_0..μ_{k-1}(q) for the longest prefix k ≤ n_terms that sympy finishes in time."""
@@ -94,7 +99,11 @@ def _exact_term(act: Activation, n: int, q: sp.Expr) -> sp.Expr | None:
     if act.smooth:
         dn = sp.diff(act.expr, X, n).subs(X, rq * _Z)
         e = _gauss(dn, -sp.oo, sp.oo)
-        return None if e is None else sp.simplify(q ** sp.Rational(n, 2) * e / sp.sqrt(sp.factorial(n)))
+        return (
+            None
+            if e is None
+            else sp.simplify(q ** sp.Rational(n, 2) * e / sp.sqrt(sp.factorial(n)))
+        )
     he = sp.hermite_prob(n, _Z)
     total = sp.Integer(0)
     for piece in act.pieces:
@@ -114,7 +123,7 @@ def _panels(radius: float, cuts: list[float], width: float) -> list[tuple[float,
     """Split [-radius, radius] at the cuts, then into panels no wider than ``width``."""
     edges = [-radius, *sorted(c for c in cuts if -radius < c < radius), radius]
     out = []
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         k = max(1, math.ceil((b - a) / width))
         out.extend((a + (b - a) * i / k, a + (b - a) * (i + 1) / k) for i in range(k))
     return out
@@ -182,7 +191,9 @@ def hermite_float(
         scale = float(torch.sqrt(w.abs() @ w.abs().clamp(min=0)).clamp(min=1.0))
         error = float((fine - coarse).abs().max()) + 1e-16 * scale * math.sqrt(z.numel())
         if error <= tol * scale:
-            return HermiteCoefficients(q, tuple(fine.tolist()), error, "gauss-legendre-float64", z.numel())
+            return HermiteCoefficients(
+                q, tuple(fine.tolist()), error, "gauss-legendre-float64", z.numel()
+            )
         width /= 2
     raise SolverError(
         f"float64 Hermite coefficients of {act.name} at q={q:g} did not settle: "
@@ -190,7 +201,9 @@ def hermite_float(
     )
 
 
-def gaussian_expectation(fn, q: float, breakpoints: list[float], *, growth=None) -> tuple[float, float]:
+def gaussian_expectation(
+    fn, q: float, breakpoints: list[float], *, growth=None
+) -> tuple[float, float]:
     """E[fn(√q Z)] in float64 with an error estimate (two panelled Legendre rules).
 
     ``fn`` maps a float64 tensor of x values to a tensor; ``breakpoints`` are its kinks in x.
@@ -235,9 +248,12 @@ def _mp_project(act: Activation, q, panels, degree: int, n_terms: int) -> list:
     return sums
 
 
-def hermite_mp(act: Activation, n_terms: int, q=1, *, dps: int = 30) -> HermiteCoefficients:
+def hermite_mp(
+    act: Activation, n_terms: int, q: str | int = 1, *, dps: int = 30
+) -> HermiteCoefficients:
     """μ_0..μ_{n_terms-1}(q) to ``dps`` digits (absolute), mpmath, with an error estimate.
 
+    Pass ``q`` as an int or a decimal string ("0.7") so it is exact at the working precision.
     Gauss–Legendre with 48 and 96 nodes per panel; panels halve until the rules agree to 10^-dps.
     """
     with mpmath.workdps(dps + 10):
@@ -245,7 +261,11 @@ def hermite_mp(act: Activation, n_terms: int, q=1, *, dps: int = 30) -> HermiteC
         q = mpmath.mpf(q)
         if q <= 0:
             raise VerifyError(f"variance q must be positive, got {q}")
-        radius = _radius(act, float(q), 1e-300) if dps > 280 else _radius(act, float(q), 10.0 ** (-dps - 5))
+        radius = (
+            _radius(act, float(q), 1e-300)
+            if dps > 280
+            else _radius(act, float(q), 10.0 ** (-dps - 5))
+        )
         cuts = [b / math.sqrt(float(q)) for b in act.breakpoints]
         width = 2.0
         for _ in range(5):
@@ -255,7 +275,9 @@ def hermite_mp(act: Activation, n_terms: int, q=1, *, dps: int = 30) -> HermiteC
             error = max(abs(f - c) for f, c in zip(fine, coarse))
             if error <= tol:
                 nodes = len(panels) * 96
-                return HermiteCoefficients(float(q), tuple(fine), float(error), f"gauss-legendre-mp{dps}", nodes)
+                return HermiteCoefficients(
+                    float(q), tuple(fine), float(error), f"gauss-legendre-mp{dps}", nodes
+                )
             width /= 2
         raise SolverError(
             f"mpmath Hermite coefficients of {act.name} did not reach {dps} digits: "

@@ -1,0 +1,107 @@
+import math
+
+import pytest
+
+from symbolic import (
+    REGISTRY,
+    Status,
+    check_bounded,
+    check_infinite_hermite,
+    check_weight_scale,
+    resolve,
+)
+from symbolic.bounds import numeric_sup
+from symbolic.hermite import hermite_float
+
+P, F, INC = Status.PASS, Status.FAIL, Status.INCONCLUSIVE
+
+# SPEC §6: (φ bounded, φ' bounded, φ'' bounded, infinite Hermite)
+SPEC_TABLE = {
+    "sin": (P, P, P, P),
+    "tanh": (P, P, P, P),
+    "erf": (P, P, P, P),
+    "sigmoid": (P, P, P, P),
+    "softplus": (F, P, P, P),
+    "gelu": (F, P, P, P),
+    "swish": (F, P, P, P),
+    "exp": (F, F, F, P),
+    "relu": (F, P, F, P),
+    "step": (P, F, F, P),
+    "identity": (F, P, P, F),
+    "square": (F, F, P, F),
+    "x**3": (F, F, F, F),
+    "x*exp(-x**2/2)": (P, P, P, P),
+    "sin(x)+x/2": (F, P, P, P),
+    "abs(x)": (F, P, F, P),
+}
+
+
+@pytest.mark.parametrize("name", list(SPEC_TABLE))
+def test_spec_section_6_expectations(name):
+    act = resolve(name)
+    got = tuple(check_bounded(act, k)[0].status for k in range(3))
+    got += (check_infinite_hermite(act, hermite_float(act, 40)).status,)
+    assert got == SPEC_TABLE[name]
+
+
+EXACT_SUP = {
+    ("sin", 1): 1.0,
+    ("tanh", 1): 1.0,
+    ("tanh", 2): 4 * math.sqrt(3) / 9,
+    ("sigmoid", 1): 0.25,
+    ("erf", 1): 2 / math.sqrt(math.pi),
+    ("gelu", 2): math.sqrt(2 / math.pi),
+}
+
+
+@pytest.mark.parametrize("key", list(EXACT_SUP), ids=[f"{n}-d{k}" for n, k in EXACT_SUP])
+def test_exact_suprema_agree_with_known_values_and_the_grid(key):
+    name, k = key
+    result, _ = check_bounded(REGISTRY[name], k)
+    assert result.status is P and result.exact is not None
+    assert result.value == pytest.approx(EXACT_SUP[key], rel=1e-14)
+    # The grid (step 5e-4) can only undershoot the true supremum, by O(step²·|φ^{(k+2)}|).
+    assert EXACT_SUP[key] - 1e-6 <= numeric_sup(REGISTRY[name], k) <= EXACT_SUP[key] + 1e-12
+
+
+def test_supremum_approached_only_at_infinity_is_exact():
+    result, _ = check_bounded(REGISTRY["atan"], 0)  # π/2, never attained: a grid undershoots
+    assert result.status is P and result.value == pytest.approx(math.pi / 2, rel=1e-15)
+    assert numeric_sup(REGISTRY["atan"], 0) < math.pi / 2 - 1e-3
+
+
+def test_jump_is_reported_as_the_reason():
+    result, _ = check_bounded(REGISTRY["relu"], 2)
+    assert result.status is F and "jumps at x = 0" in result.detail
+
+
+def test_pole_is_refuted():
+    result, _ = check_bounded(resolve("1/(1+x**2) + tan(x)"), 0)
+    assert result.status is F
+
+
+def test_weight_scale_uses_the_exact_lipschitz_constant():
+    _, lip = check_bounded(REGISTRY["sigmoid"], 1)  # L = 1/4, so 1/(8L²) = 2
+    assert check_weight_scale(1.9, lip).status is P
+    assert check_weight_scale(2.1, lip).status is F
+    assert check_weight_scale(1.0, lip).bound == pytest.approx(2.0)
+    _, lip_exp = check_bounded(REGISTRY["exp"], 1)
+    assert check_weight_scale(0.01, lip_exp).status is F
+
+
+def test_weight_scale_with_a_numeric_lipschitz_constant_is_inconclusive():
+    _, lip = check_bounded(REGISTRY["swish"], 1)  # critical points of swish' have no closed form
+    assert lip.exact is None and lip.bounded is True
+    assert check_weight_scale(0.01, lip).status is INC
+
+
+def test_polynomial_in_disguise_is_caught():
+    result = check_infinite_hermite(
+        resolve("sin(x)**2 + cos(x)**2 + x"), hermite_float(resolve("x"), 10)
+    )
+    assert result.status is F
+
+
+def test_unprovable_oscillation_is_inconclusive_not_pass():
+    act = resolve("sin(x**2)")
+    assert check_infinite_hermite(act, hermite_float(act, 20)).status is INC

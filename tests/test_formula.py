@@ -1,0 +1,80 @@
+import builtins
+
+import pytest
+import sympy as sp
+
+from symbolic import FormulaError, VerifyError, parse_formula, resolve
+from symbolic.formula import X
+
+GOOD = {
+    "x*exp(-x**2/2)": X * sp.exp(-(X**2) / 2),
+    "sin(x)+x/2": sp.sin(X) + X / 2,
+    "x**3": X**3,
+    "abs(x)": sp.Abs(X),
+    "-x + 0.5": -X + sp.Rational(1, 2),
+    "Max(0, x) - relu(x)": sp.Integer(0),
+    "E**x * pi": sp.pi * sp.exp(X),
+    "2**x": 2**X,
+}
+
+
+@pytest.mark.parametrize("text", list(GOOD), ids=list(GOOD))
+def test_formulas_parse_to_the_expected_expression(text):
+    assert sp.simplify(parse_formula(text) - GOOD[text]) == 0
+
+
+HOSTILE = {
+    "__import__('os').system('touch /tmp/pwned')": "__import__",
+    "x.__class__": "Attribute",
+    "(lambda: 1)()": "",
+    "[x][0]": "",
+    "'x'": "real numbers",
+    "y + 1": "unknown name",
+    "open('f')": "unknown function",
+    "sin(x, 2)": "takes 1",
+    "9**9**9": "exponent",
+    "x**100": "exponent",
+    "x**x": "positive constant base",
+    "10**10**2": "",
+    "sin(x=1)": "keyword",
+    "x if x else 1": "IfExp",
+    "x; import os": "not a formula",
+    "1e300*x": "out of range",
+    "x" * 500: "characters",
+    "sin(" * 60 + "x" + ")" * 60: "nested deeper",
+}
+
+
+@pytest.mark.parametrize("text", list(HOSTILE), ids=[f"hostile{i}" for i in range(len(HOSTILE))])
+def test_hostile_formulas_are_rejected_without_executing_anything(text, monkeypatch, tmp_path):
+    called = []
+    for name in ("eval", "exec"):
+        monkeypatch.setattr(builtins, name, lambda *a, _n=name, **k: called.append(_n))
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text.replace("/tmp/pwned", str(tmp_path / "pwned")))
+    monkeypatch.undo()
+    assert called == []
+    assert not (tmp_path / "pwned").exists()
+    message = str(info.value)
+    assert "\n" not in message and HOSTILE[text] in message
+
+
+def test_sympify_and_eval_are_never_called_on_user_text(monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("sympify/parse_expr called")
+
+    monkeypatch.setattr(sp, "sympify", boom)
+    monkeypatch.setattr(sp.parsing.sympy_parser, "parse_expr", boom)
+    assert parse_formula("sin(x)*exp(-x)") == sp.sin(X) * sp.exp(-X)
+
+
+def test_unknown_name_suggests_registry_names():
+    with pytest.raises(VerifyError, match="did you mean tanh"):
+        resolve("tanhh")
+
+
+def test_formula_not_real_on_the_line_is_rejected():
+    with pytest.raises(FormulaError, match="not real"):
+        resolve("log(x)")
+    with pytest.raises(FormulaError, match="not real"):
+        resolve("sqrt(x)")
