@@ -54,6 +54,14 @@ _TORCH: dict[type, Callable] = {
     sp.Min: lambda *a: reduce(torch.minimum, _tensors(a)),
 }
 
+#: For closed-form duals only: at |ρ| = 1 rounding can push asin/acos/sqrt arguments just outside
+#: their domain. User formulas keep the strict table, so sqrt(x) stays undefined for x < 0.
+_TORCH_CLAMPED: dict[type, Callable] = {
+    **_TORCH,
+    sp.asin: lambda a: torch.asin(a.clamp(-1.0, 1.0)),
+    sp.acos: lambda a: torch.acos(a.clamp(-1.0, 1.0)),
+}
+
 _MPMATH: dict[type, Callable] = {
     sp.sin: mpmath.sin,
     sp.cos: mpmath.cos,
@@ -91,8 +99,12 @@ def torch_function(expr: sp.Expr) -> Callable[[torch.Tensor], torch.Tensor]:
 def torch_function_of(
     expr: sp.Expr, variables: tuple[sp.Symbol, ...]
 ) -> Callable[..., torch.Tensor]:
-    """``expr`` as an elementwise function of one float64 tensor per symbol in ``variables``."""
-    node = _compile(sp.sympify(expr), _TORCH, lambda v: float(v), "torch", variables)
+    """``expr`` as an elementwise function of one float64 tensor per symbol in ``variables``.
+
+    For the registry's closed-form duals: arcsine/arccosine arguments are clamped to [-1, 1] and
+    square roots of rounding-negative numbers (> -1e-12) read as 0.
+    """
+    node = _compile(sp.sympify(expr), _TORCH_CLAMPED, lambda v: float(v), "torch", variables)
 
     def fn(*values: torch.Tensor) -> torch.Tensor:
         values = torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
@@ -141,6 +153,10 @@ def _compile(expr: sp.Expr, table: dict[type, Callable], const, backend: str, va
         return lambda x: reduce(lambda s, f: s * f(x), args[1:], args[0](x))
     if isinstance(expr, sp.Pow):
         base, power = args
+        if expr.exp == sp.S.Half and table is _TORCH_CLAMPED:
+            return lambda x: torch.sqrt(
+                torch.where(base(x) > -1e-12, base(x).clamp(min=0), base(x))
+            )
         if expr.exp.is_Integer and int(expr.exp) < 0 and backend == "torch":
             k = -int(expr.exp)
             return lambda x: 1.0 / base(x) ** k

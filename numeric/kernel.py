@@ -1,0 +1,85 @@
+"""The one-correlation kernel κ_q(t) = E[φ(u)φ(v)], Var u = Var v = q, Cov(u, v) = t (SPEC §2, §4).
+
+From the registry's closed-form dual when there is one, else from the Mehler series
+``Σ_n μ_n(q)² (t/q)^n`` with its rigorous tail bound. κ is differentiable in torch, and
+``κ'(t) = E[φ'(u)φ'(v)]`` (Price's theorem), which the NTK uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from symbolic.activations import Activation
+from symbolic.dual import dual_closed_fn, dual_series
+from symbolic.hermite import second_moment
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """κ_q and what its evaluation may miss: ``truncation(r)`` bounds the error for |t/q| ≤ r."""
+
+    q: float
+    fn: Callable[[torch.Tensor], torch.Tensor]
+    second_moment: float  # κ_q(q) = E[φ(√q Z)²]
+    terms: int  # series terms used (0 for a closed form)
+    tail_energy: float  # E[φ²] - Σ_{n<terms} μ_n² (0 for a closed form)
+    method: str
+
+    def truncation(self, r: float) -> float:
+        return 0.0 if self.terms == 0 else min(r, 1.0) ** self.terms * self.tail_energy
+
+    def value_and_slope(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(κ(t), κ'(t)) elementwise, by autograd."""
+        with torch.enable_grad():
+            t = t.detach().to(torch.float64).clone().requires_grad_(True)
+            value = self.fn(t)
+            (slope,) = torch.autograd.grad(value.sum(), t)
+        return value.detach(), slope
+
+
+def kernel_at(
+    act: Activation, q: float, *, max_terms: int = 400, coeff_tol: float = 1e-20
+) -> Kernel:
+    """κ_q for ``act``: closed form if known, else the Mehler series cut after the last μ_n(q)²
+    above ``coeff_tol · E[φ²]`` (at most ``max_terms``). The tail energy bound is what the 400
+    computed terms leave of E[φ²] (float64 floor included) plus the dropped μ_n²."""
+    closed = dual_closed_fn(act)
+    m2, _ = second_moment(act, q)
+    if closed is not None:
+
+        def fn(t: torch.Tensor) -> torch.Tensor:
+            qq = torch.full_like(t, q)
+            return closed(qq, qq, t.clamp(-q, q))  # |t| <= q by Cauchy–Schwarz; guards rounding
+
+        return Kernel(q, fn, m2, 0, 0.0, "closed-form dual")
+    series = dual_series(act, q, q, max_terms)
+    energy = series.mu1**2
+    big = (energy > coeff_tol * max(m2, 1e-300)).nonzero()
+    keep = min(max(int(big[-1]) + 1 if len(big) else 1, 2), max_terms)
+    coeffs = energy[:keep]
+    tail = max(series.tail1 + float(energy[keep:].sum()), 0.0)
+
+    def fn(t: torch.Tensor) -> torch.Tensor:
+        rho = t / q
+        out = torch.zeros_like(rho)
+        for a in coeffs.to(t.device).flip(0):
+            out = out * rho + a
+        return out
+
+    return Kernel(q, fn, m2, keep, tail, f"Mehler series, {keep} terms")
+
+
+def diagonal_map(act: Activation, sigma_w2: float, norm2_over_d: float) -> Callable[[float], float]:
+    """q ↦ 2σ_w² E[φ(√q Z)²] + 2‖x‖²/d (the variance recursion of SPEC §4); E[φ²] by
+    panelled Gauss–Legendre quadrature (split at kinks, error ~1e-16 relative)."""
+
+    def step(q: float) -> float:
+        return 2 * sigma_w2 * second_moment(act, q)[0] + 2 * norm2_over_d
+
+    return step
+
+
+__all__ = ["Kernel", "diagonal_map", "kernel_at"]
