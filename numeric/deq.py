@@ -56,11 +56,13 @@ def init_params(
     seed: int,
     *,
     margin: float = 0.05,
+    a_scale: float = 1.0,
     max_draws: int = 100,
     device: str | torch.device = "cpu",
 ) -> tuple[DEQParams, InitReport]:
     """Draw (W, U, a) from ``seed`` (on the CPU, then moved, so every device sees the same
-    numbers); redraw W until L‖W‖₂ ≤ 1 - margin (the paper's initialization, reconstructed)."""
+    numbers); redraw W until L‖W‖₂ ≤ 1 - margin (the paper's initialization, reconstructed).
+    a_j ~ N(0, a_scale/m) (reconstructed: a_scale = 1)."""
     if m < 1 or sigma_w2 <= 0:
         raise VerifyError(f"need width >= 1 and σ_w² > 0, got m={m}, σ_w²={sigma_w2}")
     gen = torch.Generator().manual_seed(seed)
@@ -77,7 +79,7 @@ def init_params(
             "lower --sigma-w2 or raise --width"
         )
     U = torch.randn(m, d, generator=gen, dtype=torch.float64) * math.sqrt(2 / d)
-    a = torch.randn(m, generator=gen, dtype=torch.float64) / math.sqrt(m)
+    a = torch.randn(m, generator=gen, dtype=torch.float64) * math.sqrt(a_scale / m)
     report = InitReport(
         draws, norm, lip * norm if math.isfinite(lip) else math.inf, margin, math.isfinite(lip)
     )

@@ -57,6 +57,8 @@ def hermite_certificate(
 ) -> Certificate:
     """Σ_r μ_r² λ_lower(C^{∘r}) for the coefficients ``mu`` = μ_r(q*) and correlations ``corr``."""
     n = corr.shape[0]
+    mu = torch.as_tensor(mu, dtype=torch.float64)
+    corr = corr.to(torch.float64)
     mu2 = (mu.abs() - mu_error).clamp(min=0) ** 2
     off = corr.abs().clone()
     off.fill_diagonal_(0)

@@ -52,7 +52,7 @@ def gram_sweep(
             p, _ = init_params(m, data.d, sigma_w2, lip, seed, device=device)
             z, _, _ = equilibrium(act, p, x, tol=tol)
             vals.append(float((z.T @ z / m - g).norm() / g.norm()))
-        t = torch.tensor(vals)
+        t = torch.tensor(vals, dtype=torch.float64)
         errors.append(float(t.mean()))
         spread.append(float(t.std()) if len(vals) > 1 else 0.0)
         if progress is not None:

@@ -5,10 +5,9 @@ import torch
 
 @pytest.fixture(autouse=True)
 def _precision_and_seed():
-    """Every test starts at mpmath's default precision with torch seeded, in float64."""
+    """Every test starts at mpmath's default precision with torch seeded. torch's default dtype
+    stays float32, as for a user: the library must ask for float64 itself."""
     mpmath.mp.dps = 15
     torch.manual_seed(0)
-    torch.set_default_dtype(torch.float64)
     yield
     mpmath.mp.dps = 15
-    torch.set_default_dtype(torch.float32)

@@ -35,7 +35,7 @@ def test_init_is_deterministic():
 
 def test_equilibrium_is_a_fixed_point(setup):
     act, data, p, _ = setup
-    z, s, sol = equilibrium(act, p, data.x, tol=1e-13)
+    z, _, sol = equilibrium(act, p, data.x, tol=1e-13)
     assert (torch.tanh(p.W @ z + p.U @ data.x.T) - z).norm() <= 1e-13 * max(
         float(z.norm()), 1
     ) * 1.01
@@ -80,7 +80,7 @@ def test_implicit_backward_matches_autograd_through_an_unrolled_solve(setup):
     loss = 0.5 * ((p.a @ equilibrium_autograd(act, W1, U1, x) - y) ** 2).sum()
     loss.backward()
     W2, U2 = p.W.clone().requires_grad_(), p.U.clone().requires_grad_()
-    z = torch.zeros(40, 6)
+    z = torch.zeros(40, 6, dtype=torch.float64)
     for _ in range(200):  # contraction factor ≤ 0.95: 200 steps reach 1e-5·0.95^200... ~1e-16
         z = torch.tanh(W2 @ z + U2 @ x.T)
     (0.5 * ((p.a @ z - y) ** 2).sum()).backward()
@@ -101,7 +101,9 @@ def test_data_checks_and_loaders(tmp_path):
     arr = np.random.default_rng(0).normal(size=(7, 3)) * 5
     np.save(tmp_path / "x.npy", arr)
     loaded = load_data(tmp_path / "x.npy")
-    assert torch.allclose(loaded.x.norm(dim=1), torch.ones(7)) and loaded.notices
+    assert (
+        torch.allclose(loaded.x.norm(dim=1), torch.ones(7, dtype=torch.float64)) and loaded.notices
+    )
     (tmp_path / "x.csv").write_text("a,b,y\n1,2,3\n4,5,6\n-1,0,1\n")
     csv = load_data(tmp_path / "x.csv")
     assert csv.x.shape == (3, 2) and abs(float(csv.y.std(unbiased=False)) - 0.1) < 1e-12

@@ -33,7 +33,8 @@ def test_fast_path_matches_general_recursion(name, data):
 def test_general_recursion_tracks_each_inputs_variance():
     """Inputs of different norms: an independent loop with SPEC §2's closed form for sin."""
     gen = torch.Generator().manual_seed(3)
-    x = torch.randn(6, 4, generator=gen) * torch.tensor([0.5, 1, 1.5, 2, 0.7, 1.2])[:, None]
+    scales = torch.tensor([0.5, 1, 1.5, 2, 0.7, 1.2], dtype=torch.float64)
+    x = torch.randn(6, 4, generator=gen, dtype=torch.float64) * scales[:, None]
     got = population_gram_general(REGISTRY["sin"], x, S2)
     base = (2 / 4) * (x @ x.T)
     sigma = base.clone()
@@ -47,7 +48,8 @@ def test_general_recursion_tracks_each_inputs_variance():
                     for j in range(6)
                 ]
                 for i in range(6)
-            ]
+            ],
+            dtype=torch.float64,
         )
         sigma = 2 * S2 * g + base
     # stopping rule: last update ≤ 1e-13·max Σ_ii (≈3.2), contraction 2σ_w²L² = 1/8
@@ -85,7 +87,7 @@ def test_lambda_star_positive_with_a_certificate_below_it(name, data):
     act = resolve(name)
     gram = population_gram(act, data.x, S2)
     mu = hermite_float(act, 200, gram.q_star)
-    cert = hermite_certificate(torch.tensor(mu.values), mu.error, gram.corr)
+    cert = hermite_certificate(mu.values, mu.error, gram.corr)
     lam = float(eigenvalues(gram.gram)[0])
     assert 0 < cert.value <= lam
     assert check_lambda_star(gram, cert, False).status is Status.PASS
@@ -96,7 +98,7 @@ def test_identity_gives_zero_lambda_star_and_fail():
     act = resolve("x")
     gram = population_gram(act, data.x, S2)
     mu = hermite_float(act, 20, gram.q_star)
-    cert = hermite_certificate(torch.tensor(mu.values), mu.error, gram.corr)
+    cert = hermite_certificate(mu.values, mu.error, gram.corr)
     result = check_lambda_star(gram, cert, True)
     assert result.status is Status.FAIL and abs(result.value) <= result.bound
 
@@ -108,7 +110,7 @@ def test_square_is_positive_definite_through_the_deq_recursion():
     act = resolve("square")
     gram = population_gram(act, data.x, S2)
     mu = hermite_float(act, 10, gram.q_star)
-    cert = hermite_certificate(torch.tensor(mu.values), mu.error, gram.corr)
+    cert = hermite_certificate(mu.values, mu.error, gram.corr)
     assert cert.value > 1e-3
 
 
@@ -118,7 +120,7 @@ def test_antipodal_data_make_odd_phi_singular():
     act = REGISTRY["sin"]
     gram = population_gram(act, x, S2)
     mu = hermite_float(act, 100, gram.q_star)
-    cert = hermite_certificate(torch.tensor(mu.values), mu.error, gram.corr)
+    cert = hermite_certificate(mu.values, mu.error, gram.corr)
     assert check_lambda_star(gram, cert, False).status is Status.FAIL
 
 

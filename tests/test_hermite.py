@@ -66,7 +66,7 @@ def test_mp_route_on_a_formula_with_kinks_matches_the_registry_closed_form():
 @pytest.mark.parametrize("name", ["sin", "tanh", "relu", "softplus", "step", "exp"])
 def test_parseval(name):
     act = resolve(name)
-    coeffs = torch.tensor(hermite_float(act, 400).values)
+    coeffs = torch.tensor(hermite_float(act, 400).values, dtype=torch.float64)
     total, _ = second_moment(act, 1.0)
     tail = total - float(coeffs @ coeffs)
     # smooth φ: tail below float64 error; kinks leave Σ_{n>400} μ_n² ~ n^{-1/2} (step), n^{-3/2}.
@@ -79,7 +79,7 @@ def test_parseval(name):
 def test_parseval_at_any_variance(q, name):
     # erf's μ_{2k+1}² decay like (2q/(1+2q))^{2k}: 400 terms leave < 1e-19 at q = 2.
     act = REGISTRY[name]
-    coeffs = torch.tensor(hermite_float(act, 400, q).values)
+    coeffs = torch.tensor(hermite_float(act, 400, q).values, dtype=torch.float64)
     total, _ = second_moment(act, q)
     assert abs(total - float(coeffs @ coeffs)) < 1e-10 * max(1.0, total)
 

@@ -1,0 +1,136 @@
+"""Reports on disk: report.md, a self-contained report.html (figures embedded) and report.json.
+
+Written into a fresh temporary folder beside the target and renamed into place at the end, so
+an interrupted run never leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from verify.checks import Verification
+from verify.plots import make_plots
+from verify.render import (
+    SPEC_HEADER,
+    condition_rows,
+    render_markdown,
+    render_summary_markdown,
+    spec_table_rows,
+    summary_lines,
+    to_json,
+)
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
+color:#222}table{border-collapse:collapse;margin:1em 0;font-size:14px}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f2f2f2}.PASS{color:#0a7a2f;font-weight:bold}
+.FAIL{color:#b00020;font-weight:bold}.INCONCLUSIVE{color:#a06000;font-weight:bold}
+.ERROR{color:#6a1b9a;font-weight:bold}code{background:#f6f6f6;padding:1px 4px}img{max-width:100%}
+li{margin:.2em 0}"""
+
+
+def write_report(runs: list[Verification], out_dir: str | Path) -> Path:
+    """Write report.md, report.html, report.json (and figures) for ``runs`` into ``out_dir``."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a report is meant to be read
+    try:
+        _write_all(runs, tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _write_all(runs: list[Verification], folder: Path) -> None:
+    figures = {}
+    md = [render_summary_markdown(runs)] if len(runs) > 1 else []
+    for v in runs:
+        pngs = make_plots(v)
+        names = {}
+        for name, data in pngs.items():
+            path = f"{_slug(v.act.name)}_{name}.png"
+            (folder / path).write_bytes(data)
+            names[name] = path
+        figures[v.act.name] = pngs
+        md.append(render_markdown(v, names))
+    (folder / "report.md").write_text("\n".join(md), encoding="utf-8")
+    doc = [to_json(v) for v in runs]
+    (folder / "report.json").write_text(
+        json.dumps(doc if len(doc) > 1 else doc[0], indent=2), encoding="utf-8"
+    )
+    (folder / "report.html").write_text(render_html(runs, figures), encoding="utf-8")
+
+
+def _slug(name: str) -> str:
+    keep = "".join(ch if ch.isalnum() else "_" for ch in name)
+    return keep.strip("_")[:40] or "formula"
+
+
+def _table(header: list[str], rows: list[list[str]], status_col: int | None = None) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for r in rows:
+        cells = []
+        for i, c in enumerate(r):
+            cls = (
+                f' class="{c.split()[0]}"' if status_col is not None and i in (status_col,) else ""
+            )
+            cells.append(f"<td{cls}>{html.escape(c)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def render_html(runs: list[Verification], figures: dict[str, dict[str, bytes]]) -> str:
+    """A single self-contained page: tables, details and figures as data: URIs."""
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>deq-verify report</title>"
+        f"<style>{_CSS}</style></head><body><h1>deq-verify report</h1>"
+    ]
+    s = runs[0].settings
+    parts.append(
+        f"<p>Seed {s.seed}; n = {s.n}, d = {s.d}; width {s.width}; "
+        f"training {'on' if s.train else 'off'}.</p>"
+    )
+    if len(runs) > 1:
+        parts.append("<h2>Summary</h2>" + _table(SPEC_HEADER, spec_table_rows(runs), 6))
+    for v in runs:
+        parts.append(
+            f"<h2>{html.escape(v.act.name)}: <span class='{v.verdict.value}'>"
+            f"{v.verdict.value}</span></h2>"
+            f"<p><code>φ(x) = {html.escape(str(v.act.expr))}</code></p>"
+        )
+        parts.append(
+            _table(["condition", "status", "value", "bound", "method"], condition_rows(v), 1)
+        )
+        parts.append(
+            "<ul>"
+            + "".join(
+                f"<li><b>{html.escape(c.name)}</b>: {html.escape(c.detail)}</li>"
+                for c in v.conditions
+            )
+            + "</ul>"
+        )
+        parts.append(
+            "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(v)) + "</ul>"
+        )
+        for name, png in figures.get(v.act.name, {}).items():
+            data = base64.b64encode(png).decode("ascii")
+            parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'></figure>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
