@@ -175,6 +175,8 @@ def nonzero_pattern(act: Activation, coeffs: HermiteCoefficients, poly_degree: i
         return "even n"
     if kind == "odd+const":
         return "n = 0, odd n" if abs(coeffs.values[0]) > 10 * coeffs.error else "odd n"
+    if kind == "even+linear":
+        return "n = 1, even n"
     return "all n (no parity)"
 
 

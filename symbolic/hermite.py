@@ -292,7 +292,8 @@ def second_moment(act: Activation, q: float = 1.0) -> tuple[float, float]:
 
 
 def parity(act: Activation, time_limit: float = 5.0) -> str:
-    """'odd', 'even', 'odd+const' (φ - φ(0) odd) or 'none', proved by sympy simplification."""
+    """'odd', 'even', 'odd+const' (φ - φ(0) odd), 'even+linear' (φ - c·x even) or 'none',
+    proved by sympy simplification."""
 
     def _zero(e: sp.Expr) -> bool:
         return run_with_limit(lambda: sp.simplify(e) == 0, time_limit, "parity")
@@ -305,6 +306,10 @@ def parity(act: Activation, time_limit: float = 5.0) -> str:
             return "even"
         if _zero(act.expr + flipped - 2 * act.expr.subs(X, 0)):
             return "odd+const"
+        odd_part = (act.expr - flipped) / 2
+        slope = run_with_limit(lambda: sp.simplify(odd_part / X), time_limit, "parity")
+        if not slope.has(X):
+            return "even+linear"
     except SymbolicTimeout:
         pass
     return "none"

@@ -109,9 +109,13 @@ def test_parity(q, name):
     assert max(abs(v) for v in skipped) < 1e-13
 
 
-def test_parity_with_a_constant():
+def test_parity_with_a_constant_or_a_linear_part():
     assert parity(REGISTRY["sigmoid"]) == "odd+const"
-    assert parity(REGISTRY["relu"]) == "none"
+    assert parity(REGISTRY["elu"]) == "none"
+    # swish = x/2 + (even function): only μ_1 among the odd coefficients survives
+    assert parity(REGISTRY["swish"]) == "even+linear"
+    values = hermite_float(REGISTRY["swish"], 30).values
+    assert abs(values[1]) > 0.1 and max(abs(v) for v in values[3::2]) < 1e-13
 
 
 def test_non_l2_activation_is_a_clear_error():

@@ -8,7 +8,7 @@ from typing import Any
 import sympy as sp
 
 from symbolic.result import json_float
-from verify.checks import Verification
+from verify.checks import INFORMATIONAL, Verification
 
 JSON_VERSION = 1
 
@@ -93,8 +93,18 @@ def _num(x: float | None, digits: int = 6) -> str:
 
 
 def condition_rows(v: Verification) -> list[list[str]]:
-    """[condition, status, value, bound, method] for each verdict (shared by text/MD/HTML)."""
-    return [[c.name, c.status.value, _num(c.value), _num(c.bound), c.method] for c in v.conditions]
+    """[condition, status, value, bound, method] for each verdict (shared by text/MD/HTML);
+    informational checks (not part of the verdict) are marked with "(info)"."""
+    return [
+        [
+            c.name + (" (info)" if c.name in INFORMATIONAL else ""),
+            c.status.value,
+            _num(c.value),
+            _num(c.bound),
+            c.method,
+        ]
+        for c in v.conditions
+    ]
 
 
 def summary_lines(v: Verification) -> list[str]:

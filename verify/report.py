@@ -88,9 +88,7 @@ def _table(header: list[str], rows: list[list[str]], status_col: int | None = No
     for r in rows:
         cells = []
         for i, c in enumerate(r):
-            cls = (
-                f' class="{c.split()[0]}"' if status_col is not None and i in (status_col,) else ""
-            )
+            cls = f' class="{c.split()[0]}"' if i == status_col else ""
             cells.append(f"<td{cls}>{html.escape(c)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
