@@ -2,6 +2,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,24 @@ def test_python_dash_m_verify_activation_sin():
     assert t["rate_measured"] <= t["rate_bound"] and t["well_posed"]
     assert abs(t["rate_measured"] - t["rate_predicted"]) < 5e-3
     assert to_json  # the renderer used above is the public one
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("chromium-browser")),
+    reason="needs Debian's chromium",
+)
+def test_html_report_renders_in_a_real_browser(tmp_path):
+    """Chromium loads the page and paints it: the screenshot is as tall as the window and far
+    larger than an empty page (the embedded figures)."""
+    from scripts.screenshot_report import screenshot
+
+    v = run_checks(
+        Settings(activation="sin", train=False, width_sweep=False, hermite_terms=8, dps=20)
+    )
+    out = write_report([v], tmp_path / "rep")
+    png = tmp_path / "shot.png"
+    screenshot(out / "report.html", png, height=1600)
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[20:24], "big") == 1600  # IHDR height
+    assert len(data) > 60_000
