@@ -282,17 +282,24 @@ def _pair_expectations(act: Activation, sigma: torch.Tensor, closed, points: int
         out = fn(q1, q2, torch.maximum(torch.minimum(sigma, bound), -bound))
         out.diagonal().copy_(diag(q))
         return out
-    z, w = np.polynomial.hermite_e.hermegauss(points)
-    z = torch.from_numpy(z).to(sigma)
-    w = torch.from_numpy(w / math.sqrt(2 * math.pi)).to(sigma)
     rho = (sigma / torch.sqrt(q1 * q2)).clamp(-1, 1)
-    fn = act.torch_fn(0)
     out = torch.empty_like(sigma)
-    z1, z2 = z[:, None], z[None, :]
-    ww = w[:, None] * w[None, :]
     for i in range(sigma.shape[0]):  # one row at a time keeps memory at n·points²
-        r = rho[i][:, None, None]
-        u = torch.sqrt(q[i]) * z1.expand(points, points)
-        v = torch.sqrt(q)[:, None, None] * (r * z1 + torch.sqrt(1 - r**2) * z2)
-        out[i] = (ww * fn(u)[None] * fn(v)).sum(dim=(1, 2))
+        out[i] = row_expectations_2d(act, q[i], q, rho[i], points)
     return out
+
+
+def row_expectations_2d(
+    act: Activation, qi: torch.Tensor, q: torch.Tensor, rho: torch.Tensor, points: int
+) -> torch.Tensor:
+    """E[φ(u)φ(v_j)] for one input i against all j by ``points``² Gauss–Hermite nodes:
+    u = √q_i Z1, v_j = √q_j (ρ_j Z1 + sqrt(1 - ρ_j²) Z2). The all-pairs baseline's unit of work."""
+    z, w = np.polynomial.hermite_e.hermegauss(points)
+    z = torch.from_numpy(z).to(q)
+    w = torch.from_numpy(w / math.sqrt(2 * math.pi)).to(q)
+    fn = act.torch_fn(0)
+    z1, z2 = z[:, None], z[None, :]
+    r = rho[:, None, None]
+    u = torch.sqrt(qi) * z1.expand(points, points)
+    v = torch.sqrt(q)[:, None, None] * (r * z1 + torch.sqrt(1 - r**2) * z2)
+    return ((w[:, None] * w[None, :]) * fn(u)[None] * fn(v)).sum(dim=(1, 2))
