@@ -69,7 +69,7 @@ class TrainingResult:
     slowest_infinite: float | None  # (1 - η m λ_min(Θ*))²
     initial_loss: float
     final_loss: float
-    well_posed: bool  # L‖W(k)‖₂ < 1 all along (by the upper bound)
+    well_posed: bool | None  # L‖W(k)‖₂ < 1 all along (upper bound); None when L = ∞
     lambda_kept: bool  # λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along
     history: History
     steps: int
@@ -192,7 +192,7 @@ def train(
         slow_inf,
         hist.loss[0],
         hist.loss[-1],
-        all(b < 1 for b in hist.lip_norm_bound),
+        all(b < 1 for b in hist.lip_norm_bound) if math.isfinite(lip) else None,
         min(hist.lambda_min_zz) >= lam0 / 2,
         hist,
         k,
@@ -241,7 +241,7 @@ def check_lambda0(res: TrainingResult, lambda_star: float) -> CheckResult:
 def check_linear_rate(res: TrainingResult) -> CheckResult:
     """Per-step loss ratio ≤ 1 - c·ηλ_0 all along, with L‖W(k)‖₂ < 1 and λ_min ≥ λ_0/2."""
     f = res.rate
-    ok = f.max_ratio <= res.rate_bound and res.well_posed and res.lambda_kept
+    ok = f.max_ratio <= res.rate_bound and res.well_posed is not False and res.lambda_kept
     inf = "n/a" if res.rate_infinite is None else f"{res.rate_infinite:.6f}"
     drift = res.history.ntk_drift[-1]
     lazy = "lazy" if drift < 0.1 else "NOT lazy: the NTK moved, predictions do not apply"
@@ -256,6 +256,12 @@ def check_linear_rate(res: TrainingResult) -> CheckResult:
         f"λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along: {res.lambda_kept}"
     )
     status = Status.PASS if ok else Status.FAIL
+    if ok and res.well_posed is None:
+        status = Status.INCONCLUSIVE
+        detail += (
+            "; L = ∞: the contraction L‖W‖₂ < 1 cannot hold, so the theorem does not cover this "
+            "run (every equilibrium solve still converged to its tolerance)"
+        )
     return CheckResult(
         "linear_rate",
         status,
