@@ -13,7 +13,7 @@ import torch
 from symbolic.evaluate import mp_function, torch_function
 from symbolic.families import HermiteClosedForm, leaky_relu_forms, match_family
 from symbolic.formula import X, parse_formula
-from symbolic.pieces import Piece, is_smooth, smooth_pieces
+from symbolic.pieces import Piece, is_smooth, kinks_finite, smooth_pieces
 from symbolic.result import FormulaError, VerifyError
 
 
@@ -45,6 +45,11 @@ class Activation:
     @property
     def smooth(self) -> bool:
         return is_smooth(self.expr)
+
+    @cached_property
+    def kinks_finite(self) -> bool:
+        """Finitely many kinks on the whole line (so the pieces cover it exactly)."""
+        return self.smooth or kinks_finite(self.expr)
 
     def derivative_expr(self, k: int) -> list[Piece]:
         """The k-th derivative of each smooth piece (jumps at breakpoints not included)."""

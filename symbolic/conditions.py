@@ -32,8 +32,12 @@ def check_bounded(act: Activation, k: int) -> tuple[CheckResult, SupBound]:
     b = sup_abs(act, k)
     status = {True: Status.PASS, False: Status.FAIL, None: Status.INCONCLUSIVE}[b.bounded]
     exact = sp.sstr(b.exact) if b.exact is not None else None
-    label = f"sup|{_SYMBOL[k]}| = {b.value:.6g}" if b.bounded else f"{_SYMBOL[k]} unbounded"
-    detail = f"{label}. {b.detail}" if b.bounded is not False else f"{b.detail}"
+    if b.bounded is None:
+        detail = f"not decided; numeric sup|{_SYMBOL[k]}| on the grid = {b.value:.6g}. {b.detail}"
+    elif b.bounded:
+        detail = f"sup|{_SYMBOL[k]}| = {b.value:.6g}. {b.detail}"
+    else:
+        detail = b.detail
     return CheckResult(_NAMES[k], status, b.value, None, b.method, detail, exact), b
 
 
@@ -102,9 +106,8 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
     off at +∞ and compared with -∞ until the rest has finite limits; then the rest must be
     constant on the whole line.
     """
-    simple = run_with_limit(
-        lambda: [sp.simplify(p.expr) for p in (act.pieces[-1], act.pieces[0])], 8.0, "simplify"
-    )
+    ends = (act.pieces[-1].expr, act.pieces[0].expr) if act.kinks_finite else (act.expr, act.expr)
+    simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], 8.0, "simplify")
     r, rp, rm, degree = act.expr, simple[0], simple[1], None
     for _ in range(MAX_POLY_DEGREE + 2):
         lp, lm = _lim(rp, sp.oo), _lim(rm, -sp.oo)
@@ -157,8 +160,12 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
     return None, "too many polynomial terms", None
 
 
-def nonzero_pattern(act: Activation, coeffs: HermiteCoefficients, poly_degree: int | None) -> str:
+def nonzero_pattern(
+    act: Activation, coeffs: HermiteCoefficients | None, poly_degree: int | None
+) -> str:
     """Which μ_n are nonzero: from the closed form, the parity proof, or the degree."""
+    if poly_degree is not None and coeffs is None:
+        return f"finite: n <= {poly_degree}"
     if poly_degree is not None:
         nz = [
             n
@@ -174,19 +181,25 @@ def nonzero_pattern(act: Activation, coeffs: HermiteCoefficients, poly_degree: i
     if kind == "even":
         return "even n"
     if kind == "odd+const":
-        return "n = 0, odd n" if abs(coeffs.values[0]) > 10 * coeffs.error else "odd n"
+        if coeffs is None or abs(coeffs.values[0]) > 10 * coeffs.error:
+            return "n = 0, odd n"
+        return "odd n"
     if kind == "even+linear":
         return "n = 1, even n"
     return "all n (no parity)"
 
 
-def check_infinite_hermite(act: Activation, coeffs: HermiteCoefficients) -> CheckResult:
-    """Infinitely many nonzero μ_n ⇔ φ is not a polynomial a.e. ``coeffs``: numeric evidence."""
-    floats = coeffs.as_floats()
-    nz = [n for n, v in enumerate(floats) if abs(v) > 10 * coeffs.error]
-    evidence = (
-        f"{len(nz)} of the first {len(floats)} μ_n(1) exceed 10× their error {coeffs.error:.1e}"
-    )
+def check_infinite_hermite(act: Activation, coeffs: HermiteCoefficients | None) -> CheckResult:
+    """Infinitely many nonzero μ_n ⇔ φ is not a polynomial a.e. ``coeffs``: numeric evidence
+    (None when the quadrature could not produce them; the proof does not need them)."""
+    if coeffs is None:
+        nz, evidence = [], "numeric coefficients unavailable"
+    else:
+        floats = coeffs.as_floats()
+        nz = [n for n, v in enumerate(floats) if abs(v) > 10 * coeffs.error]
+        evidence = (
+            f"{len(nz)} of the first {len(floats)} μ_n(1) exceed 10× their error {coeffs.error:.1e}"
+        )
     try:
         is_poly, why, degree = polynomial_test(act)
     except SymbolicTimeout as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symbolic.formula import X
-from symbolic.result import VerifyError
+from symbolic.result import SymbolicTimeout, VerifyError
 from symbolic.timelimit import run_with_limit
 
 _NONSMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
@@ -63,6 +63,23 @@ def breakpoints(expr: sp.Expr, time_limit: float = 10.0) -> list[sp.Expr]:
             raise VerifyError(f"cannot locate the kinks of the activation: zeros of {g} = {zeros}")
         points.update(sp.nsimplify(z) if z.is_Float else z for z in zeros)
     return sorted(points, key=lambda p: float(p))
+
+
+def kinks_finite(expr: sp.Expr, time_limit: float = 10.0) -> bool:
+    """True when every switching function has finitely many real zeros (proved by solveset over
+    the reals). Otherwise the pieces (built in ±BREAKPOINT_RANGE) serve numerics, not proofs."""
+    for g in _switching_functions(expr):
+        try:
+            zeros = run_with_limit(
+                lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=sp.S.Reals),
+                time_limit,
+                f"zeros of {g}",
+            )
+        except SymbolicTimeout:
+            return False
+        if not isinstance(zeros, sp.FiniteSet):
+            return False
+    return True
 
 
 def smooth_pieces(expr: sp.Expr, time_limit: float = 10.0) -> list[Piece]:

@@ -105,3 +105,17 @@ def test_polynomial_in_disguise_is_caught():
 def test_unprovable_oscillation_is_inconclusive_not_pass():
     act = resolve("sin(x**2)")
     assert check_infinite_hermite(act, hermite_float(act, 20)).status is INC
+
+
+def test_periodic_kinks_are_inconclusive_not_a_false_verdict():
+    """|sin x| has infinitely many kinks: pieces built in a window cannot prove anything about
+    the whole line, so no PASS and no FAIL (an earlier version reported a false jump)."""
+    act = resolve("abs(sin(x))")
+    assert not act.kinks_finite
+    assert {check_bounded(act, k)[0].status for k in range(3)} == {INC}
+
+
+def test_max_of_continuous_functions_has_no_jump():
+    act = resolve("Max(x/2, x**3/(1 + x**2))")  # kinks at x = 0 and x = ±1, finitely many
+    assert act.kinks_finite
+    assert check_bounded(act, 1)[0].status is P

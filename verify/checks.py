@@ -121,17 +121,19 @@ def run_checks(
     data = load_dataset(s)  # bad data is bad input: raise before any work
     v = Verification(act, s, math.nan, data=data)
     bounds = _symbolic(v, progress)
-    lip = bounds[1].value if bounds.get(1) and bounds[1].bounded else math.inf
-    v.sigma_w2 = (
-        s.sigma_w2
-        if s.sigma_w2 is not None
-        else (1 / (16 * lip**2) if math.isfinite(lip) and lip > 0 else 1 / 16)
-    )
-    if s.sigma_w2 is None:
-        v.notes.append(
-            f"σ_w² defaults to {'1/(16 L²)' if math.isfinite(lip) else '1/16 (L = ∞)'}"
-            f" = {v.sigma_w2:.6g}"
-        )
+    b1 = bounds.get(1)
+    # L for the defaults and the well-posedness bound: proved, or the numeric estimate when
+    # undecided (the weight_scale verdict is then INCONCLUSIVE); ∞ when refuted or missing.
+    lip = b1.value if b1 is not None and b1.bounded is not False else math.inf
+    if s.sigma_w2 is not None:
+        v.sigma_w2 = s.sigma_w2
+    elif math.isfinite(lip) and lip > 0:
+        v.sigma_w2 = 1 / (16 * lip**2)
+        kind = "" if b1.exact is not None else ", L numeric"
+        v.notes.append(f"σ_w² defaults to 1/(16 L²) = {v.sigma_w2:.6g} (L = {lip:.6g}{kind})")
+    else:
+        v.sigma_w2 = 1 / 16
+        v.notes.append(f"σ_w² defaults to 1/16 (L = {lip:g})")
     v.conditions.append(
         check_weight_scale(v.sigma_w2, bounds[1])
         if 1 in bounds
@@ -159,8 +161,15 @@ def _symbolic(v: Verification, progress: Progress | None) -> dict[int, SupBound]
     with _Stage(v, "hermite", progress):
         try:
             v.coefficients = hermite_mp(act, s.hermite_terms, 1, dps=s.dps)
-            v.exact = hermite_exact(act, min(s.hermite_terms, 8), time_limit=2.0, total_limit=6.0)
+        except VerifyError as exc:  # evidence only: the verdict below does not need it
+            v.notes.append(f"{s.dps}-digit Hermite coefficients unavailable: {exc}")
+        v.exact = hermite_exact(act, min(s.hermite_terms, 8), time_limit=2.0, total_limit=6.0)
+        try:
             evidence = hermite_float(act, 60)
+        except VerifyError as exc:
+            evidence = None
+            v.notes.append(f"float64 Hermite coefficients unavailable: {exc}")
+        try:
             result = check_infinite_hermite(act, evidence)
             v.pattern = result.extra.get("pattern", "")
             v.conditions.append(result)
