@@ -163,3 +163,25 @@ class _Equilibrium(torch.autograd.Function):
 def equilibrium_autograd(act: Activation, W, U, x, *, tol: float = 1e-13) -> torch.Tensor:
     """Z as a differentiable function of (W, U, X) through implicit differentiation."""
     return _Equilibrium.apply(W, U, x, act, tol)
+
+
+class DEQ(torch.nn.Module):
+    """A DEQ layer f(x) = aᵀ z*(x), z* = φ(W z* + U x), as a torch module (float64).
+
+    Forward solves the equilibrium to ``tol``; backward is the exact implicit gradient (one
+    adjoint solve), so ``loss.backward()`` fills W, U and a. Initialized as :func:`init_params`.
+    """
+
+    def __init__(self, act: Activation, params: DEQParams, *, tol: float = 1e-12) -> None:
+        super().__init__()
+        self.act, self.tol = act, tol
+        self.W = torch.nn.Parameter(params.W.clone())
+        self.U = torch.nn.Parameter(params.U.clone())
+        self.a = torch.nn.Parameter(params.a.clone())
+
+    def equilibrium(self, x: torch.Tensor) -> torch.Tensor:
+        """Z = [z*(x_1) … z*(x_n)] (m×n) for the rows of ``x`` (n×d)."""
+        return _Equilibrium.apply(self.W, self.U, x, self.act, self.tol)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.a @ self.equilibrium(x)

@@ -122,3 +122,31 @@ def test_params_clone_is_independent(setup):
     q.W += 1
     assert not torch.equal(p.W, q.W)
     assert isinstance(q, DEQParams)
+
+
+def test_deq_module_backward_matches_the_explicit_implicit_gradients(setup):
+    from numeric.deq import DEQ
+
+    act, data, p, _ = setup
+    model = DEQ(act, p, tol=1e-14)
+    loss = 0.5 * ((model(data.x) - data.y) ** 2).sum()
+    loss.backward()
+    z, s, _ = equilibrium(act, p, data.x, tol=1e-14)
+    v, _ = adjoint(act, p.W, s, p.a, tol=1e-14)
+    r = p.a @ z - data.y
+    assert (model.W.grad - (v * r) @ z.T).abs().max() < 1e-12
+    assert (model.U.grad - (v * r) @ data.x).abs().max() < 1e-12
+    assert (model.a.grad - z @ r).abs().max() < 1e-12
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_training_on_cuda_matches_cpu():
+    from numeric.training import train
+
+    act = REGISTRY["tanh"]
+    data = sphere_data(10, 5, 0)
+    cpu = train(act, data, width=128, sigma_w2=1 / 16, lip=1.0, steps=30, seed=0)
+    gpu = train(act, data, width=128, sigma_w2=1 / 16, lip=1.0, steps=30, seed=0, device="cuda")
+    assert gpu.lambda_0 == pytest.approx(cpu.lambda_0, rel=1e-10)
+    assert gpu.history.loss == pytest.approx(cpu.history.loss, rel=1e-8)
