@@ -87,7 +87,7 @@ _MPMATH: dict[type, Callable] = {
 
 def torch_function(expr: sp.Expr) -> Callable[[torch.Tensor], torch.Tensor]:
     """φ as a function of a float64 tensor ``x`` (any shape), elementwise."""
-    node = _compile(sp.sympify(expr), _TORCH, lambda v: float(v), "torch", (X,))
+    node = _compile(_as_expr(expr), _TORCH, lambda v: float(v), "torch", (X,))
 
     def fn(x: torch.Tensor) -> torch.Tensor:
         out = node((x,))
@@ -104,7 +104,7 @@ def torch_function_of(
     For the registry's closed-form duals: arcsine/arccosine arguments are clamped to [-1, 1] and
     square roots of rounding-negative numbers (> -1e-12) read as 0.
     """
-    node = _compile(sp.sympify(expr), _TORCH_CLAMPED, lambda v: float(v), "torch", variables)
+    node = _compile(_as_expr(expr), _TORCH_CLAMPED, lambda v: float(v), "torch", variables)
 
     def fn(*values: torch.Tensor) -> torch.Tensor:
         values = torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
@@ -116,8 +116,19 @@ def torch_function_of(
 
 def mp_function(expr: sp.Expr) -> Callable[[mpmath.mpf], mpmath.mpf]:
     """φ as a function of one mpmath number; constants are rounded at call-time precision."""
-    node = _compile(sp.sympify(expr), _MPMATH, _mp_constant, "mpmath", (X,))
+    node = _compile(_as_expr(expr), _MPMATH, _mp_constant, "mpmath", (X,))
     return lambda x: node((x,))
+
+
+def _as_expr(expr: sp.Basic | int | float) -> sp.Basic:
+    """A sympy object as is, numbers converted; never text (user text goes through formula.py)."""
+    if isinstance(expr, sp.Basic):
+        return expr
+    if isinstance(expr, int) and not isinstance(expr, bool):
+        return sp.Integer(expr)
+    if isinstance(expr, float):
+        return sp.Float(expr)
+    raise TypeError(f"expected a sympy expression, got {type(expr).__name__}")
 
 
 def _mp_constant(value: sp.Expr) -> Fn:

@@ -59,7 +59,7 @@ class HermiteClosedForm:
 
     def display(self) -> str:
         """The formula as text: μ_{start+step·k}(q) = term."""
-        index = sp.sympify(self.start) + self.step * K
+        index = sp.Integer(self.start) + self.step * K
         lines = [f"μ_{n}(q) = {sp.sstr(v)}" for n, v in sorted(self.initial.items())]
         lines.append(f"μ_{{{sp.sstr(index)}}}(q) = {sp.sstr(self.term)}  (k >= 0)")
         if self.step == 2:

@@ -62,7 +62,7 @@ def hermite_exact(
     total_limit: float = 12.0,
 ) -> list[sp.Expr]:
     """Exact μ_0..μ_{k-1}(q) for the longest prefix k ≤ n_terms that sympy finishes in time."""
-    q = sp.sympify(q)
+    q = sp.Integer(q) if isinstance(q, int) else q
     out: list[sp.Expr] = []
     budget = total_limit
     for n in range(n_terms):
