@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from dataclasses import dataclass
 
 import mpmath
@@ -68,24 +69,18 @@ def hermite_exact(
     for n in range(n_terms):
         if budget <= 0:
             break
-        t0 = _now()
+        t0 = time.monotonic()
         try:
             value = run_with_limit(
                 lambda n=n: _exact_term(act, n, q), min(time_limit, budget), f"exact μ_{n}"
             )
         except (SymbolicTimeout, VerifyError, ValueError, NotImplementedError, TypeError):
             break
-        budget -= _now() - t0
+        budget -= time.monotonic() - t0
         if value is None:
             break
         out.append(value)
     return out
-
-
-def _now() -> float:
-    import time
-
-    return time.monotonic()
 
 
 def _gauss(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> sp.Expr | None:
@@ -129,9 +124,8 @@ def _panels(radius: float, cuts: list[float], width: float) -> list[tuple[float,
     return out
 
 
-def _radius(act: Activation, q: float, tol: float) -> float:
-    """Smallest R (from a doubling search) with |φ(√q z)| e^{-z²/4} < tol for |z| in [R, 4R]."""
-    fn = act.torch_fn(0)
+def _radius(fn, q: float, tol: float) -> float:
+    """Smallest R (from a growing search) with |fn(√q z)| e^{-z²/4} < tol for |z| in [R, 4R]."""
     radius = math.sqrt(4 * math.log(1 / tol))
     while radius < 400:
         z = torch.linspace(radius, 4 * radius, 200, dtype=torch.float64)
@@ -152,16 +146,17 @@ def _legendre(m: int) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(x), torch.from_numpy(w)
 
 
-def _float_rule(act: Activation, q: float, width: float, m: int, radius: float):
-    """Nodes z and weights W_i = w_i φ(√q z_i) e^{-z_i²/4} / sqrt(2π) of one panelled rule."""
+def _float_rule(fn, breakpoints: list[float], q: float, width: float, m: int, radius: float):
+    """Nodes z and weights W_i = w_i fn(√q z_i) e^{-z_i²/4} / sqrt(2π) of one panelled rule;
+    panels split at the kinks ``breakpoints`` (in x)."""
     x, w = _legendre(m)
-    cuts = [b / math.sqrt(q) for b in act.breakpoints]
+    cuts = [b / math.sqrt(q) for b in breakpoints]
     panels = torch.tensor(_panels(radius, cuts, width), dtype=torch.float64)
     half = (panels[:, 1] - panels[:, 0])[:, None] / 2
     mid = (panels[:, 1] + panels[:, 0])[:, None] / 2
     z = (mid + half * x[None, :]).reshape(-1)
     weights = (half * w[None, :]).reshape(-1)
-    phi = act.torch_fn(0)(math.sqrt(q) * z)
+    phi = fn(math.sqrt(q) * z)
     return z, weights * phi * torch.exp(-(z**2) / 4) / math.sqrt(2 * math.pi)
 
 
@@ -182,11 +177,12 @@ def hermite_float(
     """μ_0..μ_{n_terms-1}(q) in float64; error estimate from two rules (m and 1.5m nodes)."""
     if q <= 0:
         raise VerifyError(f"variance q must be positive, got {q}")
-    radius = _radius(act, q, 1e-18)
+    fn, kinks = act.torch_fn(0), act.breakpoints
+    radius = _radius(fn, q, 1e-18)
     width = min(1.0, 6.0 / math.sqrt(max(n_terms, 1)) + 0.25)
     for _ in range(5):
-        coarse = _project(*_float_rule(act, q, width, 40, radius), n_terms)
-        z, w = _float_rule(act, q, width, 60, radius)
+        coarse = _project(*_float_rule(fn, kinks, q, width, 40, radius), n_terms)
+        z, w = _float_rule(fn, kinks, q, width, 60, radius)
         fine = _project(z, w, n_terms)
         scale = float(torch.sqrt(w.abs() @ w.abs().clamp(min=0)).clamp(min=1.0))
         error = float((fine - coarse).abs().max()) + 1e-16 * scale * math.sqrt(z.numel())
@@ -201,20 +197,15 @@ def hermite_float(
     )
 
 
-def gaussian_expectation(
-    fn, q: float, breakpoints: list[float], *, growth=None
-) -> tuple[float, float]:
+def gaussian_expectation(fn, q: float, breakpoints: list[float]) -> tuple[float, float]:
     """E[fn(√q Z)] in float64 with an error estimate (two panelled Legendre rules).
 
     ``fn`` maps a float64 tensor of x values to a tensor; ``breakpoints`` are its kinks in x.
     """
-    from types import SimpleNamespace
-
-    shim = SimpleNamespace(torch_fn=lambda k: fn, breakpoints=breakpoints)
-    radius = _radius(shim, q, 1e-18)  # type: ignore[arg-type]
+    radius = _radius(fn, q, 1e-18)
     values = []
     for m in (40, 60):
-        z, w = _float_rule(shim, q, 1.0, m, radius)  # type: ignore[arg-type]
+        z, w = _float_rule(fn, breakpoints, q, 1.0, m, radius)
         values.append(float(w @ torch.exp(-(z**2) / 4)))
     return values[1], abs(values[1] - values[0]) + 1e-16 * abs(values[1])
 
@@ -261,11 +252,7 @@ def hermite_mp(
         q = mpmath.mpf(q)
         if q <= 0:
             raise VerifyError(f"variance q must be positive, got {q}")
-        radius = (
-            _radius(act, float(q), 1e-300)
-            if dps > 280
-            else _radius(act, float(q), 10.0 ** (-dps - 5))
-        )
+        radius = _radius(act.torch_fn(0), float(q), 10.0 ** -min(dps + 5, 300))
         cuts = [b / math.sqrt(float(q)) for b in act.breakpoints]
         width = 2.0
         for _ in range(5):
