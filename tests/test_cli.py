@@ -204,3 +204,28 @@ def test_html_report_renders_in_a_real_browser(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(data[20:24], "big") == 1600  # IHDR height
     assert len(data) > 60_000
+
+
+def test_width_study_option_reports_the_smallest_width(capsys):
+    argv = [
+        "activation",
+        "sin",
+        "--width-study",
+        "64,256",
+        "--study-seeds",
+        "2",
+        "--steps",
+        "60",
+        "--no-width-sweep",
+        "--quiet",
+        "--json",
+        "-",
+        "--hermite-terms",
+        "4",
+        "--dps",
+        "15",
+    ]
+    assert main(argv) == ExitCode.PASS
+    study = json.loads(capsys.readouterr().out)["width_study"]
+    assert study["widths"] == [64, 256] and study["passed_fraction"][1] == 1.0
+    assert study["smallest_width"] == 256 and study["theory_scale"] > 1e6

@@ -20,7 +20,7 @@ from numeric.gram import GramResult, population_gram
 from numeric.ntk import ntk_infinite
 from numeric.spectrum import Certificate, check_lambda_star, eigenvalues, hermite_certificate
 from numeric.training import TrainingResult, check_lambda0, check_linear_rate, train
-from numeric.width import GramSweep, gram_sweep
+from numeric.width import GramSweep, WidthStudy, gram_sweep, width_study
 from symbolic.activations import Activation, resolve
 from symbolic.bounds import SupBound
 from symbolic.conditions import check_bounded, check_infinite_hermite, check_weight_scale
@@ -68,6 +68,7 @@ class Verification:
     lambda_min_sigma: float | None = None
     ntk_min: float | None = None
     sweep: GramSweep | None = None
+    study: WidthStudy | None = None
     training: TrainingResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -143,6 +144,8 @@ def run_checks(
     _population(v, bounds, lip, progress)
     if s.train:
         _training(v, lip, progress)
+    if s.width_study:
+        _width_study(v, lip, progress)
     v.conditions.sort(key=lambda c: CONDITION_ORDER.index(c.name))
     return v
 
@@ -237,6 +240,37 @@ def _population(v: Verification, bounds: dict[int, SupBound], lip: float, progre
                 )
             except Exception as exc:
                 v.notes.append(f"width sweep failed: {exc}")
+
+
+def _width_study(v: Verification, lip: float, progress: Progress | None) -> None:
+    s = v.settings
+    lam = v.gram_eigenvalues[0] if v.gram_eigenvalues else None
+    if lam is None or lam <= 0:
+        v.notes.append("width study skipped: λ* is not positive")
+        return
+    with _Stage(v, "width_study", progress):
+        try:
+            theta = ntk_infinite(v.act, v.gram, v.sigma_w2) if v.ntk_min is not None else None
+            v.study = width_study(
+                v.act,
+                v.data,
+                lam,
+                sigma_w2=v.sigma_w2,
+                lip=lip,
+                widths=list(s.width_study),
+                seeds=[s.seed + k for k in range(s.study_seeds)],
+                steps=s.steps,
+                t=s.confidence_t,
+                theta_star=theta,
+                device=s.device,
+            )
+        except Exception as exc:
+            v.notes.append(f"width study failed: {exc}")
+
+
+def theory_width_scale(n: int, lambda_star: float, t: float) -> float:
+    """n²/λ*² · log(n²/t): the scale of the width requirement (constants unknown, SPEC §5)."""
+    return n**2 / lambda_star**2 * math.log(n**2 / t) if lambda_star > 0 else math.inf
 
 
 def _training(v: Verification, lip: float, progress: Progress | None) -> None:

@@ -60,6 +60,18 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _width_list(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected widths like 64,256,1024, got {text!r}"
+        ) from None
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
+    return tuple(sorted(set(widths)))
+
+
 def _fraction(text: str) -> float:
     value = _positive_float(text)
     if value >= 1:
@@ -122,6 +134,15 @@ def _add_run_options(p: argparse.ArgumentParser, train_default: bool) -> None:
         )
     else:
         g.add_argument("--train", dest="train", action="store_true", help="also train each DEQ")
+    g.add_argument(
+        "--width-study",
+        type=_width_list,
+        default=(),
+        metavar="M1,M2,...",
+        help="train at these widths over --study-seeds seeds and report the smallest width "
+        "where λ_0 ≥ mλ*/2 and the linear rate held",
+    )
+    g.add_argument("--study-seeds", type=_positive_int, default=3, help="seeds per width (3)")
     g.add_argument(
         "--no-width-sweep",
         dest="width_sweep",
@@ -208,6 +229,8 @@ def _settings(args: argparse.Namespace, activation: str) -> Settings:
         device=args.device,
         train=args.train,
         width_sweep=args.width_sweep,
+        width_study=args.width_study,
+        study_seeds=args.study_seeds,
         a_scale=args.a_scale,
         init_margin=args.init_margin,
         rate_constant=args.rate_constant,

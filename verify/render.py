@@ -62,6 +62,14 @@ def to_json(v: Verification) -> dict[str, Any]:
             "errors": v.sweep.errors,
             "slope": v.sweep.slope,
         },
+        "width_study": None
+        if v.study is None
+        else {
+            "widths": v.study.widths,
+            "passed_fraction": v.study.passed,
+            "smallest_width": v.study.smallest,
+            "theory_scale": _f(v.study.theory_scale),
+        },
         "training": None
         if t is None
         else {
@@ -147,6 +155,20 @@ def summary_lines(v: Verification) -> list[str]:
         out.append(
             f"width sweep ‖ZᵀZ/m - G*‖/‖G*‖ over m = {v.sweep.widths}: log-log slope "
             f"{v.sweep.slope:.3f} (theory: -1/2)"
+        )
+    if v.gram_eigenvalues and v.data is not None:
+        from verify.checks import theory_width_scale
+
+        scale = theory_width_scale(v.data.n, v.gram_eigenvalues[0], v.settings.confidence_t)
+        out.append(
+            f"width requirement scale n²/λ*²·log(n²/t) = {_num(scale, 3)} "
+            f"(t = {v.settings.confidence_t:g}; constants unknown)"
+        )
+    if v.study is not None:
+        held = ", ".join(f"m={m}: {f:.0%}" for m, f in zip(v.study.widths, v.study.passed))
+        out.append(
+            f"width study (λ_0 ≥ mλ*/2 and linear rate, {v.settings.study_seeds} seeds): "
+            f"{held}; smallest width with ≥ {v.study.fraction:.0%}: {v.study.smallest}"
         )
     t = v.training
     if t is not None:

@@ -26,6 +26,9 @@ class Settings:
     device: str = "cpu"
     train: bool = True
     width_sweep: bool = True
+    width_study: tuple[int, ...] = ()  # widths for the empirical width study (empty: none)
+    study_seeds: int = 3
+    confidence_t: float = 0.01  # t in the theory's scale n²/λ*² · log(n²/t)
     tol: float = 1e-12
     solver: str = "picard"
     # SPEC's reconstructed constants (exposed, defaults from SPEC §3 and §5):
