@@ -154,10 +154,13 @@ def population_gram(
     sigma[off], gram[off] = t, g
     rho_max = _amax(t) / q_star if n > 1 else 0.0
     trunc = kernel.truncation(rho_max)
-    # An update of size res leaves the fixed point within res/(1 - contraction); κ is 1-Lipschitz
-    # in t up to E[φ'²]-scale constants, so the G error is of the same order.
-    error = 2 * (res + q_res) + trunc + interp + 1e-15 * kernel.second_moment
+    # An update of size res leaves the fixed point within res/(1 - c), c the contraction
+    # number (2σ_w²L² off the diagonal; 1/2 assumed when L is unknown or c ≥ 1, and then the
+    # bound is heuristic). κ is Lipschitz in t with constant E[φ'²] ≤ L², so G's error is of
+    # the same order.
     cd, co = contraction_numbers(sigma_w2, lip, b0, b2)
+    factor = 1 / (1 - co) if 0 < co < 1 else 2.0
+    error = factor * (res + q_res) + trunc + interp + 1e-15 * kernel.second_moment
     method = f"unit norm: scalar q*, {how}; κ by {kernel.method}"
     return GramResult(q_star, sigma, gram, res, max(steps, q_steps), error, cd, co, method, kernel)
 
