@@ -111,9 +111,13 @@ def width_study(
             ok += good and check_linear_rate(res).status is Status.PASS
         passed.append(ok / len(seeds))
     smallest = next((m for m, f in zip(widths, passed) if f >= fraction), None)
-    n = data.n
-    scale = n**2 / lambda_star**2 * math.log(n**2 / t) if lambda_star > 0 else math.inf
+    scale = theory_width_scale(data.n, lambda_star, t)
     return WidthStudy(list(widths), passed, smallest, fraction, scale, t)
+
+
+def theory_width_scale(n: int, lambda_star: float, t: float) -> float:
+    """n²/λ*² · log(n²/t): the scale of the width requirement (constants unknown, SPEC §5)."""
+    return n**2 / lambda_star**2 * math.log(n**2 / t) if lambda_star > 0 else math.inf
 
 
 __all__ = ["GramSweep", "WidthStudy", "gram_sweep", "width_study"]

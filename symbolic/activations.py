@@ -56,10 +56,8 @@ class Activation:
         return [Piece(p.lo, p.hi, sp.diff(p.expr, X, k)) for p in self.pieces]
 
     def torch_fn(self, k: int = 0):
-        """φ^{(k)} as a float64 torch function, piecewise (classical derivative off the kinks)."""
-        return self._torch_fns(k)
-
-    def _torch_fns(self, k: int):
+        """φ^{(k)} as a float64 torch function, piecewise (classical derivative off the kinks);
+        built once per k and kept on the instance."""
         key = f"_torch_{k}"
         if key not in self.__dict__:
             parts = [

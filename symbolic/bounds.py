@@ -110,7 +110,7 @@ def _piece_sup(g: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[bool | None, list,
     ends.append(_limit(g, hi, "-") if hi != sp.oo else _limit(g, sp.oo, "-"))
     for v, where in zip(ends, (lo, hi)):
         if _infinite(v):
-            return False, [], False, f"|φ^(k)| → ∞ as x → {where}"
+            return False, [], False, f"unbounded, → ±∞ as x → {where}"
     dg = sp.diff(g, X)
     if sp.simplify(dg) == 0:
         return True, [*ends, g], True, "constant"

@@ -24,7 +24,7 @@ from symbolic.timelimit import run_with_limit
 
 _NAMES = {0: "bounded_phi", 1: "bounded_dphi", 2: "bounded_d2phi"}
 _SYMBOL = {0: "φ", 1: "φ'", 2: "φ''"}
-MAX_POLY_DEGREE = 16  #: the parser caps exponents at 16, so faster growth is not polynomial here
+MAX_POLY_DEGREE = 16  #: leading powers tried; faster growth leaves the test undecided
 
 
 def check_bounded(act: Activation, k: int) -> tuple[CheckResult, SupBound]:
@@ -35,7 +35,10 @@ def check_bounded(act: Activation, k: int) -> tuple[CheckResult, SupBound]:
     if b.bounded is None:
         detail = f"not decided; numeric sup|{_SYMBOL[k]}| on the grid = {b.value:.6g}. {b.detail}"
     elif b.bounded:
-        detail = f"sup|{_SYMBOL[k]}| = {b.value:.6g}. {b.detail}"
+        # "=" only for a proved exact supremum; accumulation bounds give an upper bound, and a
+        # missing critical set leaves the numeric value
+        rel = "=" if b.exact is not None else ("≤" if "accumulation" in b.method else "≈")
+        detail = f"sup|{_SYMBOL[k]}| {rel} {b.value:.6g}. {b.detail}"
     else:
         detail = b.detail
     return CheckResult(_NAMES[k], status, b.value, None, b.method, detail, exact), b

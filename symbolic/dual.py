@@ -17,7 +17,7 @@ import torch
 
 from symbolic.activations import Activation
 from symbolic.evaluate import torch_function_of
-from symbolic.families import Q1, Q2, RHO, C, K, Q
+from symbolic.families import Q1, Q2, RHO, C, K
 from symbolic.hermite import hermite_float, second_moment
 from symbolic.result import SymbolicTimeout
 from symbolic.timelimit import run_with_limit
@@ -111,7 +111,6 @@ def dual_quadrature_2d(act: Activation, q1: float, q2: float, c: float, points: 
 
 __all__ = [
     "DualSeries",
-    "Q",
     "dual_by_summation",
     "dual_closed_fn",
     "dual_quadrature_2d",

@@ -206,8 +206,6 @@ def match_family(expr: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr] | None:
 def _family_of(core: sp.Expr) -> tuple[str | None, sp.Expr]:
     if isinstance(core, sp.Max) and len(core.args) == 2 and 0 in core.args:
         return "relu", next(a for a in core.args if a != 0)
-    if isinstance(core, sp.Pow) and core.base == sp.E:  # not produced by sympy, kept for safety
-        return "exp", core.exp
     if isinstance(core, sp.exp):
         arg = core.args[0]
         if (

@@ -45,7 +45,6 @@ class HermiteCoefficients:
     values: tuple  # floats (float64 route) or mpmath numbers (mp route)
     error: float
     method: str
-    nodes: int
 
     def as_floats(self) -> list[float]:
         return [float(v) for v in self.values]
@@ -184,12 +183,10 @@ def hermite_float(
         coarse = _project(*_float_rule(fn, kinks, q, width, 40, radius), n_terms)
         z, w = _float_rule(fn, kinks, q, width, 60, radius)
         fine = _project(z, w, n_terms)
-        scale = float(torch.sqrt(w.abs() @ w.abs().clamp(min=0)).clamp(min=1.0))
+        scale = max(1.0, float(w.norm()))  # the rule's size: roundoff grows with it
         error = float((fine - coarse).abs().max()) + 1e-16 * scale * math.sqrt(z.numel())
         if error <= tol * scale:
-            return HermiteCoefficients(
-                q, tuple(fine.tolist()), error, "gauss-legendre-float64", z.numel()
-            )
+            return HermiteCoefficients(q, tuple(fine.tolist()), error, "gauss-legendre-float64")
         width /= 2
     raise SolverError(
         f"float64 Hermite coefficients of {act.name} at q={q:g} did not settle: "
@@ -261,9 +258,8 @@ def hermite_mp(
             fine = _mp_project(act, q, panels, 6, n_terms)
             error = max(abs(f - c) for f, c in zip(fine, coarse))
             if error <= tol:
-                nodes = len(panels) * 96
                 return HermiteCoefficients(
-                    float(q), tuple(fine), float(error), f"gauss-legendre-mp{dps}", nodes
+                    float(q), tuple(fine), float(error), f"gauss-legendre-mp{dps}"
                 )
             width /= 2
         raise SolverError(

@@ -126,21 +126,4 @@ def _branch(expr: sp.Expr, t: sp.Expr) -> sp.Expr:
     return rebuild(expr)
 
 
-def mp_function(expr: sp.Expr):
-    """An mpmath-callable version of ``expr`` (trusted expressions only: built by this package)."""
-    return sp.lambdify(X, expr, modules=["mpmath"])
-
-
-def numpy_function(expr: sp.Expr):
-    """A numpy-callable version of ``expr``, vectorized over x."""
-    import scipy.special  # noqa: F401 - lambdify looks erf up through scipy when present
-
-    return sp.lambdify(X, expr, modules=["scipy", "numpy"])
-
-
-def float_breakpoints(expr: sp.Expr) -> list[float]:
-    """Breakpoints as floats (empty for a smooth activation)."""
-    return [float(p) for p in breakpoints(expr)] if not is_smooth(expr) else []
-
-
-__all__ = ["Piece", "breakpoints", "float_breakpoints", "is_smooth", "smooth_pieces"]
+__all__ = ["Piece", "breakpoints", "is_smooth", "kinks_finite", "smooth_pieces"]

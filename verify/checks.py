@@ -268,11 +268,6 @@ def _width_study(v: Verification, lip: float, progress: Progress | None) -> None
             v.notes.append(f"width study failed: {exc}")
 
 
-def theory_width_scale(n: int, lambda_star: float, t: float) -> float:
-    """n²/λ*² · log(n²/t): the scale of the width requirement (constants unknown, SPEC §5)."""
-    return n**2 / lambda_star**2 * math.log(n**2 / t) if lambda_star > 0 else math.inf
-
-
 def _training(v: Verification, lip: float, progress: Progress | None) -> None:
     s = v.settings
     lam = v.condition("lambda_star_positive")

@@ -8,7 +8,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import sympy as sp
 
@@ -213,29 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, activation: str) -> Settings:
-    return Settings(
-        activation=activation,
-        n=args.n,
-        d=args.d,
-        data=args.data,
-        label_scale=args.label_scale,
-        width=args.width,
-        sigma_w2=args.sigma_w2,
-        steps=args.steps,
-        lr=args.lr,
-        seed=args.seed,
-        dps=args.dps,
-        hermite_terms=args.hermite_terms,
-        device=args.device,
-        train=args.train,
-        width_sweep=args.width_sweep,
-        width_study=args.width_study,
-        study_seeds=args.study_seeds,
-        a_scale=args.a_scale,
-        init_margin=args.init_margin,
-        rate_constant=args.rate_constant,
-        solver=args.solver,
-    )
+    """Every Settings field that has an option of the same name; the rest keep their defaults."""
+    given = {f.name: getattr(args, f.name) for f in fields(Settings) if hasattr(args, f.name)}
+    return Settings(**{**given, "activation": activation})
 
 
 def _progress(quiet: bool):

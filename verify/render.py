@@ -7,6 +7,7 @@ from typing import Any
 
 import sympy as sp
 
+from numeric.width import theory_width_scale
 from symbolic.result import json_float
 from verify.checks import INFORMATIONAL, Verification
 
@@ -157,8 +158,6 @@ def summary_lines(v: Verification) -> list[str]:
             f"{v.sweep.slope:.3f} (theory: -1/2)"
         )
     if v.gram_eigenvalues and v.data is not None:
-        from verify.checks import theory_width_scale
-
         scale = theory_width_scale(v.data.n, v.gram_eigenvalues[0], v.settings.confidence_t)
         out.append(
             f"width requirement scale n²/λ*²·log(n²/t) = {_num(scale, 3)} "
