@@ -14,9 +14,11 @@ import time
 import torch
 
 from numeric.data import sphere_data
-from numeric.gram import population_gram, row_expectations_2d
+from numeric.gram import population_gram
+from numeric.quadrature import pair_expectation_2d
 from numeric.spectrum import eigenvalues
 from symbolic import REGISTRY
+from verify.settings import Settings
 
 S2 = 1 / 16
 
@@ -29,7 +31,7 @@ def baseline_seconds(act, x, steps: int, rows: int = 8, points: int = 48) -> flo
     q = torch.full((n,), 2.0 / d, dtype=torch.float64)
     t0 = time.perf_counter()
     for i in range(rows):
-        row_expectations_2d(act, q[i], q, (sigma[i] / q[i]).clamp(-1, 1), points)
+        pair_expectation_2d(act, float(q[i]), q, (sigma[i] / q[i]).clamp(-1, 1), points)
     per_row = (time.perf_counter() - t0) / rows
     return per_row * n * (steps + 1)
 
@@ -38,9 +40,9 @@ def main() -> None:
     for name in ("tanh", "sin"):
         act = REGISTRY[name]
         for n in (1000, 4000):
-            x = sphere_data(n, 10, 0).x
+            x = sphere_data(n, 10, 0, 0.1).x
             t0 = time.perf_counter()
-            g = population_gram(act, x, S2)
+            g = population_gram(act, x, S2, (1.0, 1.0, 1.0), Settings().population)
             t_gram = time.perf_counter() - t0
             t0 = time.perf_counter()
             lam = float(eigenvalues(g.gram)[0])

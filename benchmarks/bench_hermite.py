@@ -10,7 +10,8 @@ import time
 
 import mpmath
 
-from symbolic import REGISTRY, hermite_float, hermite_mp
+from numeric.quadrature import hermite_float
+from symbolic import REGISTRY, hermite_mp
 
 
 def naive(n: int, dps: int) -> mpmath.mpf:
@@ -32,7 +33,7 @@ def timed(fn):
 
 def main() -> None:
     act = REGISTRY["tanh"]
-    fast, t_fast = timed(lambda: hermite_mp(act, 64, dps=30))
+    fast, t_fast = timed(lambda: hermite_mp(act, 64, 1, dps=30))
     ref, t_naive = timed(lambda: [naive(n, 30) for n in range(64)])
     with mpmath.workdps(40):
         diff = max(abs(a - b) for a, b in zip(fast.values, ref))
@@ -42,11 +43,11 @@ def main() -> None:
         f"estimated error {fast.error:.1e}"
     )
 
-    flt, t_flt = timed(lambda: hermite_float(act, 500))
+    flt, t_flt = timed(lambda: hermite_float(act, 500, 1.0))
     sample = list(range(0, 500, 25))  # the naive baseline on every 25th n, extrapolated
     ref15, t_sample = timed(lambda: [naive(n, 15) for n in sample])
     t_naive500 = t_sample / len(sample) * 500
-    hi = hermite_mp(act, 60, dps=25)
+    hi = hermite_mp(act, 60, 1, dps=25)
     err = max(abs(flt.values[n] - float(hi.values[n])) for n in range(60))
     naive_err = max(abs(float(r) - flt.values[n]) for r, n in zip(ref15, sample))
     print(

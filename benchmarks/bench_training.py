@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import torch
 
 from numeric.data import sphere_data
 from numeric.deq import adjoint, equilibrium, init_params
 from symbolic import REGISTRY
+from verify.settings import Settings
 
 M, N, D, S2 = 2048, 128, 10, 1 / 16
 
@@ -41,23 +43,25 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     device = ap.parse_args().device
     act = REGISTRY["tanh"]
-    data = sphere_data(N, D, 0).to(device)
-    p, _ = init_params(M, D, S2, 1.0, 0, device=device)
+    s = Settings()
+    data = sphere_data(N, D, 0, 0.1).to(device)
+    p, _ = init_params(replace(s.model, width=M, sigma_w2=S2), D, 1.0, 0, device)
     x, y = data.x, data.y
 
     sync(device)
     t0 = time.perf_counter()
-    z, s, sol = equilibrium(act, p, x, tol=1e-12)
+    sol = equilibrium(act, p, x, None, s.solve)
+    z = sol.value
     sync(device)
     t_fwd = time.perf_counter() - t0
     t0 = time.perf_counter()
-    v, _ = adjoint(act, p.W, s, p.a, tol=1e-12)
+    v = adjoint(act, p.W, sol.s, p.a, None, s.solve).v
     r = p.a @ z - y
     grads = ((v * r) @ z.T, (v * r) @ x, z @ r)
     sync(device)
     t_implicit = t_fwd + time.perf_counter() - t0
 
-    _, _, sol_w = equilibrium(act, p, x, z, tol=1e-12)  # a warm start, as in training
+    sol_w = equilibrium(act, p, x, z, s.solve)  # a warm start, as in training
     W = p.W.clone().requires_grad_()
     U = p.U.clone().requires_grad_()
     sync(device)

@@ -1,40 +1,44 @@
-"""Numeric layer (torch, float64): population Gram matrix, λ*, finite-width DEQ, training."""
+"""Numeric layer (torch, float64): quadrature, the population Gram matrix and λ*, the
+finite-width DEQ with exact implicit gradients, gradient descent, width sweeps."""
 
-from numeric.data import Dataset, check_nonparallel, digits_data, load_data, sphere_data
-from numeric.deq import DEQ, DEQParams, adjoint, equilibrium, equilibrium_autograd, init_params, ntk
-from numeric.gram import GramResult, population_gram, population_gram_general
-from numeric.ntk import ntk_infinite
-from numeric.spectrum import Certificate, check_lambda_star, eigenvalues, hermite_certificate
-from numeric.training import TrainingResult, check_lambda0, check_linear_rate, train
-from numeric.width import GramSweep, WidthStudy, gram_sweep, width_study
+from __future__ import annotations
 
-__all__ = [
-    "DEQ",
-    "Certificate",
-    "DEQParams",
-    "Dataset",
-    "GramResult",
-    "GramSweep",
-    "TrainingResult",
-    "WidthStudy",
-    "adjoint",
-    "check_lambda0",
-    "check_lambda_star",
-    "check_linear_rate",
-    "check_nonparallel",
-    "digits_data",
-    "eigenvalues",
-    "equilibrium",
-    "equilibrium_autograd",
-    "gram_sweep",
-    "hermite_certificate",
-    "init_params",
-    "load_data",
-    "ntk",
-    "ntk_infinite",
-    "population_gram",
-    "population_gram_general",
-    "sphere_data",
-    "train",
-    "width_study",
-]
+import importlib
+from typing import Any
+
+#: Public name -> module; imported on first use, so that light modules (errors, settings) can be
+#: imported without sympy and torch.
+_LAZY = {
+    "Dataset": "numeric.data",
+    "load_dataset": "numeric.data",
+    "max_correlation": "numeric.data",
+    "DEQ": "numeric.deq",
+    "DEQParams": "numeric.deq",
+    "adjoint": "numeric.deq",
+    "empirical_ntk": "numeric.deq",
+    "equilibrium": "numeric.deq",
+    "init_params": "numeric.deq",
+    "Solution": "numeric.fixed_point",
+    "GramResult": "numeric.gram",
+    "population_gram": "numeric.gram",
+    "population_gram_general": "numeric.gram",
+    "ntk_infinite": "numeric.ntk",
+    "hermite_float": "numeric.quadrature",
+    "Certificate": "numeric.spectrum",
+    "Spectrum": "numeric.spectrum",
+    "hermite_certificate": "numeric.spectrum",
+    "spectral_bounds": "numeric.spectrum",
+    "TrainingResult": "numeric.training",
+    "train": "numeric.training",
+    "GramSweep": "numeric.width",
+    "gram_sweep": "numeric.width",
+    "theory_width_scale": "numeric.width",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

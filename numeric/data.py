@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from symbolic.result import CheckResult, Status, VerifyError
+from symbolic.errors import VerifyError
 
-#: Labels are scaled to this standard deviation by default. Lazy (kernel-regime) training needs
-#: the residual small against the width: with unit labels and n = 20 the NTK of a width-1024 DEQ
-#: drifts by ~75% during training, at 0.1 by under 1% (see the README).
-DEFAULT_LABEL_SCALE = 0.1
+if TYPE_CHECKING:
+    from verify.settings import DataSettings
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Dataset:
         return Dataset(self.x.to(device), self.y.to(device), self.source, self.notices)
 
 
-def sphere_data(n: int, d: int, seed: int, label_scale: float = DEFAULT_LABEL_SCALE) -> Dataset:
+def sphere_data(n: int, d: int, seed: int, label_scale: float) -> Dataset:
     """n points uniform on the unit sphere in R^d, labels ~ N(0, label_scale²), from ``seed``."""
     if n < 1 or d < 1:
         raise VerifyError(f"need n >= 1 and d >= 1, got n={n}, d={d}")
@@ -51,9 +50,7 @@ def sphere_data(n: int, d: int, seed: int, label_scale: float = DEFAULT_LABEL_SC
     return Dataset(x / x.norm(dim=1, keepdim=True), y, f"uniform on S^{d - 1} (seed {seed})")
 
 
-def load_data(
-    path: str | Path, n: int | None = None, seed: int = 0, label_scale: float = DEFAULT_LABEL_SCALE
-) -> Dataset:
+def load_data(path: str | Path, n: int | None, seed: int, label_scale: float) -> Dataset:
     """Inputs from ``.npy`` (n×d, or n×(d+1) with labels last if a ``.labels.npy`` is absent) or
     ``.csv`` (a ``y`` column header marks labels). Rows are normalized to unit norm."""
     path = Path(path)
@@ -92,7 +89,7 @@ def _is_number(token: str) -> bool:
     return True
 
 
-def digits_data(n: int, seed: int, label_scale: float = DEFAULT_LABEL_SCALE) -> Dataset:
+def digits_data(n: int, seed: int, label_scale: float) -> Dataset:
     """n of scikit-learn's 8×8 handwritten digits (shipped with it: no download), unit rows,
     labels = digit value centered and scaled to unit variance."""
     try:
@@ -139,41 +136,42 @@ def _dataset(
     return Dataset(x, torch.as_tensor(labels, dtype=torch.float64), source, tuple(notices))
 
 
-def max_correlation(x: torch.Tensor) -> tuple[float, tuple[int, int]]:
-    """max_{i≠j} |x_iᵀ x_j| for unit rows, and the pair that attains it."""
+@dataclass(frozen=True)
+class Correlation:
+    """max_{i<j} |x_iᵀ x_j| for unit rows, the pair (i < j) attaining it, and its sign."""
+
+    value: float
+    pair: tuple[int, int]
+    antipodal: bool
+
+
+def max_correlation(x: torch.Tensor) -> Correlation:
+    """The largest |x_iᵀ x_j| over pairs i < j (upper triangle only: ``x @ x.T`` is not bitwise
+    symmetric, and an argmax over the whole matrix could pick (i, j) or (j, i) by BLAS build)."""
     if x.shape[0] < 2:
-        return 0.0, (0, 0)
-    s = (x @ x.T).abs()
-    s.fill_diagonal_(-1.0)
-    flat = int(torch.argmax(s))
-    i, j = divmod(flat, s.shape[0])
-    return float(s[i, j]), (i, j)
+        return Correlation(0.0, (0, 0), False)
+    i, j = torch.triu_indices(x.shape[0], x.shape[0], offset=1, device=x.device)
+    s = (x @ x.T)[i, j]
+    k = int(torch.argmax(s.abs()))
+    return Correlation(float(s[k].abs()), (int(i[k]), int(j[k])), bool(s[k] < 0))
 
 
-def check_nonparallel(data: Dataset, tol: float = 1e-10) -> CheckResult:
-    """Verdict on ``max_{i≠j} |x_iᵀ x_j| < 1`` (no two points parallel or antipodal)."""
-    rho, (i, j) = max_correlation(data.x)
-    status = Status.PASS if rho < 1 - tol else Status.FAIL
-    sign = float(data.x[i] @ data.x[j])
-    what = "antipodal" if sign < 0 else "parallel"
-    detail = f"largest |x_iᵀx_j| = {rho:.6f} at pair ({i}, {j})"
-    if status is Status.FAIL:
-        detail += f": points {i} and {j} are {what}, so G* is singular for some φ"
-    return CheckResult(
-        "data_nonparallel",
-        status,
-        rho,
-        1.0,
-        "max |x_iᵀx_j| over pairs (float64)",
-        detail + (f"; {'; '.join(data.notices)}" if data.notices else ""),
-    )
+def load_dataset(spec: DataSettings, seed: int) -> Dataset:
+    """The run's data from its settings: the sphere, scikit-learn's digits, or a file (raises
+    VerifyError for bad input)."""
+    if spec.data is None:
+        return sphere_data(spec.n, spec.d, seed, spec.label_scale)
+    if spec.data == "digits":
+        return digits_data(spec.n, seed, spec.label_scale)
+    return load_data(spec.data, spec.n, seed, spec.label_scale)
 
 
 __all__ = [
+    "Correlation",
     "Dataset",
-    "check_nonparallel",
     "digits_data",
     "load_data",
+    "load_dataset",
     "max_correlation",
     "sphere_data",
 ]

@@ -2,47 +2,52 @@
 
 Plain (Picard) iteration or Anderson acceleration. A solve that does not reach the tolerance
 raises :class:`SolverError` with the residual, the tolerance and the setting to change; it never
-hands back a best guess.
+hands back a best guess. Every solver of the project returns a :class:`Solution`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from symbolic.result import SolverError
+from symbolic.errors import SolverError
+
+if TYPE_CHECKING:
+    from verify.settings import SolveSettings
 
 
 @dataclass(frozen=True)
-class FixedPointSolution:
-    """z with ‖g(z) - z‖_F ≤ tol · max(‖z‖_F, 1), the residual reached and the steps taken."""
+class Solution:
+    """A converged solve: ``value``, the last residual (in the solver's own measure, stated in
+    its docstring), the steps taken, and the limits it ran under."""
 
-    z: torch.Tensor
+    value: Any
     residual: float
     steps: int
+    max_steps: int
+    tol: float
 
 
 def fixed_point(
     g: Callable[[torch.Tensor], torch.Tensor],
     z0: torch.Tensor,
+    solve: SolveSettings,
     *,
-    tol: float,
-    max_steps: int,
-    method: str = "picard",
-    memory: int = 5,
-    what: str = "fixed point",
-) -> FixedPointSolution:
-    """Solve z = g(z) from z0. ``method`` is "picard" or "anderson" (type II, ``memory`` past
-    iterates, Tikhonov 1e-10). Raises SolverError when ``max_steps`` pass first."""
-    if method not in ("picard", "anderson"):
-        raise ValueError(f"unknown fixed-point method {method!r} (picard or anderson)")
+    what: str,
+) -> Solution:
+    """Solve z = g(z) from z0 until ‖g(z) - z‖_F ≤ tol · max(‖g(z)‖_F, 1); ``solve.method`` is
+    "picard" or "anderson" (type II, ``solve.anderson_memory`` past iterates, Tikhonov 1e-10).
+    The value returned is g(z) of the last iterate. Raises SolverError after ``max_steps``."""
+    if solve.method not in ("picard", "anderson"):
+        raise ValueError(f"unknown fixed-point method {solve.method!r} (picard or anderson)")
     z = z0
     xs: list[torch.Tensor] = []
     fs: list[torch.Tensor] = []
     residual = float("inf")
-    for k in range(1, max_steps + 1):
+    for k in range(1, solve.max_steps + 1):
         gz = g(z)
         diff = gz - z
         residual = float(diff.norm()) / max(float(gz.norm()), 1.0)
@@ -50,18 +55,18 @@ def fixed_point(
             raise SolverError(
                 f"{what}: iterate became non-finite at step {k}; the map is not a contraction"
             )
-        if residual <= tol:
-            return FixedPointSolution(gz, residual, k)
-        if method == "picard":
+        if residual <= solve.tol:
+            return Solution(gz, residual, k, solve.max_steps, solve.tol)
+        if solve.method == "picard":
             z = gz
             continue
         xs.append(z.reshape(-1))
         fs.append(diff.reshape(-1))
-        xs, fs = xs[-memory:], fs[-memory:]
+        xs, fs = xs[-solve.anderson_memory :], fs[-solve.anderson_memory :]
         z = _anderson_step(xs, fs).reshape(z.shape) if len(xs) > 1 else gz
     raise SolverError(
-        f"{what} did not converge: residual {residual:.2e} > tol {tol:.1e} after {max_steps} "
-        "steps; raise max_steps or check L·‖W‖₂ < 1"
+        f"{what} did not converge: residual {residual:.2e} > tol {solve.tol:.1e} after "
+        f"{solve.max_steps} steps; raise --max-iterations or check L·‖W‖₂ < 1"
     )
 
 

@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 import sympy as sp
 import torch
 
+from numeric.fixed_point import Solution
 from numeric.kernel import Kernel, diagonal_map, kernel_at
+from numeric.quadrature import pair_expectation_2d
 from symbolic.activations import Activation
 from symbolic.dual import dual_closed_fn
+from symbolic.errors import SolverError, VerifyError
 from symbolic.evaluate import torch_function_of
 from symbolic.families import Q1, Q2, C
-from symbolic.result import SolverError, VerifyError
+
+if TYPE_CHECKING:
+    from verify.settings import PopulationSettings
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,12 @@ def contraction_numbers(sigma_w2: float, lip: float, b0: float, b2: float) -> tu
     return 2 * sigma_w2 * (lip**2 + prod), 2 * sigma_w2 * lip**2
 
 
-def solve_q_star(
-    act: Activation, sigma_w2: float, d: int, *, tol: float = 1e-15, max_steps: int = 2000
-) -> tuple[float, int, float]:
-    """q* with ``q = 2σ_w² E[φ(√q Z)²] + 2/d``: (q*, steps, last update). Raises on divergence."""
+def solve_q_star(act: Activation, sigma_w2: float, d: int, pop: PopulationSettings) -> Solution:
+    """q* with ``q = 2σ_w² E[φ(√q Z)²] + 2/d`` (unit-norm inputs), iterated from 2/d until the
+    update is ≤ ``pop.q_tol``·max(q, 1); ``residual`` is that last update. Raises on divergence."""
     step = diagonal_map(act, sigma_w2, 1.0 / d)
     q = 2.0 / d
-    for k in range(1, max_steps + 1):
+    for k in range(1, pop.max_steps + 1):
         try:
             new = step(q)
         except (VerifyError, OverflowError, ValueError) as exc:
@@ -75,12 +79,12 @@ def solve_q_star(
                 f"variance recursion diverges for {act.name} at σ_w² = {sigma_w2:g}: q = {new:.3g} "
                 f"after {k} steps; lower --sigma-w2"
             )
-        if abs(new - q) <= tol * max(new, 1.0):
-            return new, k, abs(new - q)
+        if abs(new - q) <= pop.q_tol * max(new, 1.0):
+            return Solution(new, abs(new - q), k, pop.max_steps, pop.q_tol)
         q = new
     raise SolverError(
-        f"variance recursion for {act.name} did not converge in {max_steps} steps "
-        f"(last update {abs(new - q):.2e} > tol {tol:.0e}); lower --sigma-w2"
+        f"variance recursion for {act.name} did not converge in {pop.max_steps} steps "
+        f"(last update {abs(new - q):.2e} > tol {pop.q_tol:.0e}); lower --sigma-w2"
     )
 
 
@@ -89,9 +93,9 @@ def _amax(t: torch.Tensor) -> float:
 
 
 def _solve_entries(
-    kernel: Kernel, s: torch.Tensor, sigma_w2: float, d: int, tol: float, max_steps: int
-):
-    """Elementwise fixed point t = 2σ_w² κ(t) + (2/d) s; returns (t, steps, last max update).
+    kernel: Kernel, s: torch.Tensor, sigma_w2: float, d: int, pop: PopulationSettings
+) -> Solution:
+    """Elementwise fixed point t = 2σ_w² κ(t) + (2/d) s; ``residual`` is the last max update.
 
     Near |ρ| = 1 some duals (relu: sqrt(1 - ρ²)) turn rounding into update noise of ~1e-13; an
     update that stops shrinking while within 1000·tol is accepted, and reported as the residual.
@@ -99,6 +103,7 @@ def _solve_entries(
     t = (2.0 / d) * s
     bound = kernel.q * (1 + 1e-9)
     previous = math.inf
+    tol, max_steps = pop.tol, pop.max_steps
     for k in range(1, max_steps + 1):
         new = 2 * sigma_w2 * kernel.fn(t) + (2.0 / d) * s
         if not torch.isfinite(new).all() or _amax(new) > bound:
@@ -108,10 +113,8 @@ def _solve_entries(
             )
         change = _amax(new - t)
         t = new
-        if change <= tol * kernel.q:
-            return t, k, change
-        if change >= previous and change <= 1e3 * tol * kernel.q:
-            return t, k, change
+        if change <= tol * kernel.q or (change >= previous and change <= 1e3 * tol * kernel.q):
+            return Solution(t, change, k, max_steps, tol)
         previous = change
     raise SolverError(
         f"off-diagonal recursion did not converge in {max_steps} steps (last update {change:.2e}); "
@@ -123,31 +126,27 @@ def population_gram(
     act: Activation,
     x: torch.Tensor,
     sigma_w2: float,
-    *,
-    lip: float = 0.0,
-    b0: float = 0.0,
-    b2: float = 0.0,
-    tol: float = 1e-14,
-    max_steps: int = 2000,
-    table_above: int = 1000,
+    sups: tuple[float, float, float],
+    pop: PopulationSettings,
 ) -> GramResult:
     """Σ*, G* for unit-norm rows of ``x`` (n×d). Uses a checked interpolation table when
-    n > ``table_above``. ``lip, b0, b2`` (sup|φ'|, sup|φ|, sup|φ''|) only feed the reported
-    contraction numbers."""
+    n > ``pop.table_above``. ``sups`` = (sup|φ|, sup|φ'|, sup|φ''|) feed the contraction numbers,
+    and through them the error bound."""
     n, d = x.shape
     norms = x.norm(dim=1)
     if (norms - 1).abs().max() > 1e-10:
         raise VerifyError("population_gram needs unit-norm inputs; use population_gram_general")
-    q_star, q_steps, q_res = solve_q_star(act, sigma_w2, d, tol=1e-15, max_steps=max_steps)
-    kernel = kernel_at(act, q_star)
+    q_sol = solve_q_star(act, sigma_w2, d, pop)
+    q_star = q_sol.value
+    kernel = kernel_at(act, q_star, pop.series_terms)
     s = (x @ x.T).clamp(-1.0, 1.0)
     off = ~torch.eye(n, dtype=torch.bool, device=x.device)
-    if n <= table_above:
-        t, steps, res = _solve_entries(kernel, s[off], sigma_w2, d, tol, max_steps)
-        g = kernel.fn(t)
-        interp, how = 0.0, "elementwise fixed point"
+    if n <= pop.table_above:
+        sol = _solve_entries(kernel, s[off], sigma_w2, d, pop)
+        t, g, interp, how = sol.value, kernel.fn(sol.value), 0.0, "elementwise fixed point"
     else:
-        t, g, steps, res, interp = _tabulated(kernel, s[off], sigma_w2, d, tol, max_steps)
+        sol = _tabulated(kernel, s[off], sigma_w2, d, pop)
+        t, g, interp = sol.value, sol.g, sol.interp_error
         how = "cubic Hermite table of F(s), checked at cell midpoints"
     sigma = torch.full((n, n), q_star, dtype=torch.float64, device=x.device)
     gram = torch.full((n, n), kernel.second_moment, dtype=torch.float64, device=x.device)
@@ -158,11 +157,14 @@ def population_gram(
     # number (2σ_w²L² off the diagonal; 1/2 assumed when L is unknown or c ≥ 1, and then the
     # bound is heuristic). κ is Lipschitz in t with constant E[φ'²] ≤ L², so G's error is of
     # the same order.
+    b0, lip, b2 = sups
     cd, co = contraction_numbers(sigma_w2, lip, b0, b2)
     factor = 1 / (1 - co) if 0 < co < 1 else 2.0
-    error = factor * (res + q_res) + trunc + interp + 1e-15 * kernel.second_moment
+    error = factor * (sol.residual + q_sol.residual) + trunc + interp
+    error += 1e-15 * kernel.second_moment
     method = f"unit norm: scalar q*, {how}; κ by {kernel.method}"
-    return GramResult(q_star, sigma, gram, res, max(steps, q_steps), error, cd, co, method, kernel)
+    steps = max(sol.steps, q_sol.steps)
+    return GramResult(q_star, sigma, gram, sol.residual, steps, error, cd, co, method, kernel)
 
 
 def _hermite_interp(grid_h: float, values: torch.Tensor, slopes: torch.Tensor, s: torch.Tensor):
@@ -177,24 +179,33 @@ def _hermite_interp(grid_h: float, values: torch.Tensor, slopes: torch.Tensor, s
     ], k
 
 
+#: Cells of the F(s) table on [-1, 1], and the midpoint error above which a cell's entries are
+#: solved directly instead.
+TABLE_CELLS = 1 << 13
+TABLE_ACCEPT = 1e-12
+
+
+@dataclass(frozen=True)
+class Tabulated(Solution):
+    """Σ* entries (``value``) and G* entries ``g`` from the table, with its interpolation error."""
+
+    g: torch.Tensor
+    interp_error: float
+
+
 def _tabulated(
-    kernel: Kernel,
-    s: torch.Tensor,
-    sigma_w2: float,
-    d: int,
-    tol: float,
-    max_steps: int,
-    cells: int = 1 << 13,
-    accept: float = 1e-12,
-):
+    kernel: Kernel, s: torch.Tensor, sigma_w2: float, d: int, pop: PopulationSettings
+) -> Tabulated:
     """F(s) and G(s) = κ(F(s)) interpolated from a grid; cells whose midpoint error exceeds
-    ``accept`` are solved directly instead. Returns (Σ entries, G entries, steps, res, error)."""
+    TABLE_ACCEPT are solved directly instead."""
+    cells, accept = TABLE_CELLS, TABLE_ACCEPT
     dev = s.device
     h = 2.0 / cells
     grid = torch.linspace(-1, 1, cells + 1, dtype=torch.float64, device=dev)
     mids = grid[:-1] + h / 2
-    both, steps, res = _solve_entries(kernel, torch.cat([grid, mids]), sigma_w2, d, tol, max_steps)
-    f, f_mid = both[: cells + 1], both[cells + 1 :]
+    sol = _solve_entries(kernel, torch.cat([grid, mids]), sigma_w2, d, pop)
+    steps, res = sol.steps, sol.residual
+    f, f_mid = sol.value[: cells + 1], sol.value[cells + 1 :]
     kv, ks = kernel.value_and_slope(f)
     fs = (2.0 / d) / (
         1 - 2 * sigma_w2 * ks
@@ -207,13 +218,14 @@ def _tabulated(
     g, _ = _hermite_interp(h, kv, gs, s)
     bad = cell_err[cell] > accept
     if bad.any():
-        t_bad, k2, r2 = _solve_entries(kernel, s[bad], sigma_w2, d, tol, max_steps)
-        t[bad], g[bad] = t_bad, kernel.fn(t_bad)
-        steps, res = max(steps, k2), max(res, r2)
+        direct = _solve_entries(kernel, s[bad], sigma_w2, d, pop)
+        t[bad], g[bad] = direct.value, kernel.fn(direct.value)
+        steps, res = max(steps, direct.steps), max(res, direct.residual)
     used = cell_err[cell[~bad]]
     # The midpoint error of a cubic Hermite cell is its largest error up to O(h) corrections
     # (error ∝ u²(1-u)², maximal at u = 1/2); doubling it covers those.
-    return t, g, steps, res, float(used.max()) * 2 if used.numel() else 0.0
+    interp = float(used.max()) * 2 if used.numel() else 0.0
+    return Tabulated(t, res, steps, pop.max_steps, pop.tol, g=g, interp_error=interp)
 
 
 def population_gram_general(
@@ -221,28 +233,49 @@ def population_gram_general(
     x: torch.Tensor,
     sigma_w2: float,
     *,
-    tol: float | None = None,
-    max_steps: int = 2000,
-    quadrature_points: int = 48,
-    use_closed_form: bool = True,
+    tol: float,
+    max_steps: int,
+    quadrature_points: int | None,
 ) -> GramResult:
-    """The matrix recursion of SPEC §4 for any inputs, each with its own variance Σ_ii.
+    """The matrix recursion of SPEC §4 for any inputs, each with its own variance Σ_ii, iterated
+    until the max update is ≤ ``tol``·max_i Σ_ii.
 
-    E[φ(u)φ(v)] from the closed-form dual (if known and ``use_closed_form``) or 2-D
-    Gauss–Hermite quadrature with ``quadrature_points``² nodes per pair (the baseline). The
-    default tolerance is 1e-13 with a closed form and 1e-9 with quadrature, whose error for a
-    kinked φ (relu: ~1e-10 at 48² nodes) would otherwise keep the iteration from settling.
+    E[φ(u)φ(v)] from the closed-form dual when ``quadrature_points`` is None (it must exist), else
+    2-D Gauss–Hermite quadrature with ``quadrature_points``² nodes per pair (the baseline). With
+    quadrature the tolerance must stay above its error (relu: ~1e-10 at 48² nodes), or the
+    iteration cannot settle. The error bound is twice the last update (contraction ≤ 1/2 assumed).
     """
+    closed = _closed_with_diagonal(act) if quadrature_points is None else None
+    if quadrature_points is None and closed is None:
+        raise VerifyError(f"{act.name} has no closed-form dual: give quadrature_points")
+    sol = _general_fixed_point(act, x, sigma_w2, closed, quadrature_points, tol, max_steps)
+    sigma = sol.value
+    gram = _pair_expectations(act, sigma, closed, quadrature_points)
+    q = sigma.diagonal()
+    method = "general recursion, per-input variances; " + (
+        "closed-form dual" if closed is not None else f"{quadrature_points}² Gauss–Hermite per pair"
+    )
+    return GramResult(
+        float(q.mean()),
+        sigma,
+        gram,
+        sol.residual,
+        sol.steps,
+        2 * sol.residual,
+        math.nan,
+        math.nan,
+        method,
+        None,
+    )
+
+
+def _general_fixed_point(act, x, sigma_w2, closed, points, tol, max_steps) -> Solution:
+    """Σ = 2σ_w² E[φ(u)φ(v)] + (2/d) XXᵀ by iteration; ``residual`` = last max update."""
     _n, d = x.shape
     base = (2.0 / d) * (x @ x.T)
     sigma = base.clone()
-    closed = _closed_with_diagonal(act) if use_closed_form else None
-    tol = tol if tol is not None else (1e-13 if closed is not None else 1e-9)
-    step = 0
-    while step < max_steps:
-        step += 1
-        g = _pair_expectations(act, sigma, closed, quadrature_points)
-        new = 2 * sigma_w2 * g + base
+    for step in range(1, max_steps + 1):
+        new = 2 * sigma_w2 * _pair_expectations(act, sigma, closed, points) + base
         if not torch.isfinite(new).all() or float(new.abs().max()) > 1e8:
             raise SolverError(
                 f"Gram recursion diverges for {act.name} at σ_w² = {sigma_w2:g}; lower --sigma-w2"
@@ -250,18 +283,9 @@ def population_gram_general(
         change = float((new - sigma).abs().max())
         sigma = new
         if change <= tol * float(sigma.diagonal().max()):
-            break
-    if change > tol * float(sigma.diagonal().max()):
-        raise SolverError(
-            f"Gram recursion did not converge in {max_steps} steps (last update {change:.2e})"
-        )
-    gram = _pair_expectations(act, sigma, closed, quadrature_points)
-    q = sigma.diagonal()
-    method = "general recursion, per-input variances; " + (
-        "closed-form dual" if closed is not None else f"{quadrature_points}² Gauss–Hermite per pair"
-    )
-    return GramResult(
-        float(q.mean()), sigma, gram, change, step, 2 * change, math.nan, math.nan, method, None
+            return Solution(sigma, change, step, max_steps, tol)
+    raise SolverError(
+        f"Gram recursion did not converge in {max_steps} steps (last update {change:.2e})"
     )
 
 
@@ -290,21 +314,5 @@ def _pair_expectations(act: Activation, sigma: torch.Tensor, closed, points: int
     rho = (sigma / torch.sqrt(q1 * q2)).clamp(-1, 1)
     out = torch.empty_like(sigma)
     for i in range(sigma.shape[0]):  # one row at a time keeps memory at n·points²
-        out[i] = row_expectations_2d(act, q[i], q, rho[i], points)
+        out[i] = pair_expectation_2d(act, float(q[i]), q, rho[i], points)
     return out
-
-
-def row_expectations_2d(
-    act: Activation, qi: torch.Tensor, q: torch.Tensor, rho: torch.Tensor, points: int
-) -> torch.Tensor:
-    """E[φ(u)φ(v_j)] for one input i against all j by ``points``² Gauss–Hermite nodes:
-    u = √q_i Z1, v_j = √q_j (ρ_j Z1 + sqrt(1 - ρ_j²) Z2). The all-pairs baseline's unit of work."""
-    z, w = np.polynomial.hermite_e.hermegauss(points)
-    z = torch.from_numpy(z).to(q)
-    w = torch.from_numpy(w / math.sqrt(2 * math.pi)).to(q)
-    fn = act.torch_fn(0)
-    z1, z2 = z[:, None], z[None, :]
-    r = rho[:, None, None]
-    u = torch.sqrt(qi) * z1.expand(points, points)
-    v = torch.sqrt(q)[:, None, None] * (r * z1 + torch.sqrt(1 - r**2) * z2)
-    return ((w[:, None] * w[None, :]) * fn(u)[None] * fn(v)).sum(dim=(1, 2))

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 
 import torch
 
+from numeric.mehler import dual_series, horner
+from numeric.quadrature import second_moment
 from symbolic.activations import Activation
-from symbolic.dual import dual_closed_fn, dual_series
-from symbolic.hermite import second_moment
+from symbolic.dual import dual_closed_fn
+
+#: Mehler terms whose μ_n² fall below this fraction of E[φ²] are dropped (and counted in the tail).
+COEFF_TOL = 1e-20
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,10 @@ class Kernel:
         return value.detach(), slope
 
 
-def kernel_at(
-    act: Activation, q: float, *, max_terms: int = 400, coeff_tol: float = 1e-20
-) -> Kernel:
+def kernel_at(act: Activation, q: float, max_terms: int) -> Kernel:
     """κ_q for ``act``: closed form if known, else the Mehler series cut after the last μ_n(q)²
-    above ``coeff_tol · E[φ²]`` (at most ``max_terms``). The tail energy bound is what the 400
-    computed terms leave of E[φ²] (float64 floor included) plus the dropped μ_n²."""
+    above ``COEFF_TOL · E[φ²]`` (at most ``max_terms``). The tail energy bound is what the
+    ``max_terms`` computed terms leave of E[φ²] (float64 floor included) plus the dropped μ_n²."""
     closed = dual_closed_fn(act)
     m2, _ = second_moment(act, q)
     if closed is not None:
@@ -57,17 +59,13 @@ def kernel_at(
         return Kernel(q, fn, m2, 0, 0.0, "closed-form dual")
     series = dual_series(act, q, q, max_terms)
     energy = series.mu1**2
-    big = (energy > coeff_tol * max(m2, 1e-300)).nonzero()
+    big = (energy > COEFF_TOL * max(m2, 1e-300)).nonzero()
     keep = min(max(int(big[-1]) + 1 if len(big) else 1, 2), max_terms)
     coeffs = energy[:keep]
     tail = max(series.tail1 + float(energy[keep:].sum()), 0.0)
 
     def fn(t: torch.Tensor) -> torch.Tensor:
-        rho = t / q
-        out = torch.zeros_like(rho)
-        for a in coeffs.to(t.device).flip(0):
-            out = out * rho + a
-        return out
+        return horner(coeffs, t / q)
 
     return Kernel(q, fn, m2, keep, tail, f"Mehler series, {keep} terms")
 

@@ -1,8 +1,9 @@
 """The infinite-width DEQ neural tangent kernel in SPEC §3's scaling (Feng and Kolter).
 
 With Ġ_ij = E[φ'(u)φ'(v)] = κ'(Σ*_ij) (Price's theorem), the adjoint overlaps
-Q_ij = lim w_iᵀw_j solve Q = 1 + 2σ_w² Ġ ∘ Q, so P = lim v_iᵀv_j = Ġ / (1 - 2σ_w² Ġ), and
-Θ/m → Θ* = G* ∘ (1 + P) as m grows (the U-gradient term P ∘ XXᵀ is O(1), not O(m)).
+Q_ij = lim w_iᵀw_j / A solve Q = 1 + 2σ_w² Ġ ∘ Q, so with a_j ~ N(0, A/m) the overlaps
+P = lim v_iᵀv_j = A·Ġ / (1 - 2σ_w² Ġ) (v is linear in a), and Θ/m → Θ* = G* ∘ (1 + P) as m
+grows (the U-gradient term P ∘ XXᵀ is O(1), not O(m)).
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import torch
 
 from numeric.gram import GramResult
+from numeric.quadrature import gaussian_expectation
 from symbolic.activations import Activation
-from symbolic.hermite import gaussian_expectation
 
 
-def ntk_infinite(act: Activation, gram: GramResult, sigma_w2: float) -> torch.Tensor:
-    """Θ* = lim Θ/m for the unit-norm population Gram result ``gram`` (n×n)."""
+def ntk_infinite(
+    act: Activation, gram: GramResult, sigma_w2: float, a_scale: float
+) -> torch.Tensor:
+    """Θ* = lim Θ/m = G* ∘ (1 + A·Ġ/(1 - 2σ_w²Ġ)) for the unit-norm population Gram result
+    ``gram`` (n×n); A = ``a_scale`` is the read-out variance factor, a_j ~ N(0, A/m)."""
     if gram.kernel is None:
         raise ValueError("ntk_infinite needs the unit-norm population Gram result")
     n = gram.sigma.shape[0]
@@ -27,5 +31,5 @@ def ntk_infinite(act: Activation, gram: GramResult, sigma_w2: float) -> torch.Te
     gdot.diagonal().fill_(
         gaussian_expectation(lambda t: dphi(t) ** 2, gram.q_star, act.breakpoints)[0]
     )
-    p = gdot / (1 - 2 * sigma_w2 * gdot)
+    p = a_scale * gdot / (1 - 2 * sigma_w2 * gdot)
     return gram.gram * (1 + p)

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 
 import torch
 
-from numeric.gram import GramResult
-from symbolic.result import CheckResult, Status
-
 EPS = torch.finfo(torch.float64).eps
 
 
@@ -31,7 +28,6 @@ class Certificate:
     spec_bound: float  # max_r μ_r² (1 - (n-1) ρ_max^r), the simplest form in SPEC §4
     first_r: int | None  # smallest r whose Gershgorin bound is positive
     rho_max: float
-    terms: int
 
 
 def eigenvalues(m: torch.Tensor) -> torch.Tensor:
@@ -39,7 +35,7 @@ def eigenvalues(m: torch.Tensor) -> torch.Tensor:
     return torch.linalg.eigvalsh((m + m.T) / 2)
 
 
-def eig_error(m: torch.Tensor, entry_error: float = 0.0) -> float:
+def eig_error(m: torch.Tensor, entry_error: float) -> float:
     """Bound on |λ_computed - λ_true|: backward error of eigvalsh plus the entries' error
     (‖ΔM‖₂ ≤ n max|ΔM_ij|)."""
     n = m.shape[0]
@@ -48,14 +44,10 @@ def eig_error(m: torch.Tensor, entry_error: float = 0.0) -> float:
 
 
 def hermite_certificate(
-    mu: torch.Tensor,
-    mu_error: float,
-    corr: torch.Tensor,
-    *,
-    eig_upto: int = 6,
-    eig_max_n: int = 1500,
+    mu: torch.Tensor, mu_error: float, corr: torch.Tensor, *, eig_upto: int, eig_max_n: int
 ) -> Certificate:
-    """Σ_r μ_r² λ_lower(C^{∘r}) for the coefficients ``mu`` = μ_r(q*) and correlations ``corr``."""
+    """Σ_r μ_r² λ_lower(C^{∘r}) for the coefficients ``mu`` = μ_r(q*) and correlations ``corr``:
+    eigenvalue bounds for r ≤ ``eig_upto`` when n ≤ ``eig_max_n``, Gershgorin for the rest."""
     n = corr.shape[0]
     mu = torch.as_tensor(mu, dtype=torch.float64)
     corr = corr.to(torch.float64)
@@ -69,7 +61,7 @@ def hermite_certificate(
         for r in range(min(eig_upto, len(mu) - 1) + 1):
             if mu2[r] > 0:
                 power = corr**r
-                eig[r] = max(float(eigenvalues(power)[0]) - eig_error(power), 0.0)
+                eig[r] = max(float(eigenvalues(power)[0]) - eig_error(power, 0.0), 0.0)
     lower = torch.maximum(gersh.clamp(min=0), eig)
     positive = (gersh > 0).nonzero()
     spec = [float(mu2[r]) * (1 - (n - 1) * rho_max**r) for r in range(len(mu))]
@@ -79,7 +71,6 @@ def hermite_certificate(
         max(max(spec), 0.0),
         int(positive[0]) if len(positive) else None,
         rho_max,
-        len(mu),
     )
 
 
@@ -103,47 +94,29 @@ def _gershgorin_levels(off: torch.Tensor, terms: int) -> torch.Tensor:
     return out
 
 
-def check_lambda_star(gram: GramResult, cert: Certificate, hermite_finite: bool) -> CheckResult:
-    """λ* > 0: PASS when eigvalsh(G*) exceeds its error bound and the certificate is positive;
-    FAIL when λ* is zero to working precision; INCONCLUSIVE when positive but uncertified."""
-    ev = eigenvalues(gram.gram)
-    lam, err = float(ev[0]), eig_error(gram.gram, gram.error)
-    detail = (
-        f"λ_min(G*) = {lam:.6g} ± {err:.1e}; certificate Σ_r μ_r² λ_lower(C^∘r) = {cert.value:.6g} "
-        f"(Gershgorin only: {cert.gershgorin:.6g}, first positive at r = {cert.first_r}); "
-        f"max_r μ_r²(1-(n-1)ρ_max^r) = {cert.spec_bound:.3g} with ρ_max = {cert.rho_max:.6f}; "
-        f"G* by {gram.method}"
-    )
-    method = "eigvalsh(G*) with backward-error bound; Hermite certificate"
-    if cert.value > lam + err:
-        return CheckResult(
-            "lambda_star_positive",
-            Status.ERROR,
-            lam,
-            err,
-            method,
-            "certificate exceeds the eigenvalue: inconsistent computation. " + detail,
-        )
-    if lam <= err:
-        why = " (finitely many Hermite coefficients)" if hermite_finite else ""
-        return CheckResult(
-            "lambda_star_positive",
-            Status.FAIL,
-            lam,
-            err,
-            method,
-            f"λ* is zero to working precision{why}. " + detail,
-        )
-    if cert.value <= 0:
-        return CheckResult(
-            "lambda_star_positive",
-            Status.INCONCLUSIVE,
-            lam,
-            err,
-            method,
-            "λ_min(G*) is positive but the Hermite certificate is not. " + detail,
-        )
-    return CheckResult("lambda_star_positive", Status.PASS, lam, err, method, detail)
+@dataclass(frozen=True)
+class Spectrum:
+    """Ascending eigenvalues of a symmetric matrix whose entries are known to ``entry_error``,
+    and ``error``: a bound on |λ_computed - λ_true| for each (backward error + entries)."""
+
+    eigenvalues: torch.Tensor
+    error: float
+
+    @property
+    def lambda_min(self) -> float:
+        return float(self.eigenvalues[0])
 
 
-__all__ = ["Certificate", "check_lambda_star", "eig_error", "eigenvalues", "hermite_certificate"]
+def spectral_bounds(m: torch.Tensor, entry_error: float) -> Spectrum:
+    """eigvalsh of ``m`` once, with the error bound of :func:`eig_error`."""
+    return Spectrum(eigenvalues(m), eig_error(m, entry_error))
+
+
+__all__ = [
+    "Certificate",
+    "Spectrum",
+    "eig_error",
+    "eigenvalues",
+    "hermite_certificate",
+    "spectral_bounds",
+]

@@ -11,8 +11,8 @@ distance from initialization and the relative drift of the NTK.
 
 The rate is compared with the linearized (lazy) dynamics r(k) = (I - ηΘ)^k r(0), i.e.
 L(k) = ½ Σ_i (1 - ηλ_i)^{2k} (u_iᵀ r(0))², fitted over the same window as the measurement, for
-Θ = Θ(0) and for Θ = m·Θ* (infinite width); the asymptotic slowest-mode rate (1 - ηλ_min)² is
-reported too. A run whose NTK drifts far has left the lazy regime, and the report says so.
+Θ = Θ(0) and for Θ = m·Θ* (infinite width). A run whose NTK drifts far has left the lazy regime,
+and the report says so.
 """
 
 from __future__ import annotations
@@ -20,14 +20,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 
 from numeric.data import Dataset
-from numeric.deq import DEQParams, InitReport, adjoint, equilibrium, init_params, ntk
+from numeric.deq import DEQParams, InitReport, adjoint, empirical_ntk, equilibrium, init_params
 from numeric.spectrum import eigenvalues
 from symbolic.activations import Activation
-from symbolic.result import CheckResult, Status, VerifyError
+from symbolic.errors import VerifyError
+
+if TYPE_CHECKING:
+    from verify.settings import ModelSettings, ScheduleSettings, SolveSettings
 
 
 @dataclass(frozen=True)
@@ -53,32 +57,38 @@ class RateFit:
 
 @dataclass(frozen=True)
 class TrainingResult:
+    """One gradient-descent run: its setting, λ_0, the NTK at initialization, the fitted rate,
+    the bound and the lazy-dynamics predictions over the same window, and the per-step record."""
+
     width: int
     seed: int
     lr: float
     lr_source: str
     init: InitReport
     lambda_0: float  # λ_min(Z(0)ᵀZ(0))
-    ntk_min: float  # λ_min(Θ(0))
-    ntk_max: float
+    ntk_max: float  # λ_max(Θ(0))
     rate: RateFit
-    rate_bound: float  # 1 - c·η λ_0, c = 1/2 by default (reconstructed constant)
+    rate_bound: float  # 1 - c·η λ_0 (c: the schedule's rate constant, reconstructed)
     rate_finite: float  # linearized dynamics with Θ(0), fitted over the measurement window
     rate_infinite: float | None  # linearized dynamics with m·Θ*, same window
-    slowest_finite: float  # (1 - η λ_min(Θ(0)))²
-    slowest_infinite: float | None  # (1 - η m λ_min(Θ*))²
     initial_loss: float
     final_loss: float
     well_posed: bool | None  # L‖W(k)‖₂ < 1 all along (upper bound); None when L = ∞
     lambda_kept: bool  # λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along
     history: History
     steps: int
+    initial: DEQParams
+    final: DEQParams
 
 
-def fit_rate(loss: list[float], floor: float = 1e-24) -> RateFit:
+#: Losses below this fraction of L_0 are rounding noise and left out of the rate fit.
+LOSS_FLOOR = 1e-24
+
+
+def fit_rate(loss: list[float]) -> RateFit:
     """Fit log L_k = c + k log ρ on the second half of the steps whose loss is above
-    ``floor · L_0`` (below it the ratios are rounding noise)."""
-    end = next((k for k, v in enumerate(loss) if v <= floor * loss[0] or v == 0), len(loss))
+    ``LOSS_FLOOR · L_0`` (below it the ratios are rounding noise)."""
+    end = next((k for k, v in enumerate(loss) if v <= LOSS_FLOOR * loss[0] or v == 0), len(loss))
     if end < 4:
         raise VerifyError(
             f"too few steps above the loss floor to fit a rate ({end}); raise --steps"
@@ -100,102 +110,87 @@ def _linear_fit(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     return slope, float(ym - slope * xm)
 
 
+def gradients(z: torch.Tensor, v: torch.Tensor, x: torch.Tensor, r: torch.Tensor) -> DEQParams:
+    """∂L/∂(W, U, a) of L = ½‖aᵀZ - y‖² with residuals r: (V diag(r) Zᵀ, V diag(r) X, Z r)."""
+    g = v * r  # columns v_i r_i
+    return DEQParams(g @ z.T, g @ x, z @ r)
+
+
 def train(
     act: Activation,
     data: Dataset,
+    model: ModelSettings,
+    solve: SolveSettings,
+    schedule: ScheduleSettings,
     *,
-    width: int,
-    sigma_w2: float,
     lip: float,
-    steps: int,
     seed: int,
-    lr: float | None = None,
-    tol: float = 1e-12,
-    method: str = "picard",
-    theta_star: torch.Tensor | None = None,
-    device: str = "cpu",
-    norm_every: int = 25,
-    init_margin: float = 0.05,
-    a_scale: float = 1.0,
-    rate_constant: float = 0.5,
-    progress: Callable[[int, int, float], None] | None = None,
+    theta_star: torch.Tensor | None,
+    device: str,
+    progress: Callable[[int, int, float], None] | None,
 ) -> TrainingResult:
-    """Run GD for ``steps`` steps at ``width`` and measure the linear rate (see module doc).
-    ``theta_star`` is Θ* = lim Θ/m (n×n) for the infinite-width prediction. The reconstructed
-    constants: ``init_margin`` (redraw W until L‖W‖₂ ≤ 1 - margin), ``a_scale`` (a ~ N(0,
-    a_scale/m)) and ``rate_constant`` c in the bound 1 - c·ηλ_0."""
+    """Run ``schedule.steps`` GD steps on a width-``model.width`` DEQ and measure the linear rate
+    (see the module doc). ``model.sigma_w2`` must be resolved (a number); ``theta_star`` is
+    Θ* = lim Θ/m (n×n, for the same a-scale) for the infinite-width prediction."""
     data = data.to(device)
     x, y = data.x, data.y
-    p, init = init_params(
-        width, data.d, sigma_w2, lip, seed, margin=init_margin, a_scale=a_scale, device=device
-    )
+    p, init = init_params(model, data.d, lip, seed, device)
     p0 = p.clone()
-    z, s, sol = equilibrium(act, p, x, tol=tol, method=method)
-    v, w = adjoint(act, p.W, s, p.a, tol=tol)
-    theta0 = ntk(z, v, x)
+    eq = equilibrium(act, p, x, None, solve)
+    adj = adjoint(act, p.W, eq.s, p.a, None, solve)
+    z, v = eq.value, adj.v
+    theta0 = empirical_ntk(z, v, x)
     ev = eigenvalues(theta0)
     lam0 = float(eigenvalues(z.T @ z)[0])
-    eta, source = (lr, "user") if lr is not None else (1.0 / float(ev[-1]), "1/λ_max(Θ(0))")
-    if not 0 < eta:
-        raise VerifyError(f"learning rate must be positive, got {eta}")
+    if schedule.lr is not None:
+        eta, source = schedule.lr, "user"
+    else:
+        eta, source = 1.0 / float(ev[-1]), "1/λ_max(Θ(0))"
     anchor, anchor_norm = p.W.clone(), init.w_norm
     hist = History()
     r0 = p.a @ z - y
-    for k in range(steps + 1):
+    for k in range(schedule.steps + 1):
         r = p.a @ z - y
-        if k % norm_every == 0 and k > 0:
+        if k % schedule.norm_every == 0 and k > 0:
             anchor, anchor_norm = p.W.clone(), float(torch.linalg.matrix_norm(p.W, ord=2))
         w_bound = anchor_norm + float((p.W - anchor).norm())
-        _record(
-            hist,
-            p,
-            p0,
-            z,
-            v,
-            x,
-            theta0,
-            r,
-            lip * w_bound if math.isfinite(lip) else math.inf,
-            sol.steps,
-        )
+        lip_bound = lip * w_bound if math.isfinite(lip) else math.inf
+        _record(hist, p, p0, z, v, x, theta0, r, lip_bound, eq.steps)
         if progress is not None:
-            progress(k, steps, hist.loss[-1])
-        if k == steps or hist.loss[-1] == 0:
+            progress(k, schedule.steps, hist.loss[-1])
+        if k == schedule.steps or hist.loss[-1] == 0:
             break
-        g = v * r  # columns v_i r_i
-        p.W -= eta * (g @ z.T)
-        p.U -= eta * (g @ x)
-        p.a -= eta * (z @ r)
-        z, s, sol = equilibrium(act, p, x, z, tol=tol, method=method)
-        v, w = adjoint(act, p.W, s, p.a, w, tol=tol)
+        grad = gradients(z, v, x, r)
+        p.W -= eta * grad.W
+        p.U -= eta * grad.U
+        p.a -= eta * grad.a
+        eq = equilibrium(act, p, x, z, solve)
+        adj = adjoint(act, p.W, eq.s, p.a, adj.value, solve)
+        z, v = eq.value, adj.v
     fit = fit_rate(hist.loss)
-    finite = linearized_rate(theta0, eta, r0, fit)
-    infinite = slow_inf = None
+    infinite = None
     if theta_star is not None:
-        theta_inf = width * theta_star.to(theta0)
-        infinite = linearized_rate(theta_inf, eta, r0, fit)
-        slow_inf = (1 - eta * float(eigenvalues(theta_inf)[0])) ** 2
+        infinite = linearized_rate(model.width * theta_star.to(theta0), eta, r0, fit)
     return TrainingResult(
-        width,
-        seed,
-        eta,
-        source,
-        init,
-        lam0,
-        float(ev[0]),
-        float(ev[-1]),
-        fit,
-        1 - rate_constant * eta * lam0,
-        finite,
-        infinite,
-        (1 - eta * float(ev[0])) ** 2,
-        slow_inf,
-        hist.loss[0],
-        hist.loss[-1],
-        all(b < 1 for b in hist.lip_norm_bound) if math.isfinite(lip) else None,
-        min(hist.lambda_min_zz) >= lam0 / 2,
-        hist,
-        k,
+        width=model.width,
+        seed=seed,
+        lr=eta,
+        lr_source=source,
+        init=init,
+        lambda_0=lam0,
+        ntk_max=float(ev[-1]),
+        rate=fit,
+        rate_bound=1 - schedule.rate_constant * eta * lam0,
+        rate_finite=linearized_rate(theta0, eta, r0, fit),
+        rate_infinite=infinite,
+        initial_loss=hist.loss[0],
+        final_loss=hist.loss[-1],
+        well_posed=all(b < 1 for b in hist.lip_norm_bound) if math.isfinite(lip) else None,
+        lambda_kept=min(hist.lambda_min_zz) >= lam0 / 2,
+        history=hist,
+        steps=k,
+        initial=p0,
+        final=p,
     )
 
 
@@ -219,54 +214,5 @@ def _record(h: History, p: DEQParams, p0: DEQParams, z, v, x, theta0, r, lip_bou
     dw = float((p.W - p0.W).norm())
     dist = math.sqrt(dw**2 + float((p.U - p0.U).norm()) ** 2 + float((p.a - p0.a).norm()) ** 2)
     h.distance.append(dist)
-    h.ntk_drift.append(float((ntk(z, v, x) - theta0).norm() / theta0.norm()))
+    h.ntk_drift.append(float((empirical_ntk(z, v, x) - theta0).norm() / theta0.norm()))
     h.forward_steps.append(fsteps)
-
-
-def check_lambda0(res: TrainingResult, lambda_star: float) -> CheckResult:
-    """λ_0 = λ_min(Z(0)ᵀZ(0)) ≥ m λ*/2 at the chosen width."""
-    bound = res.width * lambda_star / 2
-    ok = res.lambda_0 >= bound
-    return CheckResult(
-        "lambda0_bound",
-        Status.PASS if ok else Status.FAIL,
-        res.lambda_0,
-        bound,
-        "eigvalsh(Z(0)ᵀZ(0)) vs m·λ*/2",
-        f"λ_0 = {res.lambda_0:.6g} at width {res.width} (seed {res.seed}); m·λ*/2 = {bound:.6g}; "
-        f"W drawn {res.init.draws} time(s), L‖W(0)‖₂ = {res.init.lip_norm:.4f}",
-    )
-
-
-def check_linear_rate(res: TrainingResult) -> CheckResult:
-    """Per-step loss ratio ≤ 1 - c·ηλ_0 all along, with L‖W(k)‖₂ < 1 and λ_min ≥ λ_0/2."""
-    f = res.rate
-    ok = f.max_ratio <= res.rate_bound and res.well_posed is not False and res.lambda_kept
-    inf = "n/a" if res.rate_infinite is None else f"{res.rate_infinite:.6f}"
-    drift = res.history.ntk_drift[-1]
-    lazy = "lazy" if drift < 0.1 else "NOT lazy: the NTK moved, predictions do not apply"
-    detail = (
-        f"fitted rate {f.rate:.6f} (R² = {f.r2:.5f}, steps {f.start}-{f.end}); largest step ratio "
-        f"{f.max_ratio:.6f} vs bound 1-c·ηλ_0 = {res.rate_bound:.6f}; lazy-dynamics prediction "
-        f"over the same steps: Θ(0) {res.rate_finite:.6f}, m·Θ* {inf}; NTK drift {drift:.3f} "
-        f"({lazy}); η = {res.lr:.4g} "
-        f"({res.lr_source}); loss {res.initial_loss:.3e} → {res.final_loss:.3e} in {res.steps} "
-        f"steps; L‖W(k)‖₂ < 1 all along: {res.well_posed} "
-        f"(max bound {max(res.history.lip_norm_bound):.4f}); "
-        f"λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along: {res.lambda_kept}"
-    )
-    status = Status.PASS if ok else Status.FAIL
-    if ok and res.well_posed is None:
-        status = Status.INCONCLUSIVE
-        detail += (
-            "; L = ∞: the contraction L‖W‖₂ < 1 cannot hold, so the theorem does not cover this "
-            "run (every equilibrium solve still converged to its tolerance)"
-        )
-    return CheckResult(
-        "linear_rate",
-        status,
-        f.max_ratio,
-        res.rate_bound,
-        "GD with implicit gradients; loss ratios per step",
-        detail,
-    )

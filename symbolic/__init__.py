@@ -1,31 +1,37 @@
-"""Symbolic layer: activations, Hermite coefficients, dual activations, condition proofs."""
+"""Symbolic layer (sympy + mpmath): activations, exact and 30-digit Hermite coefficients, closed
+duals, and the facts behind the hypotheses (suprema, polynomial test)."""
 
-from symbolic.activations import REGISTRY, Activation, resolve
-from symbolic.conditions import check_bounded, check_infinite_hermite, check_weight_scale
-from symbolic.dual import dual_by_summation, dual_closed_fn, dual_quadrature_2d, dual_series
-from symbolic.formula import parse_formula
-from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_float, hermite_mp
-from symbolic.result import CheckResult, FormulaError, SolverError, Status, VerifyError
+from __future__ import annotations
 
-__all__ = [
-    "REGISTRY",
-    "Activation",
-    "CheckResult",
-    "FormulaError",
-    "HermiteCoefficients",
-    "SolverError",
-    "Status",
-    "VerifyError",
-    "check_bounded",
-    "check_infinite_hermite",
-    "check_weight_scale",
-    "dual_by_summation",
-    "dual_closed_fn",
-    "dual_quadrature_2d",
-    "dual_series",
-    "hermite_exact",
-    "hermite_float",
-    "hermite_mp",
-    "parse_formula",
-    "resolve",
-]
+import importlib
+from typing import Any
+
+#: Public name -> module; imported on first use, so that light modules (errors, settings) can be
+#: imported without sympy and torch.
+_LAZY = {
+    "REGISTRY": "symbolic.activations",
+    "Activation": "symbolic.activations",
+    "resolve": "symbolic.activations",
+    "SupBound": "symbolic.bounds",
+    "sup_abs": "symbolic.bounds",
+    "dual_by_summation": "symbolic.dual",
+    "dual_closed_fn": "symbolic.dual",
+    "FormulaError": "symbolic.errors",
+    "SolverError": "symbolic.errors",
+    "SymbolicTimeout": "symbolic.errors",
+    "VerifyError": "symbolic.errors",
+    "parse_formula": "symbolic.formula",
+    "HermiteCoefficients": "symbolic.hermite",
+    "hermite_exact": "symbolic.hermite",
+    "hermite_mp": "symbolic.hermite",
+    "PolynomialFact": "symbolic.polynomial",
+    "polynomial_fact": "symbolic.polynomial",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,11 +10,11 @@ from functools import cached_property
 import sympy as sp
 import torch
 
+from symbolic.errors import FormulaError, VerifyError
 from symbolic.evaluate import mp_function, torch_function
 from symbolic.families import HermiteClosedForm, leaky_relu_forms, match_family
 from symbolic.formula import X, parse_formula
 from symbolic.pieces import Piece, is_smooth, kinks_finite, smooth_pieces
-from symbolic.result import FormulaError, VerifyError
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,15 @@ class Activation:
         return smooth_pieces(self.expr)
 
     @cached_property
+    def exact_breakpoints(self) -> list[sp.Expr]:
+        """The kinks and jumps of φ, exact (sympy numbers)."""
+        return [p.hi for p in self.pieces[:-1]]
+
+    @cached_property
     def breakpoints(self) -> list[float]:
-        """The kinks and jumps of φ as floats."""
-        return [float(p.hi) for p in self.pieces[:-1]]
+        """The kinks and jumps of φ as float64 (for float64 rules only; the mpmath route rounds
+        :attr:`exact_breakpoints` at its own precision)."""
+        return [float(b) for b in self.exact_breakpoints]
 
     @property
     def smooth(self) -> bool:

@@ -14,15 +14,13 @@ import math
 from dataclasses import dataclass
 
 import sympy as sp
-import torch
 from sympy.calculus.singularities import singularities
 
 from symbolic.activations import Activation
+from symbolic.errors import SymbolicTimeout
 from symbolic.formula import X
-from symbolic.result import SymbolicTimeout
 from symbolic.timelimit import run_with_limit
 
-GRID_HALF_WIDTH = 60.0  #: numeric cross-check on [-60, 60]
 _STEP_LIMIT = 4.0  #: seconds for one sympy call
 
 
@@ -36,15 +34,7 @@ class SupBound:
     exact: sp.Expr | None  # proved exact value, when found
     method: str
     detail: str
-    numeric: float  # grid estimate of the supremum on [-60, 60]
-
-
-def numeric_sup(act: Activation, k: int, half_width: float = GRID_HALF_WIDTH) -> float:
-    """max |φ^{(k)}| on a 240,001-point grid of [-h, h] (classical derivative off the kinks)."""
-    x = torch.linspace(-half_width, half_width, 240_001, dtype=torch.float64)
-    with torch.no_grad():
-        v = act.torch_fn(k)(x).abs()
-    return float(v.nan_to_num(nan=math.inf).max())
+    numeric: float  # the numeric cross-check's estimate (numeric.sup.grid_sup)
 
 
 def _limit(g: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
@@ -133,11 +123,14 @@ def _piece_sup(g: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[bool | None, list,
     return True, ends + values, True, f"critical points {sorted(crit, key=lambda p: float(p))[:6]}"
 
 
-def sup_abs(act: Activation, k: int) -> SupBound:
-    """sup_x |φ^{(k)}(x)| with proof status (see the module docstring for the method)."""
-    estimate = numeric_sup(act, k)
+def sup_abs(act: Activation, k: int, estimate: float, where: str) -> SupBound:
+    """sup_x |φ^{(k)}(x)| with proof status (see the module docstring for the method).
+
+    ``estimate`` is a numeric cross-check of the supremum over the interval ``where``; it is
+    reported beside the proof, and serves as the value only where no exact value was proved.
+    """
     name = "φ" + "'" * k
-    grid = f"grid max on [-{GRID_HALF_WIDTH:g}, {GRID_HALF_WIDTH:g}]: {estimate:.6g}"
+    grid = f"grid max on {where}: {estimate:.6g}"
     if not act.kinks_finite:
         why = "infinitely many kinks (or none found in closed form): no piecewise proof"
         return _inconclusive(k, estimate, f"{why}; {grid}")

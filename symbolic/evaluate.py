@@ -14,80 +14,25 @@ import mpmath
 import sympy as sp
 import torch
 
+from symbolic.errors import VerifyError
 from symbolic.formula import X
-from symbolic.result import VerifyError
+from symbolic.functions import MPMATH, TORCH
 
 Fn = Callable[[object], object]
 
 
-def _torch_heaviside(g, h0=0.5):
-    return torch.where(g > 0, 1.0, torch.where(g < 0, 0.0, h0)).to(g.dtype)
-
-
-def _mp_heaviside(g, h0=0.5):
-    return mpmath.mpf(1) if g > 0 else (mpmath.mpf(0) if g < 0 else mpmath.mpf(h0))
-
-
-def _tensors(values) -> list[torch.Tensor]:
-    return torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
-
-
-_TORCH: dict[type, Callable] = {
-    sp.sin: torch.sin,
-    sp.cos: torch.cos,
-    sp.tan: torch.tan,
-    sp.exp: torch.exp,
-    sp.log: torch.log,
-    sp.tanh: torch.tanh,
-    sp.sinh: torch.sinh,
-    sp.cosh: torch.cosh,
-    sp.erf: torch.erf,
-    sp.erfc: torch.erfc,
-    sp.atan: torch.atan,
-    sp.asinh: torch.asinh,
-    sp.asin: torch.asin,
-    sp.acos: torch.acos,
-    sp.Abs: torch.abs,
-    sp.sign: torch.sign,
-    sp.Heaviside: _torch_heaviside,
-    sp.Max: lambda *a: reduce(torch.maximum, _tensors(a)),
-    sp.Min: lambda *a: reduce(torch.minimum, _tensors(a)),
-}
-
-#: For closed-form duals only: at |ρ| = 1 rounding can push asin/acos/sqrt arguments just outside
+#: For closed-form duals only: at |ρ| = 1 rounding can push asin/acos arguments just outside
 #: their domain. User formulas keep the strict table, so sqrt(x) stays undefined for x < 0.
 _TORCH_CLAMPED: dict[type, Callable] = {
-    **_TORCH,
+    **TORCH,
     sp.asin: lambda a: torch.asin(a.clamp(-1.0, 1.0)),
     sp.acos: lambda a: torch.acos(a.clamp(-1.0, 1.0)),
-}
-
-_MPMATH: dict[type, Callable] = {
-    sp.sin: mpmath.sin,
-    sp.cos: mpmath.cos,
-    sp.tan: mpmath.tan,
-    sp.exp: mpmath.exp,
-    sp.log: mpmath.log,
-    sp.tanh: mpmath.tanh,
-    sp.sinh: mpmath.sinh,
-    sp.cosh: mpmath.cosh,
-    sp.erf: mpmath.erf,
-    sp.erfc: mpmath.erfc,
-    sp.atan: mpmath.atan,
-    sp.asinh: mpmath.asinh,
-    sp.asin: mpmath.asin,
-    sp.acos: mpmath.acos,
-    sp.Abs: abs,
-    sp.sign: mpmath.sign,
-    sp.Heaviside: _mp_heaviside,
-    sp.Max: max,
-    sp.Min: min,
 }
 
 
 def torch_function(expr: sp.Expr) -> Callable[[torch.Tensor], torch.Tensor]:
     """φ as a function of a float64 tensor ``x`` (any shape), elementwise."""
-    node = _compile(_as_expr(expr), _TORCH, lambda v: float(v), "torch", (X,))
+    node = _compile(_as_expr(expr), TORCH, lambda v: float(v), "torch", (X,))
 
     def fn(x: torch.Tensor) -> torch.Tensor:
         out = node((x,))
@@ -116,7 +61,7 @@ def torch_function_of(
 
 def mp_function(expr: sp.Expr) -> Callable[[mpmath.mpf], mpmath.mpf]:
     """φ as a function of one mpmath number; constants are rounded at call-time precision."""
-    node = _compile(_as_expr(expr), _MPMATH, _mp_constant, "mpmath", (X,))
+    node = _compile(_as_expr(expr), MPMATH, _mp_constant, "mpmath", (X,))
     return lambda x: node((x,))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symbolic.formula import X
+from symbolic.functions import FAMILY_HEADS
 
 K = sp.Symbol("k", integer=True, nonnegative=True)
 N = sp.Symbol("n", integer=True, nonnegative=True)
@@ -161,17 +162,6 @@ DUAL_FAMILIES: dict[str, sp.Expr] = {
     "gaussian": 1 / sp.sqrt((1 + Q1) * (1 + Q2) - C**2),
 }
 
-#: The sympy head (and its argument test) that identifies each family in an expression.
-_HEADS: dict[str, object] = {
-    "sin": sp.sin,
-    "cos": sp.cos,
-    "exp": sp.exp,
-    "erf": sp.erf,
-    "sign": sp.sign,
-    "step": sp.Heaviside,
-    "abs": sp.Abs,
-}
-
 
 def leaky_relu_forms(alpha: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr]:
     """Hermite closed form and dual of ``max(x, α x) = α x + (1-α) relu(x)`` (0 ≤ α < 1)."""
@@ -217,7 +207,7 @@ def _family_of(core: sp.Expr) -> tuple[str | None, sp.Expr]:
             a = -arg.coeff(X, 2)  # exp(-a x²) = gaussian(√(2a) x)
             return ("gaussian", sp.sqrt(2 * a) * X) if a.is_positive else (None, X)
         return "exp", arg
-    for name, head in _HEADS.items():
+    for name, head in FAMILY_HEADS.items():
         if isinstance(core, head):
             return name, core.args[0]
     return None, X

@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from symbolic.result import FormulaError
+from symbolic.errors import FormulaError
+from symbolic.functions import FORMULA_NAMES
 
 #: The variable of every activation: a real symbol.
 X = sp.Symbol("x", real=True)
@@ -26,45 +27,8 @@ MAX_CONSTANT = 10**6  #: largest |number literal|
 MAX_CONSTANT_RESULT = sp.Integer(10) ** 60  #: largest |constant| a subexpression may reach
 
 
-def _relu(a: sp.Expr) -> sp.Expr:
-    return sp.Max(0, a)
-
-
-def _sigmoid(a: sp.Expr) -> sp.Expr:
-    return 1 / (1 + sp.exp(-a))
-
-
-def _softplus(a: sp.Expr) -> sp.Expr:
-    return sp.log(1 + sp.exp(a))
-
-
-#: Whitelisted functions: name -> (builder, allowed numbers of arguments).
-FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], tuple[int, ...]]] = {
-    "sin": (sp.sin, (1,)),
-    "cos": (sp.cos, (1,)),
-    "tan": (sp.tan, (1,)),
-    "exp": (sp.exp, (1,)),
-    "log": (sp.log, (1,)),
-    "sqrt": (sp.sqrt, (1,)),
-    "tanh": (sp.tanh, (1,)),
-    "sinh": (sp.sinh, (1,)),
-    "cosh": (sp.cosh, (1,)),
-    "erf": (sp.erf, (1,)),
-    "erfc": (sp.erfc, (1,)),
-    "atan": (sp.atan, (1,)),
-    "asinh": (sp.asinh, (1,)),
-    "abs": (sp.Abs, (1,)),
-    "Abs": (sp.Abs, (1,)),
-    "sign": (sp.sign, (1,)),
-    "Heaviside": (lambda a: sp.Heaviside(a, 1), (1,)),
-    "Max": (sp.Max, (2, 3, 4)),
-    "Min": (sp.Min, (2, 3, 4)),
-    "max": (sp.Max, (2, 3, 4)),
-    "min": (sp.Min, (2, 3, 4)),
-    "relu": (_relu, (1,)),
-    "sigmoid": (_sigmoid, (1,)),
-    "softplus": (_softplus, (1,)),
-}
+#: Whitelisted functions: name -> (builder, allowed numbers of arguments), from the one table.
+FUNCTIONS = FORMULA_NAMES
 
 _CONSTANTS: dict[str, sp.Expr] = {"x": X, "pi": sp.pi, "E": sp.E}
 

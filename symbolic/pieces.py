@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symbolic.errors import SymbolicTimeout, VerifyError
 from symbolic.formula import X
-from symbolic.result import SymbolicTimeout, VerifyError
+from symbolic.functions import NONSMOOTH
 from symbolic.timelimit import run_with_limit
 
-_NONSMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
+#: Seconds for sympy to find the zeros of one switching function.
+ZEROS_LIMIT = 10.0
 
 #: Breakpoints beyond this |x| do not matter numerically (Gaussian weight e^{-x²/2q}).
 BREAKPOINT_RANGE = 200.0
@@ -34,12 +36,12 @@ class Piece:
 
 def is_smooth(expr: sp.Expr) -> bool:
     """True when ``expr`` contains none of the non-smooth atoms."""
-    return not expr.has(*_NONSMOOTH)
+    return not expr.has(*NONSMOOTH)
 
 
 def _switching_functions(expr: sp.Expr) -> list[sp.Expr]:
     out: list[sp.Expr] = []
-    for atom in expr.atoms(*_NONSMOOTH):
+    for atom in expr.atoms(*NONSMOOTH):
         args = atom.args[:1] if isinstance(atom, sp.Heaviside) else atom.args
         if isinstance(atom, (sp.Max, sp.Min)):
             out.extend(a - b for a, b in itertools.combinations(args, 2))
@@ -48,7 +50,7 @@ def _switching_functions(expr: sp.Expr) -> list[sp.Expr]:
     return [g for g in out if g.has(X)]
 
 
-def breakpoints(expr: sp.Expr, time_limit: float = 10.0) -> list[sp.Expr]:
+def breakpoints(expr: sp.Expr) -> list[sp.Expr]:
     """Sorted real zeros of the switching functions, exact, within ±BREAKPOINT_RANGE.
 
     Raises :class:`VerifyError` if a zero set cannot be found in closed form in time.
@@ -57,7 +59,7 @@ def breakpoints(expr: sp.Expr, time_limit: float = 10.0) -> list[sp.Expr]:
     window = sp.Interval(-BREAKPOINT_RANGE, BREAKPOINT_RANGE)
     for g in _switching_functions(expr):
         zeros = run_with_limit(
-            lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=window), time_limit, f"zeros of {g}"
+            lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=window), ZEROS_LIMIT, f"zeros of {g}"
         )
         if not isinstance(zeros, sp.FiniteSet):
             raise VerifyError(f"cannot locate the kinks of the activation: zeros of {g} = {zeros}")
@@ -65,14 +67,14 @@ def breakpoints(expr: sp.Expr, time_limit: float = 10.0) -> list[sp.Expr]:
     return sorted(points, key=lambda p: float(p))
 
 
-def kinks_finite(expr: sp.Expr, time_limit: float = 10.0) -> bool:
+def kinks_finite(expr: sp.Expr) -> bool:
     """True when every switching function has finitely many real zeros (proved by solveset over
     the reals). Otherwise the pieces (built in ±BREAKPOINT_RANGE) serve numerics, not proofs."""
     for g in _switching_functions(expr):
         try:
             zeros = run_with_limit(
                 lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=sp.S.Reals),
-                time_limit,
+                ZEROS_LIMIT,
                 f"zeros of {g}",
             )
         except SymbolicTimeout:
@@ -82,11 +84,11 @@ def kinks_finite(expr: sp.Expr, time_limit: float = 10.0) -> bool:
     return True
 
 
-def smooth_pieces(expr: sp.Expr, time_limit: float = 10.0) -> list[Piece]:
+def smooth_pieces(expr: sp.Expr) -> list[Piece]:
     """φ as smooth pieces on the intervals between its breakpoints (one piece when smooth)."""
     if is_smooth(expr):
         return [Piece(-sp.oo, sp.oo, expr)]
-    cuts = [-sp.oo, *breakpoints(expr, time_limit), sp.oo]
+    cuts = [-sp.oo, *breakpoints(expr), sp.oo]
     return [Piece(lo, hi, _branch(expr, _inside(lo, hi))) for lo, hi in itertools.pairwise(cuts)]
 
 

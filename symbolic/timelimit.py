@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from symbolic.result import SymbolicTimeout
+from symbolic.errors import SymbolicTimeout
 
 T = TypeVar("T")
 

@@ -49,8 +49,8 @@ def dual_reference(name, q1, q2, c):
     }[name]
 
 
-def mu_by_mpmath_quad(fn, n, q=1, dps=30):
-    """The naive, independent route: one mpmath.quad per coefficient, split at 0."""
+def mu_by_mpmath_quad(fn, n, q=1, dps=30, cuts=(0,)):
+    """The naive, independent route: one mpmath.quad per coefficient, split at ``cuts`` (in z)."""
     with mpmath.workdps(dps):
         rq = mpmath.sqrt(q)
 
@@ -62,6 +62,6 @@ def mu_by_mpmath_quad(fn, n, q=1, dps=30):
                 * mpmath.npdf(z)
             )
 
-        return mpmath.quad(integrand, [-mpmath.inf, 0, mpmath.inf]) / mpmath.sqrt(
+        return mpmath.quad(integrand, [-mpmath.inf, *cuts, mpmath.inf]) / mpmath.sqrt(
             mpmath.factorial(n)
         )

@@ -2,16 +2,29 @@ import math
 
 import pytest
 
-from symbolic import (
-    REGISTRY,
-    Status,
-    check_bounded,
-    check_infinite_hermite,
-    check_weight_scale,
-    resolve,
-)
-from symbolic.bounds import numeric_sup
-from symbolic.hermite import hermite_float
+from numeric.quadrature import hermite_float
+from numeric.sup import grid_sup
+from symbolic import REGISTRY, polynomial_fact, resolve, sup_abs
+from verify import verdicts
+from verify.results import Status
+
+
+def check_bounded(act, k):
+    """The verdict on sup|φ^{(k)}| and the fact behind it, as the pipeline computes them."""
+    fact = sup_abs(act, k, *grid_sup(act, k))
+    return verdicts.bounded(k, fact), fact
+
+
+def check_infinite_hermite(act, evidence):
+    return verdicts.infinite_hermite(polynomial_fact(act, evidence), evidence)
+
+
+check_weight_scale = verdicts.weight_scale
+
+
+def numeric_sup(act, k):
+    return grid_sup(act, k)[0]
+
 
 P, F, INC = Status.PASS, Status.FAIL, Status.INCONCLUSIVE
 
@@ -40,7 +53,7 @@ SPEC_TABLE = {
 def test_spec_section_6_expectations(name):
     act = resolve(name)
     got = tuple(check_bounded(act, k)[0].status for k in range(3))
-    got += (check_infinite_hermite(act, hermite_float(act, 40)).status,)
+    got += (check_infinite_hermite(act, hermite_float(act, 40, 1.0)).status,)
     assert got == SPEC_TABLE[name]
 
 
@@ -97,14 +110,14 @@ def test_weight_scale_with_a_numeric_lipschitz_constant_is_inconclusive():
 
 def test_polynomial_in_disguise_is_caught():
     result = check_infinite_hermite(
-        resolve("sin(x)**2 + cos(x)**2 + x"), hermite_float(resolve("x"), 10)
+        resolve("sin(x)**2 + cos(x)**2 + x"), hermite_float(resolve("x"), 10, 1.0)
     )
     assert result.status is F
 
 
 def test_unprovable_oscillation_is_inconclusive_not_pass():
     act = resolve("sin(x**2)")
-    assert check_infinite_hermite(act, hermite_float(act, 20)).status is INC
+    assert check_infinite_hermite(act, hermite_float(act, 20, 1.0)).status is INC
 
 
 def test_periodic_kinks_are_inconclusive_not_a_false_verdict():
@@ -119,3 +132,24 @@ def test_max_of_continuous_functions_has_no_jump():
     act = resolve("Max(x/2, x**3/(1 + x**2))")  # kinks at x = 0 and x = ±1, finitely many
     assert act.kinks_finite
     assert check_bounded(act, 1)[0].status is P
+
+
+def test_a_stalled_sympy_step_gives_inconclusive_within_its_limit(monkeypatch):
+    """sympy's limit patched to stall: the check must give up at its time limit (0.5 s here)
+    and say INCONCLUSIVE. Without the limit the stall would end in an AssertionError after 15 s."""
+    import time
+
+    import sympy
+
+    import symbolic.bounds as bounds
+
+    def stall(*args, **kwargs):
+        time.sleep(15)
+        raise AssertionError("a sympy step ran past its time limit")
+
+    monkeypatch.setattr(sympy, "limit", stall)
+    monkeypatch.setattr(bounds, "_STEP_LIMIT", 0.5)
+    t0 = time.monotonic()
+    result, fact = check_bounded(REGISTRY["tanh"], 1)
+    assert time.monotonic() - t0 < 5
+    assert result.status is INC and fact.bounded is None and "time limit" in result.detail

@@ -7,8 +7,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbolic import REGISTRY, hermite_exact, hermite_float, hermite_mp, resolve
-from symbolic.hermite import parity, second_moment
+from numeric.quadrature import hermite_float, second_moment
+from symbolic import REGISTRY, hermite_exact, hermite_mp, resolve
+from symbolic.hermite import parity
 from tests.known import KNOWN_MU, mu_by_mpmath_quad
 
 
@@ -19,7 +20,7 @@ def _mp(v) -> sp.Float:
 
 @pytest.mark.parametrize("name", list(KNOWN_MU))
 def test_float_coefficients_match_known_answers(name):
-    got = hermite_float(resolve(name), 6)
+    got = hermite_float(resolve(name), 6, 1.0)
     # float64 quadrature: error estimate ~1e-14; the known answers are exact.
     assert got.as_floats() == pytest.approx(KNOWN_MU[name], abs=1e-13)
 
@@ -27,9 +28,9 @@ def test_float_coefficients_match_known_answers(name):
 @pytest.mark.parametrize("name", ["sin", "erf", "relu", "leaky_relu", "step", "gelu", "abs", "elu"])
 def test_exact_coefficients_agree_with_30_digit_quadrature(name):
     act = resolve(name)
-    exact = hermite_exact(act, 6, time_limit=5, total_limit=20)
+    exact = hermite_exact(act, 6, 1, time_limit=5, total_limit=20)
     assert len(exact) >= 4, "the exact route should produce the first terms"
-    mp = hermite_mp(act, len(exact), dps=30)
+    mp = hermite_mp(act, len(exact), 1, dps=30)
     for value, numeric in zip(exact, mp.values):
         # 30-digit quadrature whose two rules agree to mp.error (< 1e-30)
         assert abs(sp.N(value, 40) - _mp(numeric)) < 1e-28
@@ -47,7 +48,7 @@ def test_closed_form_in_n_matches_quadrature(name):
 def test_mp_route_matches_naive_mpmath_quad_at_two_precisions():
     act = resolve("tanh")
     for dps in (20, 35):
-        fast = hermite_mp(act, 8, dps=dps)
+        fast = hermite_mp(act, 8, 1, dps=dps)
         for n in (1, 3, 7):
             naive = mu_by_mpmath_quad(mpmath.tanh, n, dps=dps)
             with mpmath.workdps(dps):
@@ -56,7 +57,7 @@ def test_mp_route_matches_naive_mpmath_quad_at_two_precisions():
 
 def test_mp_route_on_a_formula_with_kinks_matches_the_registry_closed_form():
     act = resolve("Max(0, 2*x) - 1")  # 2 relu(x) - 1
-    mp = hermite_mp(act, 10, dps=20)
+    mp = hermite_mp(act, 10, 1, dps=20)
     relu = REGISTRY["relu"].hermite
     for n in range(10):
         want = 2 * relu.mu(n, 1) - (1 if n == 0 else 0)
@@ -66,7 +67,7 @@ def test_mp_route_on_a_formula_with_kinks_matches_the_registry_closed_form():
 @pytest.mark.parametrize("name", ["sin", "tanh", "relu", "softplus", "step", "exp"])
 def test_parseval(name):
     act = resolve(name)
-    coeffs = torch.tensor(hermite_float(act, 400).values, dtype=torch.float64)
+    coeffs = torch.tensor(hermite_float(act, 400, 1.0).values, dtype=torch.float64)
     total, _ = second_moment(act, 1.0)
     tail = total - float(coeffs @ coeffs)
     # smooth φ: tail below float64 error; kinks leave Σ_{n>400} μ_n² ~ n^{-1/2} (step), n^{-3/2}.
@@ -114,7 +115,7 @@ def test_parity_with_a_constant_or_a_linear_part():
     assert parity(REGISTRY["elu"]) == "none"
     # swish = x/2 + (even function): only μ_1 among the odd coefficients survives
     assert parity(REGISTRY["swish"]) == "even+linear"
-    values = hermite_float(REGISTRY["swish"], 30).values
+    values = hermite_float(REGISTRY["swish"], 30, 1.0).values
     assert abs(values[1]) > 0.1 and max(abs(v) for v in values[3::2]) < 1e-13
 
 
@@ -122,12 +123,27 @@ def test_non_l2_activation_is_a_clear_error():
     from symbolic import VerifyError
 
     with pytest.raises(VerifyError, match="not in L"):
-        hermite_float(resolve("exp(x**2)"), 5)
+        hermite_float(resolve("exp(x**2)"), 5, 1.0)
 
 
 def test_500_float_coefficients_of_tanh_are_accurate():
     act = REGISTRY["tanh"]
-    fast = hermite_float(act, 500)
-    ref = hermite_mp(act, 60, dps=25)
+    fast = hermite_float(act, 500, 1.0)
+    ref = hermite_mp(act, 60, 1, dps=25)
     assert max(abs(fast.values[n] - float(ref.values[n])) for n in range(60)) < 1e-14
     assert math.isfinite(fast.error) and fast.error < 1e-13
+
+
+@pytest.mark.parametrize("kink", ["0", "1", "1/3"])
+def test_kinks_away_from_zero_at_30_digits(kink):
+    """A step at x = a: μ_0 = P(Z ≥ a) and μ_n = φ(a) He_{n-1}(a)/sqrt(n!) (n ≥ 1), here from
+    mpmath.quad split at the exact a. A kink rounded to float64 (1/3 → 0.333…3148) would move
+    μ_0 by φ(1/3)·2e-17 ≈ 7e-18, far above the claimed 1e-30."""
+    act = resolve(f"Heaviside(x - {kink})")
+    got = hermite_mp(act, 4, 1, dps=30)
+    with mpmath.workdps(40):
+        a = mpmath.mpf(sp.N(sp.Rational(kink), 45))
+        for n in range(4):
+            want = mu_by_mpmath_quad(lambda x: 1 if x >= a else 0, n, dps=40, cuts=[a])
+            assert abs(got.values[n] - want) < mpmath.mpf(10) ** -29
+    assert got.error < 1e-30

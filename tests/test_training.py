@@ -1,26 +1,33 @@
+from dataclasses import replace
+
 import pytest
+import torch
 
 from numeric.data import sphere_data
-from numeric.gram import population_gram
 from numeric.ntk import ntk_infinite
-from numeric.spectrum import eigenvalues
-from numeric.training import check_lambda0, check_linear_rate, fit_rate, train
-from symbolic import REGISTRY, Status, VerifyError
+from numeric.training import fit_rate, train
+from symbolic import REGISTRY, VerifyError
+from tests.helpers import S2, SCHEDULE, SOLVE, eigmin, gram, model
+from verify import verdicts
+from verify.results import Status
 
-S2 = 1 / 16
+
+def _train(act, data, width, steps, **kw):
+    sched = replace(SCHEDULE, steps=steps, **{k: kw.pop(k) for k in ("lr",) if k in kw})
+    kw = {"lip": 1.0, "seed": 0, "theta_star": None, "device": "cpu", "progress": None, **kw}
+    return train(act, data, model(width), SOLVE, sched, **kw)
 
 
 @pytest.mark.parametrize("name", ["sin", "tanh"])
 def test_default_settings_converge_linearly_at_the_predicted_rate(name):
     act = REGISTRY[name]
-    data = sphere_data(20, 10, 0)
-    gram = population_gram(act, data.x, S2)
-    theta = ntk_infinite(act, gram, S2)
-    res = train(act, data, width=256, sigma_w2=S2, lip=1.0, steps=150, seed=0, theta_star=theta)
-    lam_star = float(eigenvalues(gram.gram)[0])
-    assert lam_star > 0
-    assert check_lambda0(res, lam_star).status is Status.PASS
-    assert check_linear_rate(res).status is Status.PASS
+    data = sphere_data(20, 10, 0, 0.1)
+    g = gram(act, data.x)
+    theta = ntk_infinite(act, g, S2, 1.0)
+    res = _train(act, data, 256, 150, theta_star=theta)
+    lam_star = eigmin(g.gram)
+    assert verdicts.lambda0_bound(res, lam_star).status is Status.PASS
+    assert verdicts.linear_rate(res).status is Status.PASS
     assert res.rate.max_ratio <= res.rate_bound
     # Lazy regime (NTK drift ~1%): measured rate within 1e-3 of the Θ(0) linearization, and
     # within 5e-3 of the infinite-width one (Θ(0)/m differs from Θ* by O(1/sqrt(m)) ≈ 6%).
@@ -32,15 +39,58 @@ def test_default_settings_converge_linearly_at_the_predicted_rate(name):
 
 def test_too_large_a_step_is_caught():
     act = REGISTRY["tanh"]
-    data = sphere_data(10, 5, 0)
-    ok = train(act, data, width=128, sigma_w2=S2, lip=1.0, steps=40, seed=0)
-    bad = train(act, data, width=128, sigma_w2=S2, lip=1.0, steps=40, seed=0, lr=2.5 / ok.ntk_max)
-    assert check_linear_rate(bad).status is Status.FAIL
+    data = sphere_data(10, 5, 0, 0.1)
+    ok = _train(act, data, 128, 40)
+    bad = _train(act, data, 128, 40, lr=2.5 / ok.ntk_max)  # beyond 2/λ_max: not a descent
+    assert verdicts.linear_rate(bad).status is Status.FAIL
+
+
+def test_every_parameter_follows_gradient_descent():
+    """Five steps of train() against five steps of (W, U, a) ← (W, U, a) - η∇L with ∇L by
+    autograd through an unrolled solve (independent of the implicit adjoint); same η."""
+    act = REGISTRY["tanh"]
+    data = sphere_data(6, 4, 0, 0.1)
+    res = _train(act, data, 32, 5)
+    p = [t.clone() for t in (res.initial.W, res.initial.U, res.initial.a)]
+    for _ in range(5):
+        W, U, a = (t.clone().requires_grad_() for t in p)
+        z = torch.zeros(32, 6, dtype=torch.float64)
+        for _ in range(300):  # L‖W‖₂ ≤ 0.95: converged to rounding
+            z = torch.tanh(W @ z + U @ data.x.T)
+        (0.5 * ((a @ z - data.y) ** 2).sum()).backward()
+        p = [t.detach() - res.lr * t.grad for t in (W, U, a)]
+    initial = (res.initial.W, res.initial.U, res.initial.a)
+    for got, start, want in zip((res.final.W, res.final.U, res.final.a), initial, p):
+        assert (got - start).abs().max() > 1e-6  # it moved
+        # both are converged solves (1e-12 vs rounding): the steps agree to ~1e-13 relative
+        assert (got - want).abs().max() < 1e-11 * max(1.0, float(want.abs().max()))
+
+
+def test_the_schedule_and_model_settings_are_used():
+    act = REGISTRY["tanh"]
+    data = sphere_data(6, 4, 0, 0.1)
+    res = _train(act, data, 32, 5, lr=0.01)
+    assert res.lr == 0.01 and res.lr_source == "user" and res.steps == 5
+    sched = replace(SCHEDULE, steps=5, rate_constant=0.25)
+    quarter = train(
+        act,
+        data,
+        model(32),
+        SOLVE,
+        sched,
+        lip=1.0,
+        seed=0,
+        theta_star=None,
+        device="cpu",
+        progress=None,
+    )
+    assert quarter.rate_bound == pytest.approx(1 - 0.25 * quarter.lr * quarter.lambda_0, rel=1e-15)
 
 
 def test_rate_fit_on_an_exact_geometric_sequence():
     loss = [3.0 * 0.9**k for k in range(60)]
     fit = fit_rate(loss)
     assert fit.rate == pytest.approx(0.9, rel=1e-12) and fit.r2 == pytest.approx(1.0)
+    assert fit.max_ratio == pytest.approx(0.9, rel=1e-12)
     with pytest.raises(VerifyError):
         fit_rate([1.0, 0.0, 0.0])

@@ -1,117 +1,155 @@
-"""Compute every check of SPEC §5 for one activation: ``run_checks(settings) -> Verification``.
+"""One run, as pure stages: ``run_checks(settings) -> Verification``.
 
-Each stage turns its own failure into an ERROR verdict with the reason, so later stages that do
-not depend on it still run and nothing is reported as PASS that was not checked.
+symbolic facts → population (G*, its spectrum and certificate, Θ*, each computed once) → width
+sweep → training → width study → verdicts. Each stage returns a frozen record, or a
+:class:`Failed` holding the project error that stopped it (an unconverged solver, a sympy
+give-up); the verdict of a condition whose facts failed is ERROR with that reason. Any other
+exception is a bug and propagates.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import sympy as sp
 import torch
 
-from numeric.data import Dataset, check_nonparallel, digits_data, load_data, sphere_data
+from numeric.data import Correlation, Dataset, load_dataset, max_correlation
 from numeric.gram import GramResult, population_gram
+from numeric.mehler import dual_series
 from numeric.ntk import ntk_infinite
-from numeric.spectrum import Certificate, check_lambda_star, eigenvalues, hermite_certificate
-from numeric.training import TrainingResult, check_lambda0, check_linear_rate, train
-from numeric.width import GramSweep, WidthStudy, gram_sweep, width_study
+from numeric.quadrature import hermite_float
+from numeric.spectrum import (
+    Certificate,
+    Spectrum,
+    eigenvalues,
+    hermite_certificate,
+    spectral_bounds,
+)
+from numeric.sup import grid_sup
+from numeric.training import TrainingResult, train
+from numeric.width import GramSweep, gram_sweep, theory_width_scale
 from symbolic.activations import Activation, resolve
-from symbolic.bounds import SupBound
-from symbolic.conditions import check_bounded, check_infinite_hermite, check_weight_scale
-from symbolic.dual import dual_by_summation, dual_closed_fn, dual_series
-from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_float, hermite_mp
-from symbolic.result import CheckResult, Status, VerifyError
-from verify.settings import Settings
+from symbolic.bounds import SupBound, sup_abs
+from symbolic.dual import dual_by_summation, dual_closed_fn
+from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
+from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp
+from symbolic.polynomial import PolynomialFact, polynomial_fact
+from verify import verdicts
+from verify.results import CheckResult, Condition, Status, overall
+from verify.settings import ModelSettings, Settings
 
 Progress = Callable[[str], None]
-
-#: Reported, not required: SPEC §5 lists sup|φ| because some versions of the paper state it, but
-#: the theorem needs only φ' and φ'' bounded (SPEC §6: softplus, gelu, swish qualify).
-INFORMATIONAL = frozenset({"bounded_phi"})
-
-CONDITION_ORDER = [
-    "bounded_phi",
-    "bounded_dphi",
-    "bounded_d2phi",
-    "infinite_hermite",
-    "weight_scale",
-    "data_nonparallel",
-    "lambda_star_positive",
-    "lambda0_bound",
-    "linear_rate",
-]
+T = TypeVar("T")
 
 
-@dataclass
+@dataclass(frozen=True)
+class Failed:
+    """A stage or fact that could not be established, and why."""
+
+    error: BaseException
+
+    def __str__(self) -> str:
+        return str(self.error)
+
+
+@dataclass(frozen=True)
+class SymbolicFacts:
+    """What the symbolic layer established about φ (plus the float64 Hermite evidence)."""
+
+    sups: dict[int, SupBound | Failed]  # k = 0, 1, 2
+    polynomial: PolynomialFact | Failed
+    coefficients: HermiteCoefficients | None  # the reported dps-digit coefficients at q = 1
+    evidence: HermiteCoefficients | None  # float64 coefficients shown beside the verdict
+    exact: tuple[sp.Expr, ...]
+    dual_symbolic: sp.Expr | None
+    dual_curve: dict[str, list[float]] | None
+    notes: tuple[str, ...]
+
+    def sup_value(self, k: int) -> float:
+        """sup|φ^{(k)}| as a number: proved or estimated; ∞ when refuted or unavailable."""
+        b = self.sups[k]
+        return b.value if isinstance(b, SupBound) and b.bounded is not False else math.inf
+
+
+@dataclass(frozen=True)
+class Population:
+    """The infinite-width quantities: G*, its spectrum and certificate, λ_min(Σ*), Θ*."""
+
+    gram: GramResult
+    spectrum: Spectrum
+    certificate: Certificate
+    lambda_min_sigma: float
+    theta_star: torch.Tensor
+    ntk_min: float
+
+    @property
+    def lambda_star(self) -> float:
+        return self.spectrum.lambda_min
+
+
+@dataclass(frozen=True)
 class Verification:
-    """Everything one run found; renderers read only this."""
+    """Everything one run found, frozen; renderers read only this."""
 
     act: Activation
     settings: Settings
-    sigma_w2: float
-    conditions: list[CheckResult] = field(default_factory=list)
-    coefficients: HermiteCoefficients | None = None
-    exact: list[sp.Expr] = field(default_factory=list)
-    pattern: str = ""
-    dual_symbolic: sp.Expr | None = None
-    dual_curve: dict[str, list[float]] | None = None
-    data: Dataset | None = None
-    gram: GramResult | None = None
-    certificate: Certificate | None = None
-    gram_eigenvalues: list[float] = field(default_factory=list)
-    lambda_min_sigma: float | None = None
-    ntk_min: float | None = None
-    sweep: GramSweep | None = None
-    study: WidthStudy | None = None
-    training: TrainingResult | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    model: ModelSettings  # the model as used: σ_w² resolved
+    data: Dataset
+    correlation: Correlation
+    symbolic: SymbolicFacts
+    population: Population | Failed
+    sweep: GramSweep | Failed | None
+    training: TrainingResult | Failed | None
+    study: verdicts.WidthStudy | Failed | None
+    conditions: tuple[CheckResult, ...]
+    notes: tuple[str, ...]
+    timings: tuple[tuple[str, float], ...]
 
     @property
     def verdict(self) -> Status:
-        """FAIL or ERROR if any required check is; else INCONCLUSIVE if any is; else PASS."""
-        statuses = {c.status for c in self.conditions if c.name not in INFORMATIONAL}
-        if Status.FAIL in statuses or Status.ERROR in statuses:
-            return Status.FAIL if Status.FAIL in statuses else Status.ERROR
-        return Status.INCONCLUSIVE if Status.INCONCLUSIVE in statuses else Status.PASS
+        return overall(list(self.conditions))
 
-    def condition(self, name: str) -> CheckResult | None:
-        return next((c for c in self.conditions if c.name == name), None)
+    @property
+    def sigma_w2(self) -> float:
+        return self.model.sigma_w2
+
+    def condition(self, name: Condition) -> CheckResult | None:
+        return next((c for c in self.conditions if c.name is name), None)
+
+    def ok(self, stage: Any) -> Any:
+        """The stage's record, or None when it failed or did not run."""
+        return None if stage is None or isinstance(stage, Failed) else stage
 
 
-def _error(name: str, exc: BaseException) -> CheckResult:
-    kind = "" if isinstance(exc, VerifyError) else f"{type(exc).__name__}: "
-    return CheckResult(name, Status.ERROR, None, None, "check could not run", f"{kind}{exc}")
+class _Clock:
+    """Times the stages and reports their names as progress."""
 
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress, self.timings = progress, {}
 
-class _Stage:
-    """Times a stage and reports its progress; exceptions are handled by the caller."""
-
-    def __init__(self, v: Verification, name: str, progress: Progress | None) -> None:
-        self.v, self.name, self.progress = v, name, progress
-
-    def __enter__(self) -> None:
-        self.t0 = time.perf_counter()
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
         if self.progress:
-            self.progress(self.name)
+            self.progress(name)
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - t0, 3)
 
-    def __exit__(self, *exc: Any) -> None:
-        self.v.timings[self.name] = round(time.perf_counter() - self.t0, 3)
 
-
-def load_dataset(s: Settings) -> Dataset:
-    """The run's data, from the settings (raises VerifyError for bad input)."""
-    if s.data is None:
-        return sphere_data(s.n, s.d, s.seed, s.label_scale)
-    if s.data == "digits":
-        return digits_data(s.n, s.seed, s.label_scale)
-    return load_data(s.data, s.n, s.seed, s.label_scale)
+def _attempt(fn: Callable[[], T], *catch: type[BaseException]) -> T | Failed:
+    """fn(), or Failed for the project's own errors (and the extra give-ups named)."""
+    try:
+        return fn()
+    except (VerifyError, *catch) as exc:
+        return Failed(exc)
 
 
 def run_checks(
@@ -119,80 +157,89 @@ def run_checks(
 ) -> Verification:
     """Run the symbolic, population and (unless ``s.train`` is False) training checks."""
     act = act or resolve(s.activation)
-    data = load_dataset(s)  # bad data is bad input: raise before any work
-    v = Verification(act, s, math.nan, data=data)
-    bounds = _symbolic(v, progress)
-    b1 = bounds.get(1)
-    # L for the defaults and the well-posedness bound: proved, or the numeric estimate when
-    # undecided (the weight_scale verdict is then INCONCLUSIVE); ∞ when refuted or missing.
-    lip = b1.value if b1 is not None and b1.bounded is not False else math.inf
-    if s.sigma_w2 is not None:
-        v.sigma_w2 = s.sigma_w2
-    elif math.isfinite(lip) and lip > 0:
-        v.sigma_w2 = 1 / (16 * lip**2)
-        kind = "" if b1.exact is not None else ", L numeric"
-        v.notes.append(f"σ_w² defaults to 1/(16 L²) = {v.sigma_w2:.6g} (L = {lip:.6g}{kind})")
-    else:
-        v.sigma_w2 = 1 / 16
-        v.notes.append(f"σ_w² defaults to 1/16 (L = {lip:g})")
-    v.conditions.append(
-        check_weight_scale(v.sigma_w2, bounds[1])
-        if 1 in bounds
-        else _error("weight_scale", VerifyError("L = sup|φ'| unavailable"))
-    )
-    v.conditions.append(check_nonparallel(data))
-    _population(v, bounds, lip, progress)
+    data = load_dataset(s.data, s.seed)  # bad data is bad input: raise before any work
+    clock = _Clock(progress)
+    facts = symbolic_facts(act, s, clock)
+    model, notes = resolve_model(s.model, facts)
+    lip = facts.sup_value(1)
+    with clock.stage("gram"):
+        pop = _attempt(lambda: population(act, data, model, facts, s))
+    sweep = study = training = None
+    if s.study.width_sweep and not isinstance(pop, Failed):
+        with clock.stage("width_sweep"):
+            sweep = _attempt(lambda: _sweep(act, data, pop, model, lip, s))
     if s.train:
-        _training(v, lip, progress)
-    if s.width_study:
-        _width_study(v, lip, progress)
-    v.conditions.sort(key=lambda c: CONDITION_ORDER.index(c.name))
-    return v
+        with clock.stage("training"):
+            training = _attempt(lambda: _train(act, data, pop, model, lip, s, s.seed, progress))
+    if s.study.width_study:
+        with clock.stage("width_study"):
+            study = _attempt(lambda: _width_study(act, data, pop, model, lip, s))
+    corr = max_correlation(data.x)
+    conditions = judge(facts, model.sigma_w2, corr, data, pop, sweep, training, study)
+    return Verification(
+        act,
+        s,
+        model,
+        data,
+        corr,
+        facts,
+        pop,
+        sweep,
+        training,
+        study,
+        conditions,
+        (*facts.notes, *notes),
+        tuple(clock.timings.items()),
+    )
 
 
-def _symbolic(v: Verification, progress: Progress | None) -> dict[int, SupBound]:
-    act, s = v.act, v.settings
-    bounds: dict[int, SupBound] = {}
-    for k in range(3):
-        name = ["bounded_phi", "bounded_dphi", "bounded_d2phi"][k]
-        with _Stage(v, name, progress):
-            try:
-                result, bounds[k] = check_bounded(act, k)
-                v.conditions.append(result)
-            except Exception as exc:  # a broken proof is an ERROR verdict, never a crash
-                v.conditions.append(_error(name, exc))
-    with _Stage(v, "hermite", progress):
-        try:
-            v.coefficients = hermite_mp(act, s.hermite_terms, 1, dps=s.dps)
-        except VerifyError as exc:  # evidence only: the verdict below does not need it
-            v.notes.append(f"{s.dps}-digit Hermite coefficients unavailable: {exc}")
-        v.exact = hermite_exact(act, min(s.hermite_terms, 8), time_limit=2.0, total_limit=6.0)
-        try:
-            evidence = hermite_float(act, 60)
-        except VerifyError as exc:
-            evidence = None
-            v.notes.append(f"float64 Hermite coefficients unavailable: {exc}")
-        try:
-            result = check_infinite_hermite(act, evidence)
-            v.pattern = result.extra.get("pattern", "")
-            v.conditions.append(result)
-        except Exception as exc:
-            v.conditions.append(_error("infinite_hermite", exc))
-    with _Stage(v, "dual", progress):
-        v.dual_symbolic = dual_by_summation(act, time_limit=4.0)
-        v.dual_curve = _dual_curve(act)
-    return bounds
+def symbolic_facts(act: Activation, s: Settings, clock: _Clock) -> SymbolicFacts:
+    """Suprema of φ, φ', φ'' (each with its grid cross-check), the Hermite coefficients (exact,
+    dps digits, float64 evidence), the polynomial test, the dual in closed form and as a curve."""
+    p = s.precision
+    sups: dict[int, SupBound | Failed] = {}
+    notes: list[str] = []
+    for k, name in enumerate(("bounded_phi", "bounded_dphi", "bounded_d2phi")):
+        with clock.stage(name):
+            grid = grid_sup(act, k)
+            sups[k] = _attempt(lambda k=k, g=grid: sup_abs(act, k, *g), *SYMPY_GIVE_UPS)
+    with clock.stage("hermite"):
+        coefficients = _attempt(lambda: hermite_mp(act, p.hermite_terms, 1, dps=p.dps))
+        if isinstance(coefficients, Failed):
+            notes.append(f"{p.dps}-digit Hermite coefficients unavailable: {coefficients}")
+        exact = hermite_exact(
+            act,
+            min(p.hermite_terms, p.exact_terms),
+            1,
+            time_limit=p.exact_time_limit,
+            total_limit=p.exact_total_limit,
+        )
+        evidence = _attempt(lambda: hermite_float(act, p.evidence_terms, 1.0))
+        if isinstance(evidence, Failed):
+            notes.append(f"float64 Hermite coefficients unavailable: {evidence}")
+        evidence = None if isinstance(evidence, Failed) else evidence
+        poly = _attempt(lambda: polynomial_fact(act, evidence), *SYMPY_GIVE_UPS)
+    with clock.stage("dual"):
+        summed = dual_by_summation(act, p.dual_sum_limit)
+        curve = _attempt(lambda: dual_curve(act, p.dual_curve_terms))
+    return SymbolicFacts(
+        sups,
+        poly,
+        None if isinstance(coefficients, Failed) else coefficients,
+        evidence,
+        tuple(exact),
+        summed,
+        None if isinstance(curve, Failed) else curve,
+        tuple(notes),
+    )
 
 
-def _dual_curve(act: Activation) -> dict[str, list[float]] | None:
-    """φ̂_1(ρ) on ρ ∈ [-1, 1]: the closed form (if any) and the 200-term series with its tail."""
+def dual_curve(act: Activation, terms: int) -> dict[str, list[float]]:
+    """φ̂_1(ρ) on ρ ∈ [-1, 1]: the closed form (if any) and the truncated series with its tail."""
     rho = torch.linspace(-1, 1, 201, dtype=torch.float64)
-    try:
-        series = dual_series(act, 1.0, 1.0, 200)
-    except VerifyError:
-        return None
+    series = dual_series(act, 1.0, 1.0, terms)
     values, _ = series(rho)
-    tail = [(abs(float(r)) ** 200) * math.sqrt(series.tail1 * series.tail2) for r in rho]
+    tail = [(abs(float(r)) ** terms) * math.sqrt(series.tail1 * series.tail2) for r in rho]
     out = {"rho": rho.tolist(), "series": values.tolist(), "tail": tail}
     closed = dual_closed_fn(act)
     if closed is not None:
@@ -201,112 +248,162 @@ def _dual_curve(act: Activation) -> dict[str, list[float]] | None:
     return out
 
 
-def _population(v: Verification, bounds: dict[int, SupBound], lip: float, progress) -> None:
-    s, act = v.settings, v.act
-    b0 = bounds[0].value if 0 in bounds else math.inf
-    b2 = bounds[2].value if 2 in bounds else math.inf
-    with _Stage(v, "gram", progress):
-        try:
-            x = v.data.x.to(s.device)
-            v.gram = population_gram(act, x, v.sigma_w2, lip=lip, b0=b0, b2=b2)
-            mu = hermite_float(act, 200, v.gram.q_star)
-            v.certificate = hermite_certificate(mu.values, mu.error, v.gram.corr.cpu())
-            finite = (c := v.condition("infinite_hermite")) is not None and c.status is Status.FAIL
-            v.conditions.append(check_lambda_star(v.gram, v.certificate, finite))
-            v.gram_eigenvalues = eigenvalues(v.gram.gram).cpu().tolist()
-            v.lambda_min_sigma = float(eigenvalues(v.gram.sigma)[0])
-        except Exception as exc:
-            v.conditions.append(_error("lambda_star_positive", exc))
-            return
-    with _Stage(v, "ntk", progress):
-        try:
-            v.ntk_min = float(eigenvalues(ntk_infinite(act, v.gram, v.sigma_w2))[0])
-        except Exception as exc:
-            v.notes.append(f"infinite-width NTK unavailable: {exc}")
-    if s.width_sweep:
-        with _Stage(v, "width_sweep", progress):
-            widths = sorted({max(32, s.width // 2**k) for k in range(5)})
-            try:
-                v.sweep = gram_sweep(
-                    act,
-                    v.data,
-                    v.gram.gram,
-                    sigma_w2=v.sigma_w2,
-                    lip=lip,
-                    widths=widths,
-                    seeds=[s.seed, s.seed + 1, s.seed + 2],
-                    tol=s.tol,
-                    device=s.device,
-                )
-            except Exception as exc:
-                v.notes.append(f"width sweep failed: {exc}")
+def resolve_model(model: ModelSettings, facts: SymbolicFacts) -> tuple[ModelSettings, list[str]]:
+    """The model with σ_w² resolved: the user's, else 1/(16 L²) (half the admissible maximum)
+    with L proved or estimated, else 1/16 when L is infinite or zero."""
+    if model.sigma_w2 is not None:
+        return model, []
+    lip = facts.sup_value(1)
+    b1 = facts.sups[1]
+    if math.isfinite(lip) and lip > 0:
+        kind = "" if isinstance(b1, SupBound) and b1.exact is not None else ", L numeric"
+        value = 1 / (16 * lip**2)
+        return replace(model, sigma_w2=value), [
+            f"σ_w² defaults to 1/(16 L²) = {value:.6g} (L = {lip:.6g}{kind})"
+        ]
+    return replace(model, sigma_w2=1 / 16), [f"σ_w² defaults to 1/16 (L = {lip:g})"]
 
 
-def _width_study(v: Verification, lip: float, progress: Progress | None) -> None:
-    s = v.settings
-    lam = v.gram_eigenvalues[0] if v.gram_eigenvalues else None
-    if lam is None or lam <= 0:
-        v.notes.append("width study skipped: λ* is not positive")
-        return
-    with _Stage(v, "width_study", progress):
-        try:
-            theta = ntk_infinite(v.act, v.gram, v.sigma_w2) if v.ntk_min is not None else None
-            v.study = width_study(
-                v.act,
-                v.data,
-                lam,
-                sigma_w2=v.sigma_w2,
-                lip=lip,
-                widths=list(s.width_study),
-                seeds=[s.seed + k for k in range(s.study_seeds)],
-                steps=s.steps,
-                t=s.confidence_t,
-                theta_star=theta,
-                device=s.device,
-            )
-        except Exception as exc:
-            v.notes.append(f"width study failed: {exc}")
+def population(
+    act: Activation, data: Dataset, model: ModelSettings, facts: SymbolicFacts, s: Settings
+) -> Population:
+    """G*, its spectrum (one eigvalsh), the Hermite certificate, λ_min(Σ*) and Θ* (for the
+    model's a-scale), each computed once."""
+    pop = s.population
+    sups = (facts.sup_value(0), facts.sup_value(1), facts.sup_value(2))
+    gram = population_gram(act, data.x.to(s.device), model.sigma_w2, sups, pop)
+    mu = hermite_float(act, pop.certificate_terms, gram.q_star)
+    cert = hermite_certificate(
+        mu.values, mu.error, gram.corr.cpu(), eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
+    )
+    theta = ntk_infinite(act, gram, model.sigma_w2, model.a_scale)
+    return Population(
+        gram,
+        spectral_bounds(gram.gram, gram.error),
+        cert,
+        float(eigenvalues(gram.sigma)[0]),
+        theta,
+        float(eigenvalues(theta)[0]),
+    )
 
 
-def _training(v: Verification, lip: float, progress: Progress | None) -> None:
-    s = v.settings
-    lam = v.condition("lambda_star_positive")
-    with _Stage(v, "training", progress):
-        try:
-            theta = None
-            if v.gram is not None and v.ntk_min is not None:
-                theta = ntk_infinite(v.act, v.gram, v.sigma_w2)
-            report = None
-            if progress is not None:
+def _sweep(act, data, pop, model, lip, s: Settings) -> GramSweep:
+    widths = sorted({max(32, model.width // 2**k) for k in range(5)})
+    seeds = [s.seed + i for i in range(s.study.sweep_seeds)]
+    return gram_sweep(
+        act,
+        data,
+        pop.gram.gram,
+        model,
+        s.solve,
+        lip=lip,
+        widths=widths,
+        seeds=seeds,
+        device=s.device,
+        progress=None,
+    )
 
-                def report(k: int, total: int, loss: float) -> None:
-                    if k % 20 == 0 or k == total:
-                        progress(f"training step {k}/{total}, loss {loss:.3e}")
 
-            v.training = train(
-                v.act,
-                v.data,
-                width=s.width,
-                sigma_w2=v.sigma_w2,
-                lip=lip,
-                steps=s.steps,
-                seed=s.seed,
-                lr=s.lr,
-                tol=s.tol,
-                method=s.solver,
-                theta_star=theta,
-                device=s.device,
-                init_margin=s.init_margin,
-                a_scale=s.a_scale,
-                rate_constant=s.rate_constant,
-                progress=report,
-            )
-        except Exception as exc:
-            v.conditions.append(_error("lambda0_bound", exc))
-            v.conditions.append(_error("linear_rate", exc))
-            return
-    if lam is not None and lam.value is not None and lam.status is not Status.ERROR:
-        v.conditions.append(check_lambda0(v.training, lam.value))
-    else:
-        v.conditions.append(_error("lambda0_bound", VerifyError("λ* unavailable")))
-    v.conditions.append(check_linear_rate(v.training))
+def _train(act, data, pop, model, lip, s: Settings, seed: int, progress) -> TrainingResult:
+    """GD at ``model``'s width with the run's solve and schedule settings."""
+    report = None
+    if progress is not None:
+
+        def report(k: int, total: int, loss: float) -> None:
+            if k % 20 == 0 or k == total:
+                progress(f"training step {k}/{total}, loss {loss:.3e}")
+
+    theta = None if isinstance(pop, Failed) else pop.theta_star
+    return train(
+        act,
+        data,
+        model,
+        s.solve,
+        s.schedule,
+        lip=lip,
+        seed=seed,
+        theta_star=theta,
+        device=s.device,
+        progress=report,
+    )
+
+
+def _width_study(act, data, pop, model, lip, s: Settings) -> verdicts.WidthStudy:
+    """Train at every (width, seed) with the run's settings, and judge each seed."""
+    if isinstance(pop, Failed):
+        raise VerifyError(f"the width study needs λ*, which is unavailable: {pop}")
+    lam = pop.lambda_star
+    if lam <= 0:
+        raise VerifyError(f"the width study needs λ* > 0; λ_min(G*) = {lam:.3g}")
+    seeds = [s.seed + k for k in range(s.study.study_seeds)]
+    passed, lrs = [], []
+    for m in s.study.width_study:
+        wide = replace(model, width=m)
+        runs = [_train(act, data, pop, wide, lip, s, seed, None) for seed in seeds]
+        passed.append(sum(verdicts.seed_held(r, lam) for r in runs) / len(seeds))
+        lrs.append(runs[0].lr)
+    scale = theory_width_scale(data.n, lam, s.study.confidence_t)
+    return verdicts.WidthStudy(
+        list(s.study.width_study), passed, s.study.study_fraction, scale, lrs
+    )
+
+
+def judge(
+    facts: SymbolicFacts,
+    sigma_w2: float,
+    corr: Correlation,
+    data: Dataset,
+    pop: Population | Failed,
+    sweep: GramSweep | Failed | None,
+    training: TrainingResult | Failed | None,
+    study: verdicts.WidthStudy | Failed | None,
+) -> tuple[CheckResult, ...]:
+    """Every condition's verdict from the facts (ERROR where a fact could not be established),
+    in report order."""
+    out = []
+    for k, sup in facts.sups.items():
+        name = (Condition.BOUNDED_PHI, Condition.BOUNDED_DPHI, Condition.BOUNDED_D2PHI)[k]
+        out.append(
+            verdicts.could_not_run(name, sup.error)
+            if isinstance(sup, Failed)
+            else verdicts.bounded(k, sup)
+        )
+    poly = facts.polynomial
+    out.append(
+        verdicts.could_not_run(Condition.INFINITE_HERMITE, poly.error)
+        if isinstance(poly, Failed)
+        else verdicts.infinite_hermite(poly, facts.evidence)
+    )
+    lip = facts.sups[1]
+    out.append(
+        verdicts.could_not_run(Condition.WEIGHT_SCALE, lip.error)
+        if isinstance(lip, Failed)
+        else verdicts.weight_scale(sigma_w2, lip)
+    )
+    out.append(verdicts.nonparallel(corr, data.notices))
+    lam_result = _lambda_star(facts, pop)
+    out.append(lam_result)
+    if sweep is not None:
+        out.append(_or_error(Condition.WIDTH_SWEEP, sweep, verdicts.width_sweep))
+    if training is not None:
+        if isinstance(training, Failed) or isinstance(pop, Failed):
+            why = training.error if isinstance(training, Failed) else pop.error
+            out.append(verdicts.could_not_run(Condition.LAMBDA0_BOUND, why))
+        else:
+            out.append(verdicts.lambda0_bound(training, pop.lambda_star))
+        out.append(_or_error(Condition.LINEAR_RATE, training, verdicts.linear_rate))
+    if study is not None:
+        out.append(_or_error(Condition.WIDTH_STUDY, study, verdicts.width_study))
+    return tuple(sorted(out, key=lambda c: c.name.order))
+
+
+def _lambda_star(facts: SymbolicFacts, pop: Population | Failed) -> CheckResult:
+    if isinstance(pop, Failed):
+        return verdicts.could_not_run(Condition.LAMBDA_STAR_POSITIVE, pop.error)
+    poly = facts.polynomial
+    finite = isinstance(poly, PolynomialFact) and poly.is_polynomial is True
+    return verdicts.lambda_star_positive(pop.spectrum, pop.certificate, finite, pop.gram.method)
+
+
+def _or_error(name: Condition, fact: Any, rule: Callable[[Any], CheckResult]) -> CheckResult:
+    return verdicts.could_not_run(name, fact.error) if isinstance(fact, Failed) else rule(fact)

@@ -1,23 +1,22 @@
-"""Command line: ``python -m verify activation|list|report``. ``main(argv) -> int``."""
+"""Command line: ``python -m verify activation|list|report``. ``main(argv) -> int``.
+
+The run options are generated from the fields of :class:`verify.settings.Settings`, so each
+default is declared once. The heavy layers (sympy, torch) are imported only when a command runs:
+``--help`` and usage errors answer at once.
+"""
 
 from __future__ import annotations
 
 import argparse
 import enum
 import json
-import math
 import sys
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import fields, is_dataclass, replace
 
-import sympy as sp
-
-from symbolic.activations import REGISTRY, resolve
-from symbolic.result import Status, VerifyError
-from verify.checks import Verification, run_checks
-from verify.render import render_summary_markdown, render_text, to_json
-from verify.report import write_report
-from verify.settings import Settings
+from symbolic.errors import VerifyError
+from verify.results import Status, worst
+from verify.settings import Settings, from_flat, key_of, leaves
 
 
 class ExitCode(enum.IntEnum):
@@ -39,152 +38,53 @@ EPILOG = (
     )
 )
 
+_GROUPS = {
+    "data": "data",
+    "model": "model (σ_w², width and the reconstructed initialization constants)",
+    "solve": "fixed-point solves",
+    "schedule": "gradient descent",
+    "study": "width sweep and width study",
+    "precision": "precision",
+}
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return value
+#: The report command trains only when asked (--train); every other default is Settings'.
+REPORT_DEFAULTS = replace(Settings(), train=False)
 
 
-def _width_list(text: str) -> tuple[int, ...]:
-    try:
-        widths = tuple(int(t) for t in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected widths like 64,256,1024, got {text!r}"
-        ) from None
-    if not widths or min(widths) < 1:
-        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
-    return tuple(sorted(set(widths)))
+def _add_field(group, f, default) -> None:
+    meta, key = f.metadata, key_of(f)
+    flag = "--" + key.replace("_", "-")
+    if isinstance(default, bool):
+        if default:
+            flag = "--no-" + key.replace("_", "-")
+        action = "store_false" if default else "store_true"
+        text = f"turn off (on by default): {meta['help']}" if default else meta["help"]
+        group.add_argument(flag, dest=key, action=action, default=default, help=text)
+        return
+    shown = "" if default is None or default == () else f" (default {default})"
+    kwargs = {"dest": key, "default": default, "help": meta["help"] + shown}
+    if meta.get("parse"):
+        kwargs["type"] = meta["parse"]
+    if meta.get("choices"):
+        kwargs["choices"] = meta["choices"]
+    if meta.get("metavar"):
+        kwargs["metavar"] = meta["metavar"]
+    group.add_argument(flag, **kwargs)
 
 
-def _fraction(text: str) -> float:
-    value = _positive_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text}")
-    return value
-
-
-def _device(text: str) -> str:
-    import torch
-
-    if text == "cpu":
-        return text
-    if text.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise argparse.ArgumentTypeError("CUDA is not available in this torch installation")
-        return text
-    raise argparse.ArgumentTypeError(f"device must be cpu or cuda[:N], got {text!r}")
-
-
-def _add_run_options(p: argparse.ArgumentParser, train_default: bool) -> None:
-    d = Settings()
-    g = p.add_argument_group("data")
-    g.add_argument("--n", type=_positive_int, default=d.n, help=f"number of points (default {d.n})")
-    g.add_argument("--d", type=_positive_int, default=d.d, help=f"input dimension (default {d.d})")
-    g.add_argument(
-        "--data", metavar="FILE|digits", help="a .npy/.csv file, or 'digits' (scikit-learn)"
-    )
-    g.add_argument(
-        "--label-scale",
-        type=_positive_float,
-        default=d.label_scale,
-        help=f"standard deviation of the labels (default {d.label_scale}; see README)",
-    )
-    g = p.add_argument_group("model and training")
-    g.add_argument(
-        "--width", type=_positive_int, default=d.width, help=f"width m (default {d.width})"
-    )
-    g.add_argument(
-        "--sigma-w2", type=_positive_float, help="σ_w² (default 1/(16 L²), 1/16 if L = ∞)"
-    )
-    g.add_argument(
-        "--steps", type=_positive_int, default=d.steps, help=f"GD steps (default {d.steps})"
-    )
-    g.add_argument(
-        "--lr", type=_positive_float, help="step size (default 1/λ_max of the NTK at init)"
-    )
-    g.add_argument(
-        "--solver",
-        choices=["picard", "anderson"],
-        default=d.solver,
-        help="forward fixed-point solver (default picard)",
-    )
-    g.add_argument("--device", type=_device, default="cpu", help="cpu or cuda[:N] (default cpu)")
-    if train_default:
-        g.add_argument(
-            "--no-train",
-            dest="train",
-            action="store_false",
-            help="symbolic and population checks only",
-        )
-    else:
-        g.add_argument("--train", dest="train", action="store_true", help="also train each DEQ")
-    g.add_argument(
-        "--width-study",
-        type=_width_list,
-        default=(),
-        metavar="M1,M2,...",
-        help="train at these widths over --study-seeds seeds and report the smallest width "
-        "where λ_0 ≥ mλ*/2 and the linear rate held",
-    )
-    g.add_argument("--study-seeds", type=_positive_int, default=3, help="seeds per width (3)")
-    g.add_argument(
-        "--no-width-sweep",
-        dest="width_sweep",
-        action="store_false",
-        help="skip the ‖ZᵀZ/m - G*‖ width sweep",
-    )
-    g = p.add_argument_group("reconstructed constants (SPEC.md marks them; defaults from it)")
-    g.add_argument(
-        "--a-scale",
-        type=_positive_float,
-        default=d.a_scale,
-        help=f"read-out init a_j ~ N(0, A/m) (default {d.a_scale:g})",
-    )
-    g.add_argument(
-        "--init-margin",
-        type=_fraction,
-        default=d.init_margin,
-        help=f"redraw W until L‖W‖₂ <= 1 - MARGIN (default {d.init_margin:g})",
-    )
-    g.add_argument(
-        "--rate-constant",
-        type=_positive_float,
-        default=d.rate_constant,
-        help=f"c in the rate bound 1 - c·ηλ_0 (default {d.rate_constant:g})",
-    )
-    g = p.add_argument_group("precision and output")
-    g.add_argument(
-        "--seed", type=int, default=d.seed, help=f"seed of every random draw (default {d.seed})"
-    )
-    g.add_argument(
-        "--dps",
-        type=_positive_int,
-        default=d.dps,
-        help=f"digits of the mpmath coefficients (default {d.dps})",
-    )
-    g.add_argument(
-        "--hermite-terms",
-        type=_positive_int,
-        default=d.hermite_terms,
-        help=f"Hermite coefficients to report (default {d.hermite_terms})",
-    )
-    g.add_argument("--quiet", action="store_true", help="no progress on stderr")
+def add_settings_options(p: argparse.ArgumentParser, defaults: Settings) -> None:
+    """One option per Settings leaf that is not API-only, grouped by sub-record."""
+    top = p.add_argument_group("run")
+    for f in fields(defaults):
+        value = getattr(defaults, f.name)
+        if is_dataclass(value):
+            flagged = [sub for sub in fields(value) if not sub.metadata.get("api_only")]
+            group = p.add_argument_group(_GROUPS[f.name]) if flagged else None
+            for sub in flagged:
+                _add_field(group, sub, getattr(value, sub.name))
+        elif not (f.metadata.get("api_only") or f.metadata.get("positional")):
+            _add_field(top, f, value)
+    top.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "activation", help="a registry name (see 'list') or a formula in x, e.g. 'x*exp(-x**2/2)'"
     )
-    _add_run_options(p, train_default=True)
+    add_settings_options(p, Settings())
     p.add_argument("--json", metavar="PATH", help="write the JSON result to PATH ('-' for stdout)")
     p.add_argument(
         "--report", metavar="DIR", help="write report.md, report.html, report.json to DIR"
@@ -208,14 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="one report over several activations", epilog=EPILOG)
     p.add_argument("activations", nargs="*", help="names or formulas (default: the whole registry)")
     p.add_argument("--out", metavar="DIR", required=True, help="output folder")
-    _add_run_options(p, train_default=False)
+    add_settings_options(p, REPORT_DEFAULTS)
     return parser
 
 
-def _settings(args: argparse.Namespace, activation: str) -> Settings:
-    """Every Settings field that has an option of the same name; the rest keep their defaults."""
-    given = {f.name: getattr(args, f.name) for f in fields(Settings) if hasattr(args, f.name)}
-    return Settings(**{**given, "activation": activation})
+def settings_from_args(args: argparse.Namespace, activation: str) -> Settings:
+    """The Settings of the parsed options (every non-API-only leaf has one)."""
+    given = {key: getattr(args, key) for key, _, _ in leaves(Settings()) if hasattr(args, key)}
+    return from_flat({**given, "activation": activation})
 
 
 def _progress(quiet: bool):
@@ -224,13 +124,21 @@ def _progress(quiet: bool):
     return lambda msg: print(f"\r\033[K… {msg}", end="", file=sys.stderr, flush=True)
 
 
-def _exit_code(statuses: list[Status]) -> ExitCode:
-    if Status.FAIL in statuses or Status.ERROR in statuses:
-        return ExitCode.FAIL
-    return ExitCode.INCONCLUSIVE if Status.INCONCLUSIVE in statuses else ExitCode.PASS
+def exit_code(statuses: list[Status]) -> ExitCode:
+    """The process exit code for the verdicts of the runs."""
+    return {
+        Status.PASS: ExitCode.PASS,
+        Status.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
+        Status.ERROR: ExitCode.FAIL,
+        Status.FAIL: ExitCode.FAIL,
+    }[worst(statuses)]
 
 
 def _cmd_list() -> int:
+    import sympy as sp
+
+    from symbolic.activations import REGISTRY
+
     width = max(len(n) for n in REGISTRY)
     for name, act in REGISTRY.items():
         extras = [
@@ -244,8 +152,11 @@ def _cmd_list() -> int:
 
 
 def _cmd_activation(args: argparse.Namespace) -> int:
+    from verify.checks import run_checks
+    from verify.render import render_text, to_json
+
     progress = _progress(args.quiet)
-    v = run_checks(_settings(args, args.activation), progress)
+    v = run_checks(settings_from_args(args, args.activation), progress)
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
     text = render_text(v)
@@ -258,16 +169,23 @@ def _cmd_activation(args: argparse.Namespace) -> int:
         if args.json:
             _write_text(args.json, json.dumps(to_json(v), indent=2))
     if args.report:
+        from verify.report import write_report
+
         print(f"report: {write_report([v], args.report)}/report.html", file=sys.stderr)
-    return _exit_code([v.verdict])
+    return exit_code([v.verdict])
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from symbolic.activations import REGISTRY, resolve
+    from verify.checks import run_checks
+    from verify.render import render_summary_markdown
+    from verify.report import write_report
+
     names = args.activations or list(REGISTRY)
     acts = [resolve(a) for a in names]  # bad names fail before any work
     progress = _progress(args.quiet)
-    runs: list[Verification] = []
-    base = _settings(args, names[0])
+    base = settings_from_args(args, names[0])
+    runs = []
     for i, act in enumerate(acts, 1):
         step = (
             (lambda m, i=i, a=act: progress(f"[{i}/{len(acts)}] {a.name}: {m}"))
@@ -280,7 +198,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = write_report(runs, args.out)
     print(render_summary_markdown(runs))
     print(f"report: {path}/report.html", file=sys.stderr)
-    return _exit_code([v.verdict for v in runs])
+    return exit_code([v.verdict for v in runs])
 
 
 def _write_text(path: str, text: str) -> None:
@@ -307,9 +225,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VerifyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
-    except BrokenPipeError:  # output piped into head & co.
-        sys.stderr.close()
+    except BrokenPipeError:  # output piped into head & co.: stop writing, quietly
+        _silence_stdout()
         return ExitCode.PASS
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush does not
+    raise again (the documented recipe of Python's signal module)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+__all__ = ["ExitCode", "build_parser", "exit_code", "main", "settings_from_args"]

@@ -21,10 +21,11 @@ def _png(fig) -> bytes:
 
 def hermite_plot(v: Verification) -> bytes | None:
     """|μ_n(1)| on a log scale, odd and even n marked apart (the parity pattern)."""
-    if not v.coefficients:
+    co = v.symbolic.coefficients
+    if not co:
         return None
-    vals = [abs(float(x)) for x in v.coefficients.values]
-    floor = max(v.coefficients.error, 1e-300)
+    vals = [abs(float(x)) for x in co.values]
+    floor = max(co.error, 1e-300)
     fig, ax = plt.subplots(figsize=(6, 3.2))
     for parity, marker in ((0, "o"), (1, "s")):
         ns = [n for n in range(len(vals)) if n % 2 == parity]
@@ -42,7 +43,7 @@ def hermite_plot(v: Verification) -> bytes | None:
 
 def dual_plot(v: Verification) -> bytes | None:
     """The dual activation φ̂_1(ρ) on [-1, 1]: closed form and truncated series."""
-    c = v.dual_curve
+    c = v.symbolic.dual_curve
     if not c:
         return None
     fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -56,13 +57,14 @@ def dual_plot(v: Verification) -> bytes | None:
 
 def gram_plot(v: Verification) -> bytes | None:
     """Eigenvalues of G* (ascending), with λ* and the certificate."""
-    if not v.gram_eigenvalues:
+    pop = v.ok(v.population)
+    if pop is None:
         return None
-    ev = v.gram_eigenvalues
+    ev = pop.spectrum.eigenvalues.cpu().tolist()
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.semilogy(range(1, len(ev) + 1), [max(e, 1e-18) for e in ev], "o-", ms=3, label="eig(G*)")
-    if v.certificate and v.certificate.value > 0:
-        ax.axhline(v.certificate.value, color="C2", ls="--", label="Hermite certificate")
+    if pop.certificate.value > 0:
+        ax.axhline(pop.certificate.value, color="C2", ls="--", label="Hermite certificate")
     ax.set(xlabel="index", ylabel="eigenvalue", title="spectrum of the population Gram matrix")
     ax.legend(fontsize=8)
     return _png(fig)
@@ -70,7 +72,7 @@ def gram_plot(v: Verification) -> bytes | None:
 
 def training_plot(v: Verification) -> bytes | None:
     """Training loss with the measured rate, the bound 1 - ηλ_0/2 and the prediction."""
-    t = v.training
+    t = v.ok(v.training)
     if t is None:
         return None
     loss = t.history.loss
@@ -98,7 +100,7 @@ def training_plot(v: Verification) -> bytes | None:
 
 def sweep_plot(v: Verification) -> bytes | None:
     """‖ZᵀZ/m - G*‖/‖G*‖ against the width, log-log, with the m^{-1/2} reference."""
-    s = v.sweep
+    s = v.ok(v.sweep)
     if s is None:
         return None
     fig, ax = plt.subplots(figsize=(6, 3.2))

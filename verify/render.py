@@ -8,8 +8,8 @@ from typing import Any
 import sympy as sp
 
 from numeric.width import theory_width_scale
-from symbolic.result import json_float
-from verify.checks import INFORMATIONAL, Verification
+from verify.checks import Verification
+from verify.results import Condition, json_float
 
 JSON_VERSION = 1
 
@@ -20,56 +20,55 @@ def _f(v: float | None) -> Any:
 
 def to_json(v: Verification) -> dict[str, Any]:
     """The JSON document of one run (keys documented in README.md, "JSON output")."""
-    g, c, t = v.gram, v.certificate, v.training
-    hc = v.act.hermite
+    f, pop, t = v.symbolic, v.ok(v.population), v.ok(v.training)
+    sweep, study = v.ok(v.sweep), v.ok(v.study)
+    hc, co = v.act.hermite, f.coefficients
     return {
         "version": JSON_VERSION,
         "activation": {"name": v.act.name, "expression": sp.sstr(v.act.expr)},
         "settings": {**v.settings.to_dict(), "sigma_w2": v.sigma_w2},
         "hermite": {
             "q": 1.0,
-            "coefficients": [float(x) for x in v.coefficients.values] if v.coefficients else [],
-            "error": _f(v.coefficients.error) if v.coefficients else None,
-            "method": v.coefficients.method if v.coefficients else None,
-            "exact": [sp.sstr(e) for e in v.exact],
-            "nonzero_pattern": v.pattern,
+            "coefficients": [float(x) for x in co.values] if co else [],
+            "error": _f(co.error) if co else None,
+            "method": co.method if co else None,
+            "exact": [sp.sstr(e) for e in f.exact],
+            "nonzero_pattern": _pattern(v),
             "closed_form": hc.display() if hc is not None else None,
         },
         "dual": {
             "closed_form": sp.sstr(v.act.dual) if v.act.dual is not None else None,
-            "equal_variance_sum": sp.sstr(v.dual_symbolic) if v.dual_symbolic is not None else None,
+            "equal_variance_sum": sp.sstr(f.dual_symbolic) if f.dual_symbolic is not None else None,
         },
         "conditions": [r.to_dict() for r in v.conditions],
         "gram": None
-        if g is None
+        if pop is None
         else {
-            "q_star": g.q_star,
-            "lambda_star": _f(v.gram_eigenvalues[0]) if v.gram_eigenvalues else None,
-            "lambda_min_sigma": _f(v.lambda_min_sigma),
-            "certificate": _f(c.value) if c else None,
-            "certificate_gershgorin": _f(c.gershgorin) if c else None,
-            "residual": g.residual,
-            "steps": g.steps,
-            "error": g.error,
-            "contraction_diag": _f(g.contraction_diag),
-            "contraction_offdiag": _f(g.contraction_offdiag),
-            "ntk_lambda_min": _f(v.ntk_min),
-            "method": g.method,
+            "q_star": pop.gram.q_star,
+            "lambda_star": _f(pop.lambda_star),
+            "lambda_star_error": _f(pop.spectrum.error),
+            "lambda_min_sigma": _f(pop.lambda_min_sigma),
+            "certificate": _f(pop.certificate.value),
+            "certificate_gershgorin": _f(pop.certificate.gershgorin),
+            "residual": pop.gram.residual,
+            "steps": pop.gram.steps,
+            "error": pop.gram.error,
+            "contraction_diag": _f(pop.gram.contraction_diag),
+            "contraction_offdiag": _f(pop.gram.contraction_offdiag),
+            "ntk_lambda_min": _f(pop.ntk_min),
+            "method": pop.gram.method,
         },
         "width_sweep": None
-        if v.sweep is None
-        else {
-            "widths": v.sweep.widths,
-            "errors": v.sweep.errors,
-            "slope": v.sweep.slope,
-        },
+        if sweep is None
+        else {"widths": sweep.widths, "errors": sweep.errors, "slope": sweep.slope},
         "width_study": None
-        if v.study is None
+        if study is None
         else {
-            "widths": v.study.widths,
-            "passed_fraction": v.study.passed,
-            "smallest_width": v.study.smallest,
-            "theory_scale": _f(v.study.theory_scale),
+            "widths": study.widths,
+            "passed_fraction": study.passed,
+            "smallest_width": study.smallest,
+            "theory_scale": _f(study.theory_scale),
+            "lr": study.lr,
         },
         "training": None
         if t is None
@@ -88,9 +87,14 @@ def to_json(v: Verification) -> dict[str, Any]:
             "init_draws": t.init.draws,
         },
         "verdict": v.verdict.value,
-        "notes": v.notes,
-        "timings_s": v.timings,
+        "notes": list(v.notes),
+        "timings_s": dict(v.timings),
     }
+
+
+def _pattern(v: Verification) -> str:
+    poly = v.symbolic.polynomial
+    return getattr(poly, "pattern", "")
 
 
 def _num(x: float | None, digits: int = 6) -> str:
@@ -106,9 +110,9 @@ def condition_rows(v: Verification) -> list[list[str]]:
     informational checks (not part of the verdict) are marked with "(info)"."""
     return [
         [
-            c.name + (" (info)" if c.name in INFORMATIONAL else ""),
+            c.name.value + (" (info)" if c.name.informational else ""),
             c.status.value,
-            _num(c.value),
+            _num(c.value) + (f" ± {c.error:.1e}" if c.error is not None else ""),
             _num(c.bound),
             c.method,
         ]
@@ -118,71 +122,60 @@ def condition_rows(v: Verification) -> list[list[str]]:
 
 def summary_lines(v: Verification) -> list[str]:
     """The numbers under the table: coefficients, closed forms, λ*, λ_0, the rate."""
+    f, pop, t = v.symbolic, v.ok(v.population), v.ok(v.training)
     out = [f"activation: {v.act.name} = {sp.sstr(v.act.expr)}", f"seed: {v.settings.seed}"]
-    if v.coefficients:
-        k = min(8, len(v.coefficients.values))
-        err = v.coefficients.error
+    if f.coefficients:
+        co = f.coefficients
+        k = min(8, len(co.values))
         coeffs = ", ".join(
-            "0" if abs(float(x)) <= 10 * err else f"{float(x):.6g}"
-            for x in v.coefficients.values[:k]
+            "0" if abs(float(x)) <= 10 * co.error else f"{float(x):.6g}" for x in co.values[:k]
         )
         out.append(
-            f"Hermite μ_0..μ_{k - 1}(1): {coeffs} (±{v.coefficients.error:.0e}, "
-            f"{v.coefficients.method}); nonzero: {v.pattern}"
+            f"Hermite μ_0..μ_{k - 1}(1): {coeffs} (±{co.error:.0e}, {co.method}); "
+            f"nonzero: {_pattern(v)}"
         )
-    if v.exact:
-        out.append("exact: " + ", ".join(sp.sstr(e) for e in v.exact[:6]))
+    if f.exact:
+        out.append("exact: " + ", ".join(sp.sstr(e) for e in f.exact[:6]))
     if v.act.hermite is not None:
         out.append("closed form in n: " + v.act.hermite.display())
     if v.act.dual is not None:
         out.append("dual E[φ(u)φ(v)] = " + sp.sstr(v.act.dual))
-    if v.dual_symbolic is not None:
-        out.append("dual at equal variance q: φ̂_q(ρ) = " + sp.sstr(v.dual_symbolic))
+    if f.dual_symbolic is not None:
+        out.append("dual at equal variance q: φ̂_q(ρ) = " + sp.sstr(f.dual_symbolic))
     out.append(f"σ_w² = {v.sigma_w2:.6g}")
-    if v.gram is not None:
-        g, c = v.gram, v.certificate
+    if pop is not None:
+        g, c = pop.gram, pop.certificate
         out.append(
-            f"q* = {g.q_star:.8g}; λ* = λ_min(G*) = {_num(v.gram_eigenvalues[0])}; "
-            f"λ_min(Σ*) = {_num(v.lambda_min_sigma)}; certificate ≥ {_num(c.value)}; "
+            f"q* = {g.q_star:.8g}; λ* = λ_min(G*) = {_num(pop.lambda_star)}; "
+            f"λ_min(Σ*) = {_num(pop.lambda_min_sigma)}; certificate ≥ {_num(c.value)}; "
             f"fixed point: {g.steps} steps, residual {g.residual:.1e}"
         )
         out.append(
             f"contraction numbers: diagonal {_num(g.contraction_diag, 4)}, "
             f"off-diagonal {_num(g.contraction_offdiag, 4)}"
         )
-    if v.ntk_min is not None:
-        out.append(f"infinite-width NTK: λ_min(Θ*) = {v.ntk_min:.6g} (Θ* = lim Θ/m)")
-    if v.sweep is not None:
         out.append(
-            f"width sweep ‖ZᵀZ/m - G*‖/‖G*‖ over m = {v.sweep.widths}: log-log slope "
-            f"{v.sweep.slope:.3f} (theory: -1/2)"
+            f"infinite-width NTK: λ_min(Θ*) = {pop.ntk_min:.6g} "
+            f"(Θ* = lim Θ/m, a ~ N(0, {v.model.a_scale:g}/m))"
         )
-    if v.gram_eigenvalues and v.data is not None:
-        scale = theory_width_scale(v.data.n, v.gram_eigenvalues[0], v.settings.confidence_t)
+        scale = theory_width_scale(v.data.n, pop.lambda_star, v.settings.study.confidence_t)
         out.append(
             f"width requirement scale n²/λ*²·log(n²/t) = {_num(scale, 3)} "
-            f"(t = {v.settings.confidence_t:g}; constants unknown)"
+            f"(t = {v.settings.study.confidence_t:g}; constants unknown)"
         )
-    if v.study is not None:
-        held = ", ".join(f"m={m}: {f:.0%}" for m, f in zip(v.study.widths, v.study.passed))
-        out.append(
-            f"width study (λ_0 ≥ mλ*/2 and linear rate, {v.settings.study_seeds} seeds): "
-            f"{held}; smallest width with ≥ {v.study.fraction:.0%}: {v.study.smallest}"
-        )
-    t = v.training
     if t is not None:
-        lam = v.gram_eigenvalues[0] if v.gram_eigenvalues else math.nan
+        lam = pop.lambda_star if pop is not None else math.nan
         out.append(f"λ_0 = {t.lambda_0:.6g} vs m·λ*/2 = {t.width * lam / 2:.6g} (m = {t.width})")
         pred = _num(t.rate_infinite, 8)
         out.append(
             f"rate: measured {t.rate.rate:.8f}, bound {t.rate_bound:.8f}, predicted "
             f"(m·Θ*) {pred}, (Θ(0)) {t.rate_finite:.8f}; NTK drift {t.history.ntk_drift[-1]:.3f}"
         )
-    s = v.settings
+    m, sch = v.model, v.settings.schedule
     out.append(
-        "reconstructed constants (SPEC; --a-scale, --init-margin, --rate-constant): "
-        f"a ~ N(0, {s.a_scale:g}/m); redraw W until L‖W‖₂ ≤ {1 - s.init_margin:g}; "
-        f"rate bound 1 - {s.rate_constant:g}·ηλ_0; λ* := λ_min(G*) (λ_min(Σ*) reported too)"
+        "reconstructed constants (--a-scale, --init-margin, --rate-constant): "
+        f"a ~ N(0, {m.a_scale:g}/m); redraw W until L‖W‖₂ ≤ {1 - m.init_margin:g}; "
+        f"rate bound 1 - {sch.rate_constant:g}·ηλ_0; λ* := λ_min(G*) (λ_min(Σ*) reported too)"
     )
     out.extend(f"note: {n}" for n in v.notes)
     return out
@@ -209,7 +202,7 @@ def render_markdown(v: Verification, images: dict[str, str] | None = None) -> st
     parts = [f"## {v.act.name}: {v.verdict.value}", "", f"`φ(x) = {sp.sstr(v.act.expr)}`", ""]
     parts.append(_md_table(["condition", "status", "value", "bound", "method"], condition_rows(v)))
     parts += ["", "### Details", ""]
-    parts += [f"- **{c.name}** ({c.status.value}): {c.detail}" for c in v.conditions]
+    parts += [f"- **{c.name.value}** ({c.status.value}): {c.detail}" for c in v.conditions]
     parts += ["", "### Numbers", ""] + [f"- {line}" for line in summary_lines(v)]
     for name, path in (images or {}).items():
         parts += ["", f"![{name}]({path})"]
@@ -217,23 +210,24 @@ def render_markdown(v: Verification, images: dict[str, str] | None = None) -> st
 
 
 def spec_table_rows(runs: list[Verification]) -> list[list[str]]:
-    """The cross-activation table in the spirit of SPEC §6."""
+    """The cross-activation table: each hypothesis's status, λ* and the verdict."""
     rows = []
     for v in runs:
 
-        def st(name: str, v: Verification = v) -> str:
+        def st(name: Condition, v: Verification = v) -> str:
             c = v.condition(name)
             return c.status.value if c else "—"
 
-        lam = _num(v.gram_eigenvalues[0], 3) if v.gram_eigenvalues else "—"
+        pop = v.ok(v.population)
+        lam = _num(pop.lambda_star, 3) if pop is not None else "—"
         rows.append(
             [
                 v.act.name,
-                st("bounded_dphi"),
-                st("bounded_d2phi"),
-                st("bounded_phi"),
-                f"{st('infinite_hermite')} ({v.pattern or '—'})",
-                f"{st('lambda_star_positive')} ({lam})",
+                st(Condition.BOUNDED_DPHI),
+                st(Condition.BOUNDED_D2PHI),
+                st(Condition.BOUNDED_PHI),
+                f"{st(Condition.INFINITE_HERMITE)} ({_pattern(v) or '—'})",
+                f"{st(Condition.LAMBDA_STAR_POSITIVE)} ({lam})",
                 v.verdict.value,
             ]
         )
@@ -244,16 +238,16 @@ SPEC_HEADER = ["φ", "φ' bounded", "φ'' bounded", "φ bounded", "Hermite", "λ
 
 
 def render_summary_markdown(runs: list[Verification]) -> str:
-    """Title, the SPEC §6 style summary table and the settings."""
-    s = runs[0].settings
-    source = runs[0].data.source if runs[0].data else "—"
+    """Title, the summary table over activations and the settings."""
+    first = runs[0]
+    s, m = first.settings, first.model
     head = [
         "# deq-verify report",
         "",
-        f"Seed {s.seed}; data n = {s.n}, d = {s.d} ({source}); "
-        f"training {'on' if s.train else 'off'}. Constants marked reconstructed in SPEC.md: "
-        f"a ~ N(0, {s.a_scale:g}/m), the redraw rule L‖W‖₂ ≤ {1 - s.init_margin:g}, "
-        f"the rate bound 1 - {s.rate_constant:g}·ηλ_0, λ* = λ_min(G*).",
+        f"Seed {s.seed}; data n = {first.data.n}, d = {first.data.d} ({first.data.source}); "
+        f"training {'on' if s.train else 'off'}. Reconstructed constants: "
+        f"a ~ N(0, {m.a_scale:g}/m), the redraw rule L‖W‖₂ ≤ {1 - m.init_margin:g}, "
+        f"the rate bound 1 - {s.schedule.rate_constant:g}·ηλ_0, λ* = λ_min(G*).",
         "",
         "## Summary",
         "",

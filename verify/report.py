@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from symbolic.errors import VerifyError
 from verify.checks import Verification
 from verify.plots import make_plots
 from verify.render import (
@@ -36,8 +37,17 @@ li{margin:.2em 0}"""
 
 
 def write_report(runs: list[Verification], out_dir: str | Path) -> Path:
-    """Write report.md, report.html, report.json (and figures) for ``runs`` into ``out_dir``."""
+    """Write report.md, report.html, report.json (and figures) for ``runs`` into ``out_dir``.
+
+    Raises VerifyError (one line) when the folder cannot be written."""
     out = Path(out_dir)
+    try:
+        return _write_atomically(runs, out)
+    except OSError as exc:
+        raise VerifyError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
+
+
+def _write_atomically(runs: list[Verification], out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a report is meant to be read
@@ -100,10 +110,10 @@ def render_html(runs: list[Verification], figures: dict[str, dict[str, bytes]]) 
         f"<!doctype html><html><head><meta charset='utf-8'><title>deq-verify report</title>"
         f"<style>{_CSS}</style></head><body><h1>deq-verify report</h1>"
     ]
-    s = runs[0].settings
+    first = runs[0]
     parts.append(
-        f"<p>Seed {s.seed}; n = {s.n}, d = {s.d}; width {s.width}; "
-        f"training {'on' if s.train else 'off'}.</p>"
+        f"<p>Seed {first.settings.seed}; n = {first.data.n}, d = {first.data.d}; "
+        f"width {first.model.width}; training {'on' if first.settings.train else 'off'}.</p>"
     )
     if len(runs) > 1:
         parts.append("<h2>Summary</h2>" + _table(SPEC_HEADER, spec_table_rows(runs), 6))
@@ -119,7 +129,7 @@ def render_html(runs: list[Verification], figures: dict[str, dict[str, bytes]]) 
         parts.append(
             "<ul>"
             + "".join(
-                f"<li><b>{html.escape(c.name)}</b>: {html.escape(c.detail)}</li>"
+                f"<li><b>{html.escape(c.name.value)}</b>: {html.escape(c.detail)}</li>"
                 for c in v.conditions
             )
             + "</ul>"

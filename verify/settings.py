@@ -1,40 +1,300 @@
-"""Typed settings of one verification run; the CLI parses strings into this at the boundary."""
+"""Typed settings of one run, split as the mathematics splits, each default declared once.
+
+Every leaf field carries its command-line spelling in its metadata: the flag is ``--KEY`` (or
+``--no-KEY`` for a switch that is on by default), where KEY is the field's ``key`` (its name unless
+given). ``verify.cli`` builds argparse from these fields, and :func:`from_flat` builds the record
+from the parsed values, so a default lives here and nowhere else. Fields marked ``api_only`` have
+no flag: they are method constants a Python user may change. Below ``verify/`` nothing has a
+default: the library receives these records whole.
+
+This module imports nothing heavy, so ``--help`` answers at once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import argparse
+import math
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from typing import Any
 
-from numeric.data import DEFAULT_LABEL_SCALE
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text}")
+    return value
+
+
+def _fraction_closed(text: str) -> float:
+    value = _positive_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text}")
+    return value
+
+
+def _width_list(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected widths like 64,256,1024, got {text!r}"
+        ) from None
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
+    return tuple(sorted(set(widths)))
+
+
+def _device(text: str) -> str:
+    if text == "cpu":
+        return text
+    if text.startswith("cuda"):
+        import torch  # only when a GPU is asked for: --help stays fast
+
+        if not torch.cuda.is_available():
+            raise argparse.ArgumentTypeError("CUDA is not available in this torch installation")
+        return text
+    raise argparse.ArgumentTypeError(f"device must be cpu or cuda[:N], got {text!r}")
+
+
+def option(
+    default: Any,
+    help: str,
+    *,
+    key: str | None = None,
+    parse: Any = None,
+    choices: tuple[str, ...] | None = None,
+    metavar: str | None = None,
+) -> Any:
+    """A field with a command-line flag (``--KEY``, or ``--no-KEY`` for a switch on by default)."""
+    meta = {"help": help, "key": key, "parse": parse, "choices": choices, "metavar": metavar}
+    return field(default=default, metadata=meta)
+
+
+def api_only(default: Any, help: str, *, key: str | None = None) -> Any:
+    """A field without a flag: a method constant that Python users may change."""
+    return field(default=default, metadata={"help": help, "key": key, "api_only": True})
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """The training data (SPEC §3): n points on the unit sphere of R^d, or a file, or digits."""
+
+    n: int = option(20, "number of points", parse=_positive_int)
+    d: int = option(10, "input dimension (sphere data)", parse=_positive_int)
+    data: str | None = option(
+        None, "a .npy/.csv file, or 'digits' (scikit-learn)", metavar="FILE|digits"
+    )
+    label_scale: float = option(
+        0.1,
+        "standard deviation of the labels (lazy training needs them small; see README)",
+        parse=_positive_float,
+    )
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The DEQ and its initialization: W ~ N(0, 2σ_w²/m), U ~ N(0, 2/d), a ~ N(0, A/m)."""
+
+    width: int = option(512, "width m", parse=_positive_int)
+    sigma_w2: float | None = option(
+        None, "σ_w² (default 1/(16 L²), 1/16 if L = ∞)", parse=_positive_float
+    )
+    a_scale: float = option(
+        1.0, "read-out init a_j ~ N(0, A/m) (reconstructed constant)", parse=_positive_float
+    )
+    init_margin: float = option(
+        0.05,
+        "redraw W until L‖W‖₂ <= 1 - MARGIN (reconstructed constant)",
+        parse=_fraction,
+    )
+    max_init_draws: int = api_only(100, "draws of W before the initialization gives up")
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    """Fixed-point solves of the equilibrium and the adjoint: ‖g(z) - z‖ ≤ tol·max(‖g(z)‖, 1)."""
+
+    method: str = option(
+        "picard", "forward fixed-point solver", key="solver", choices=("picard", "anderson")
+    )
+    tol: float = option(1e-12, "relative residual of every DEQ solve", parse=_positive_float)
+    max_steps: int = option(
+        5000,
+        "iterations before a solve is declared unconverged",
+        key="max_iterations",
+        parse=_positive_int,
+    )
+    anderson_memory: int = api_only(5, "past iterates kept by Anderson acceleration")
+
+
+@dataclass(frozen=True)
+class PopulationSettings:
+    """The infinite-width Gram fixed point and its certificate (SPEC §4)."""
+
+    tol: float = api_only(1e-14, "last update of the entrywise fixed point", key="gram_tol")
+    q_tol: float = api_only(1e-15, "last relative update of the scalar q*", key="gram_q_tol")
+    max_steps: int = api_only(2000, "iterations of the Gram recursions", key="gram_max_steps")
+    table_above: int = api_only(1000, "n above which F(s) is tabulated", key="gram_table_above")
+    series_terms: int = api_only(400, "Mehler terms when no closed dual", key="gram_series_terms")
+    certificate_terms: int = api_only(
+        200, "Hermite terms of the certificate Σ_r μ_r² λ_lower(C^∘r)", key="certificate_terms"
+    )
+    eig_upto: int = api_only(
+        6, "largest r with an eigenvalue bound of C^∘r", key="certificate_eig_upto"
+    )
+    eig_max_n: int = api_only(1500, "largest n for those eigenvalues", key="certificate_eig_max_n")
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """Full-batch gradient descent on (W, U, a)."""
+
+    steps: int = option(200, "gradient-descent steps", parse=_positive_int)
+    lr: float | None = option(
+        None, "step size (default 1/λ_max of the NTK at initialization)", parse=_positive_float
+    )
+    rate_constant: float = option(
+        0.5, "c in the rate bound 1 - c·ηλ_0 (reconstructed constant)", parse=_positive_float
+    )
+    norm_every: int = api_only(25, "steps between exact ‖W(k)‖₂ (triangle inequality between)")
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """Width sweep (‖ZᵀZ/m - G*‖ against m) and the empirical width study."""
+
+    width_sweep: bool = option(True, "run the ‖ZᵀZ/m - G*‖ width sweep")
+    sweep_seeds: int = option(3, "seeds per width in the sweep", parse=_positive_int)
+    width_study: tuple[int, ...] = option(
+        (),
+        "train at these widths and report the smallest where λ_0 ≥ mλ*/2 and the linear rate "
+        "held in --study-fraction of --study-seeds seeds",
+        parse=_width_list,
+        metavar="M1,M2,...",
+    )
+    study_seeds: int = option(3, "seeds per width in the width study", parse=_positive_int)
+    study_fraction: float = option(
+        0.8, "fraction of seeds that must hold at the smallest width", parse=_fraction_closed
+    )
+    confidence_t: float = option(
+        0.01, "t in the theory's width scale n²/λ*²·log(n²/t)", parse=_fraction
+    )
+
+
+@dataclass(frozen=True)
+class PrecisionSettings:
+    """Digits and terms of the reported Hermite coefficients; time limits of sympy steps."""
+
+    dps: int = option(30, "digits of the mpmath coefficients", parse=_positive_int)
+    hermite_terms: int = option(16, "Hermite coefficients to report", parse=_positive_int)
+    exact_terms: int = api_only(8, "exact sympy coefficients tried")
+    exact_time_limit: float = api_only(2.0, "seconds for one exact coefficient")
+    exact_total_limit: float = api_only(6.0, "seconds for all exact coefficients")
+    dual_sum_limit: float = api_only(4.0, "seconds for sympy to sum the dual series")
+    evidence_terms: int = api_only(60, "float64 coefficients shown as Hermite evidence")
+    dual_curve_terms: int = api_only(200, "Mehler terms of the plotted dual")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every option of a run. ``sigma_w2=None`` means the default 1/(16 L²) (1/16 if L = ∞)."""
+    """Every setting of a run, passed whole from the command line down."""
 
-    activation: str = "sin"
-    n: int = 20
-    d: int = 10
-    data: str | None = None  # None: sphere; "digits"; or a .npy/.csv path
-    label_scale: float = DEFAULT_LABEL_SCALE
-    width: int = 512
-    sigma_w2: float | None = None
-    steps: int = 200
-    lr: float | None = None
-    seed: int = 0
-    dps: int = 30
-    hermite_terms: int = 16
-    device: str = "cpu"
-    train: bool = True
-    width_sweep: bool = True
-    width_study: tuple[int, ...] = ()  # widths for the empirical width study (empty: none)
-    study_seeds: int = 3
-    confidence_t: float = 0.01  # t in the theory's scale n²/λ*² · log(n²/t)
-    tol: float = 1e-12
-    solver: str = "picard"
-    # SPEC's reconstructed constants (exposed, defaults from SPEC §3 and §5):
-    a_scale: float = 1.0  # a_j ~ N(0, a_scale/m)
-    init_margin: float = 0.05  # redraw W until L‖W‖₂ <= 1 - init_margin
-    rate_constant: float = 0.5  # linear-rate bound 1 - rate_constant·η·λ_0
+    activation: str = field(
+        default="sin",
+        metadata={"help": "a registry name or a formula in x", "key": None, "positional": True},
+    )
+    seed: int = option(0, "seed of every random draw", parse=_int)
+    device: str = option("cpu", "cpu or cuda[:N]", parse=_device)
+    train: bool = option(True, "train a finite-width DEQ (the conclusions)")
+    data: DataSettings = field(default_factory=DataSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    solve: SolveSettings = field(default_factory=SolveSettings)
+    population: PopulationSettings = field(default_factory=PopulationSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    study: StudySettings = field(default_factory=StudySettings)
+    precision: PrecisionSettings = field(default_factory=PrecisionSettings)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        """Flat {key: value} of every leaf field (the JSON ``settings`` object)."""
+        return {key: value for key, _, value in leaves(self)}
+
+
+def key_of(f) -> str:
+    """The field's flat key (its flag without dashes)."""
+    return f.metadata.get("key") or f.name
+
+
+def leaves(record: Any) -> list[tuple[str, Any, Any]]:
+    """(key, field, value) for every leaf field of a settings record, depth first."""
+    out = []
+    for f in fields(record):
+        value = getattr(record, f.name)
+        out.extend(leaves(value) if is_dataclass(value) else [(key_of(f), f, value)])
+    return out
+
+
+def default_of(f) -> Any:
+    return f.default if f.default is not MISSING else f.default_factory()
+
+
+def from_flat(values: dict[str, Any], base: Settings | None = None) -> Settings:
+    """A Settings from {key: value} (argparse's namespace as a dict); keys not given keep
+    ``base``'s values (the defaults when None). Unknown keys raise ``KeyError``."""
+    base = base if base is not None else Settings()
+    known = {k for k, _, _ in leaves(base)}
+    unknown = set(values) - known
+    if unknown:
+        raise KeyError(f"unknown settings: {sorted(unknown)}")
+    return _rebuild(base, values)
+
+
+def _rebuild(record: Any, values: dict[str, Any]) -> Any:
+    changes = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if is_dataclass(value):
+            changes[f.name] = _rebuild(value, values)
+        elif key_of(f) in values:
+            changes[f.name] = values[key_of(f)]
+    return replace(record, **changes)
+
+
+__all__ = [
+    "DataSettings",
+    "ModelSettings",
+    "PopulationSettings",
+    "PrecisionSettings",
+    "ScheduleSettings",
+    "Settings",
+    "SolveSettings",
+    "StudySettings",
+    "from_flat",
+    "leaves",
+]

@@ -1,0 +1,132 @@
+"""The one table of functions an activation may use: spelling, sympy head, torch and mpmath
+implementations, smoothness and closed-form family.
+
+Everything that needs a list of functions derives it from :data:`TABLE`: the formula parser's
+whitelist (:data:`FORMULA_NAMES`), the numeric evaluators (:data:`TORCH`, :data:`MPMATH`), the
+non-smooth atoms that split φ into pieces (:data:`NONSMOOTH`) and the heads that identify a
+closed-form family (:data:`FAMILY_HEADS`). A test evaluates every row in every backend against
+sympy's own value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+
+import mpmath
+import sympy as sp
+import torch
+
+
+def _torch_heaviside(g: torch.Tensor, h0: float = 0.5) -> torch.Tensor:
+    g = torch.as_tensor(g, dtype=torch.float64)
+    return torch.where(g > 0, 1.0, torch.where(g < 0, 0.0, float(h0))).to(torch.float64)
+
+
+def _mp_heaviside(g, h0=0.5):
+    return mpmath.mpf(1) if g > 0 else (mpmath.mpf(0) if g < 0 else mpmath.mpf(h0))
+
+
+def _tensors(values) -> list[torch.Tensor]:
+    return torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
+
+
+@dataclass(frozen=True)
+class Function:
+    """One row: ``names`` are the formula spellings (empty: internal, e.g. for closed duals)."""
+
+    names: tuple[str, ...]
+    head: type  # the sympy class of the node
+    build: Callable[..., sp.Expr]  # sympy builder from sympy arguments
+    arities: tuple[int, ...]
+    torch: Callable
+    mpmath: Callable
+    smooth: bool
+    family: str | None = None  # closed-form family whose head this is (symbolic.families)
+    domain: tuple[float, float] = (-3.0, 3.0)  # where the backend test samples it
+
+
+TABLE: tuple[Function, ...] = (
+    Function(("sin",), sp.sin, sp.sin, (1,), torch.sin, mpmath.sin, True, "sin"),
+    Function(("cos",), sp.cos, sp.cos, (1,), torch.cos, mpmath.cos, True, "cos"),
+    Function(("tan",), sp.tan, sp.tan, (1,), torch.tan, mpmath.tan, True, None, (-1.4, 1.4)),
+    Function(("exp",), sp.exp, sp.exp, (1,), torch.exp, mpmath.exp, True, "exp"),
+    Function(("log",), sp.log, sp.log, (1,), torch.log, mpmath.log, True, None, (0.1, 5.0)),
+    Function(("tanh",), sp.tanh, sp.tanh, (1,), torch.tanh, mpmath.tanh, True),
+    Function(("sinh",), sp.sinh, sp.sinh, (1,), torch.sinh, mpmath.sinh, True),
+    Function(("cosh",), sp.cosh, sp.cosh, (1,), torch.cosh, mpmath.cosh, True),
+    Function(("erf",), sp.erf, sp.erf, (1,), torch.erf, mpmath.erf, True, "erf"),
+    Function(("erfc",), sp.erfc, sp.erfc, (1,), torch.erfc, mpmath.erfc, True),
+    Function(("atan",), sp.atan, sp.atan, (1,), torch.atan, mpmath.atan, True),
+    Function(("asinh",), sp.asinh, sp.asinh, (1,), torch.asinh, mpmath.asinh, True),
+    Function((), sp.asin, sp.asin, (1,), torch.asin, mpmath.asin, True, None, (-0.99, 0.99)),
+    Function((), sp.acos, sp.acos, (1,), torch.acos, mpmath.acos, True, None, (-0.99, 0.99)),
+    Function(("abs", "Abs"), sp.Abs, sp.Abs, (1,), torch.abs, abs, False, "abs"),
+    Function(("sign",), sp.sign, sp.sign, (1,), torch.sign, mpmath.sign, False, "sign"),
+    Function(
+        ("Heaviside",),
+        sp.Heaviside,
+        lambda a: sp.Heaviside(a, 1),  # 1[x ≥ 0]: the value at 0 is part of the function
+        (1,),
+        _torch_heaviside,
+        _mp_heaviside,
+        False,
+        "step",
+    ),
+    Function(
+        ("Max", "max"),
+        sp.Max,
+        sp.Max,
+        (2, 3, 4),
+        lambda *a: reduce(torch.maximum, _tensors(a)),
+        max,
+        False,
+    ),
+    Function(
+        ("Min", "min"),
+        sp.Min,
+        sp.Min,
+        (2, 3, 4),
+        lambda *a: reduce(torch.minimum, _tensors(a)),
+        min,
+        False,
+    ),
+)
+
+#: Formula spellings that build from the rows above and have no sympy head of their own.
+COMPOSITES: dict[str, tuple[Callable[..., sp.Expr], tuple[int, ...]]] = {
+    "sqrt": (sp.sqrt, (1,)),
+    "relu": (lambda a: sp.Max(0, a), (1,)),
+    "sigmoid": (lambda a: 1 / (1 + sp.exp(-a)), (1,)),
+    "softplus": (lambda a: sp.log(1 + sp.exp(a)), (1,)),
+}
+
+BY_HEAD: dict[type, Function] = {f.head: f for f in TABLE}
+
+#: The parser's whitelist: name -> (builder, allowed numbers of arguments).
+FORMULA_NAMES: dict[str, tuple[Callable[..., sp.Expr], tuple[int, ...]]] = {
+    **{name: (f.build, f.arities) for f in TABLE for name in f.names},
+    **COMPOSITES,
+}
+
+TORCH: dict[type, Callable] = {f.head: f.torch for f in TABLE}
+MPMATH: dict[type, Callable] = {f.head: f.mpmath for f in TABLE}
+
+#: Heads where φ may have a kink or a jump.
+NONSMOOTH: tuple[type, ...] = tuple(f.head for f in TABLE if not f.smooth)
+
+#: Closed-form family name -> the sympy head that identifies it (relu is Max(0, ·)).
+FAMILY_HEADS: dict[str, type] = {f.family: f.head for f in TABLE if f.family}
+
+__all__ = [
+    "BY_HEAD",
+    "COMPOSITES",
+    "FAMILY_HEADS",
+    "FORMULA_NAMES",
+    "MPMATH",
+    "NONSMOOTH",
+    "TABLE",
+    "TORCH",
+    "Function",
+]

@@ -1,0 +1,157 @@
+"""Is φ a polynomial? The fact behind the hypothesis "infinitely many nonzero μ_n" (SPEC §5).
+
+φ ∈ L²(N(0,1)) has finitely many nonzero Hermite coefficients exactly when it equals a
+polynomial almost everywhere. Proof of non-polynomiality from the behaviour at ±∞: a polynomial
+has limits in the extended reals at both ends, related by its degree's parity, and a polynomial
+with a finite limit is constant. A closed form in n that is nonzero for every k is a second
+certificate. The verdict is decided in ``verify.verdicts``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from symbolic.activations import Activation
+from symbolic.errors import SYMPY_GIVE_UPS, SymbolicTimeout
+from symbolic.formula import X
+from symbolic.hermite import HermiteCoefficients, parity
+from symbolic.timelimit import run_with_limit
+
+MAX_POLY_DEGREE = 16  #: leading powers tried; faster growth leaves the test undecided
+
+
+@dataclass(frozen=True)
+class PolynomialFact:
+    """Whether φ is a polynomial (None: undecided), why, its degree, and which μ_n are nonzero.
+
+    ``closed_form`` is the closed form of μ_n in n when it is proved nonzero for every k.
+    """
+
+    is_polynomial: bool | None
+    reason: str
+    degree: int | None
+    pattern: str
+    closed_form: str | None
+
+
+def polynomial_fact(act: Activation, coeffs: HermiteCoefficients | None) -> PolynomialFact:
+    """The polynomial test of φ, with the nonzero pattern (``coeffs``: numeric evidence used only
+    to list the nonzero indices of a polynomial and the constant term of an odd+const φ)."""
+    try:
+        is_poly, why, degree = polynomial_test(act)
+    except SymbolicTimeout as exc:
+        is_poly, why, degree = None, str(exc), None
+    except SYMPY_GIVE_UPS as exc:  # sympy's limit gave up
+        is_poly, why, degree = None, f"sympy could not take a limit ({type(exc).__name__})", None
+    closed = None
+    if act.hermite is not None and act.hermite.nonzero_forever():
+        closed = act.hermite.display()
+    return PolynomialFact(is_poly, why, degree, nonzero_pattern(act, coeffs, degree), closed)
+
+
+def _lim(e: sp.Expr, point: sp.Expr) -> sp.Expr:
+    return run_with_limit(lambda: sp.limit(e, X, point), 4.0, "limit at ±∞")
+
+
+def _identically_zero(e: sp.Expr) -> tuple[bool, str]:
+    if run_with_limit(lambda: sp.simplify(e), 4.0, "simplify") == 0:
+        return True, "simplifies to 0"
+    with mpmath.workdps(50):
+        for t in ("0.37", "-1.3", "2.9"):
+            v = sp.N(e.subs(X, sp.Rational(t)), 50)
+            if abs(v) > 1e-30:
+                return False, f"takes the value {float(v):.6g} at x = {t} (50-digit evaluation)"
+    return True, "vanishes at test points"
+
+
+def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
+    """(is φ a polynomial?, reason, degree if polynomial); None when undecided.
+
+    Limits are taken on the end pieces (what φ equals near ±∞). The leading term c·x^k is peeled
+    off at +∞ and compared with -∞ until the rest has finite limits; then the rest must be
+    constant on the whole line.
+    """
+    ends = (act.pieces[-1].expr, act.pieces[0].expr) if act.kinks_finite else (act.expr, act.expr)
+    simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], 8.0, "simplify")
+    r, rp, rm, degree = act.expr, simple[0], simple[1], None
+    for _ in range(MAX_POLY_DEGREE + 2):
+        lp, lm = _lim(rp, sp.oo), _lim(rm, -sp.oo)
+        if any(isinstance(v, sp.AccumBounds) or v.has(sp.nan) for v in (lp, lm)):
+            # sympy's accumulation bounds over-approximate; only a periodic, non-constant end
+            # piece is proved to have no limit.
+            end = rp if isinstance(lp, sp.AccumBounds) or lp.has(sp.nan) else rm
+            period = run_with_limit(lambda e=end: sp.periodicity(e, X), 4.0, "periodicity")
+            if period is None or _identically_zero(end - end.subs(X, 0))[0]:
+                return (
+                    None,
+                    f"sympy finds no limit of {r} at ±∞ but cannot prove it oscillates",
+                    None,
+                )
+            return (
+                False,
+                f"{r} is periodic (period {period}) and not constant near ±∞: not a polynomial",
+                None,
+            )
+        fp, fm = lp.is_finite, lm.is_finite
+        if fp and fm:
+            if sp.simplify(lp - lm) != 0:
+                return False, f"{r} tends to {lp} at +∞ and {lm} at -∞; a polynomial cannot", None
+            zero, why = _identically_zero(r - lp)
+            if zero:
+                deg = max(degree if degree is not None else 0, 0)
+                return True, f"φ is a polynomial of degree {deg}", deg
+            return False, f"{r} tends to {lp} at both ends but is not constant ({why})", None
+        if fp != fm:
+            return (
+                False,
+                f"{r} is finite at one end and infinite at the other; a polynomial cannot",
+                None,
+            )
+        for k in range(1, MAX_POLY_DEGREE + 1):
+            c = _lim(rp / X**k, sp.oo)
+            if isinstance(c, sp.AccumBounds):
+                return None, f"{r}/x^{k} has no limit sympy can name at +∞", None
+            if c.is_finite:
+                break
+        else:
+            return None, f"{r} grows faster than x^{MAX_POLY_DEGREE}", None
+        cm = _lim(rm / X**k, -sp.oo)
+        if isinstance(cm, sp.AccumBounds):
+            return None, f"{r}/x^{k} has no limit sympy can name at -∞", None
+        if c == 0 or sp.simplify(c - cm) != 0:
+            return False, f"{r}/x^{k} tends to {c} at +∞ and {cm} at -∞; a polynomial cannot", None
+        degree = k if degree is None else degree
+        r, rp, rm = (sp.simplify(e - c * X**k) for e in (r, rp, rm))
+    return None, "too many polynomial terms", None
+
+
+def nonzero_pattern(
+    act: Activation, coeffs: HermiteCoefficients | None, poly_degree: int | None
+) -> str:
+    """Which μ_n are nonzero: from the closed form, the parity proof, or the degree."""
+    if poly_degree is not None and coeffs is None:
+        return f"finite: n <= {poly_degree}"
+    if poly_degree is not None:
+        nz = [
+            n
+            for n, v in enumerate(coeffs.as_floats()[: poly_degree + 1])
+            if abs(v) > 10 * coeffs.error
+        ]
+        return f"finite: n in {nz}"
+    if act.hermite is not None:
+        return act.hermite.pattern()
+    kind = parity(act)
+    if kind == "odd":
+        return "odd n"
+    if kind == "even":
+        return "even n"
+    if kind == "odd+const":
+        if coeffs is None or abs(coeffs.values[0]) > 10 * coeffs.error:
+            return "n = 0, odd n"
+        return "odd n"
+    if kind == "even+linear":
+        return "n = 1, even n"
+    return "all n (no parity)"

@@ -1,0 +1,201 @@
+"""Every branch of every verdict rule, from hand-made facts (no numerics, no sympy solving)."""
+
+import math
+from dataclasses import replace
+
+import pytest
+import sympy as sp
+import torch
+
+from numeric.data import Correlation
+from numeric.deq import DEQParams, InitReport
+from numeric.spectrum import Certificate, Spectrum
+from numeric.training import History, RateFit, TrainingResult
+from numeric.width import GramSweep
+from symbolic.bounds import SupBound
+from symbolic.errors import SolverError
+from symbolic.hermite import HermiteCoefficients
+from symbolic.polynomial import PolynomialFact
+from verify import verdicts
+from verify.cli import ExitCode, exit_code
+from verify.results import CheckResult, Condition, Status, overall
+
+P, F, INC, ERR = Status.PASS, Status.FAIL, Status.INCONCLUSIVE, Status.ERROR
+
+
+ONE = sp.Integer(1)
+
+
+def sup(bounded, value=1.0, exact=ONE, method="sympy"):
+    return SupBound(1, bounded, value, exact, method, "detail", value)
+
+
+def training(max_ratio=0.9, bound=0.99, well_posed=True, kept=True, lambda_0=2.0, width=100):
+    p = DEQParams(torch.zeros(1, 1), torch.zeros(1, 1), torch.zeros(1))
+    hist = History(
+        loss=[1.0, 0.9], lambda_min_zz=[2.0, 1.9], lip_norm_bound=[0.5, 0.6], ntk_drift=[0.0, 0.01]
+    )
+    return TrainingResult(
+        width=width,
+        seed=0,
+        lr=0.1,
+        lr_source="user",
+        init=InitReport(1, 0.5, 0.5),
+        lambda_0=lambda_0,
+        ntk_max=10.0,
+        rate=RateFit(0.9, 1.0, 0, 2, max_ratio),
+        rate_bound=bound,
+        rate_finite=0.9,
+        rate_infinite=0.9,
+        initial_loss=1.0,
+        final_loss=0.9,
+        well_posed=well_posed,
+        lambda_kept=kept,
+        history=hist,
+        steps=1,
+        initial=p,
+        final=p,
+    )
+
+
+@pytest.mark.parametrize("bounded, status", [(True, P), (False, F), (None, INC)])
+def test_bounded(bounded, status):
+    assert verdicts.bounded(1, sup(bounded)).status is status
+
+
+@pytest.mark.parametrize(
+    "fact, sigma_w2, status",
+    [
+        (sup(False, math.inf, None), 0.01, F),  # L = ∞ proved
+        (sup(True), 0.1, P),  # 0.1 < 1/8
+        (sup(True), 0.125, F),  # at the bound: not below it
+        (sup(True), 0.2, F),
+        (sup(True, 1.0, None), 0.1, INC),  # L numeric only
+        (sup(None, 1.0, None), 0.1, INC),  # L not proved finite
+        (sup(True, 0.0, sp.Integer(0)), 5.0, P),  # φ constant
+    ],
+)
+def test_weight_scale(fact, sigma_w2, status):
+    result = verdicts.weight_scale(sigma_w2, fact)
+    assert result.status is status and result.value == sigma_w2
+    if fact.value == 1.0:
+        assert result.bound == pytest.approx(0.125, rel=1e-15)
+
+
+EVIDENCE = HermiteCoefficients(1.0, (0.0, 0.5, 0.0, 1e-20), 1e-16, "test")
+
+
+@pytest.mark.parametrize(
+    "is_poly, closed, status",
+    [(True, None, F), (False, None, P), (None, "μ_n = ...", P), (None, None, INC)],
+)
+def test_infinite_hermite(is_poly, closed, status):
+    fact = PolynomialFact(is_poly, "why", 1 if is_poly else None, "odd n", closed)
+    result = verdicts.infinite_hermite(fact, EVIDENCE)
+    assert result.status is status
+    if status is not P:
+        assert result.value == 1.0  # one coefficient above 10× the error
+
+
+def test_nonparallel():
+    assert verdicts.nonparallel(Correlation(0.9, (0, 1), False), ()).status is P
+    bad = verdicts.nonparallel(Correlation(1 - 1e-12, (2, 5), True), ("note",))
+    assert bad.status is F and "antipodal" in bad.detail and "(2, 5)" in bad.detail
+    assert "parallel" in verdicts.nonparallel(Correlation(1.0, (0, 1), False), ()).detail
+
+
+def cert(value):
+    return Certificate(value, value, 0.0, 1, 0.5)
+
+
+@pytest.mark.parametrize(
+    "lam, err, c, status",
+    [
+        (1e-3, 1e-12, 5e-4, P),
+        (1e-3, 1e-12, 0.0, INC),  # positive, not certified
+        (1e-13, 1e-12, 0.0, F),  # zero within the error bar
+        (-1e-13, 1e-12, 0.0, F),
+        (1e-3, 1e-12, 2e-3, ERR),  # certificate above the eigenvalue: inconsistent
+    ],
+)
+def test_lambda_star_positive(lam, err, c, status):
+    spec = Spectrum(torch.tensor([lam, 1.0], dtype=torch.float64), err)
+    result = verdicts.lambda_star_positive(spec, cert(c), False, "test")
+    assert result.status is status
+    assert result.value == lam and result.error == err and result.bound == 0.0
+
+
+def test_width_sweep_is_informational():
+    up = verdicts.width_sweep(GramSweep([64, 128], [0.1, 0.2], [0, 0], 1.0))
+    down = verdicts.width_sweep(GramSweep([64, 128], [0.2, 0.14], [0, 0], -0.5))
+    assert up.status is F and down.status is P and not up.counts and not down.counts
+
+
+def test_lambda0_bound():
+    assert verdicts.lambda0_bound(training(lambda_0=2.0, width=100), 0.04).status is P  # = 2
+    assert verdicts.lambda0_bound(training(lambda_0=1.99, width=100), 0.04).status is F
+
+
+@pytest.mark.parametrize(
+    "kw, status",
+    [
+        ({}, P),
+        ({"max_ratio": 0.995}, F),  # one step ratio above the bound
+        ({"well_posed": False}, F),  # L‖W(k)‖₂ ≥ 1 at some step
+        ({"kept": False}, F),  # λ_min(Z(k)ᵀZ(k)) < λ_0/2 at some step
+        ({"well_posed": None}, INC),  # L = ∞: contraction uncheckable
+        ({"well_posed": None, "max_ratio": 0.995}, F),
+    ],
+)
+def test_linear_rate(kw, status):
+    assert verdicts.linear_rate(training(**kw)).status is status
+
+
+def test_seed_held_needs_both_conclusions():
+    assert verdicts.seed_held(training(), 0.01)
+    assert not verdicts.seed_held(training(), 1.0)  # λ_0 = 2 < 100·1/2
+    assert not verdicts.seed_held(training(max_ratio=0.995), 0.01)
+    assert not verdicts.seed_held(training(well_posed=False), 0.01)
+
+
+def test_width_study():
+    study = verdicts.WidthStudy([32, 64, 128], [0.0, 2 / 3, 1.0], 0.8, 1e9, [0.1] * 3)
+    assert study.smallest == 128
+    assert verdicts.width_study(study).status is P
+    assert replace(study, fraction=0.5).smallest == 64
+    none = replace(study, passed=[0.0, 0.0, 0.5])
+    assert none.smallest is None and verdicts.width_study(none).status is INC
+
+
+def r(name, status):
+    return CheckResult(name, status, None, None, "m")
+
+
+@pytest.mark.parametrize(
+    "statuses, want",
+    [
+        ([], P),
+        ([P, P], P),
+        ([P, INC], INC),
+        ([P, INC, ERR], ERR),  # a check that could not run is never a PASS
+        ([ERR, F], F),
+        ([F, INC], F),
+    ],
+)
+def test_overall_verdict_and_exit_code(statuses, want):
+    names = [Condition.BOUNDED_DPHI, Condition.WEIGHT_SCALE, Condition.LINEAR_RATE][: len(statuses)]
+    results = [r(n, s) for n, s in zip(names, statuses)]
+    assert overall(results) is want
+    code = {P: ExitCode.PASS, INC: ExitCode.INCONCLUSIVE, ERR: ExitCode.FAIL, F: ExitCode.FAIL}
+    assert exit_code([want]) is code[want]
+
+
+def test_informational_checks_count_only_when_they_could_not_run():
+    assert overall([r(Condition.BOUNDED_DPHI, P), r(Condition.BOUNDED_PHI, F)]) is P
+    assert overall([r(Condition.BOUNDED_DPHI, P), r(Condition.WIDTH_SWEEP, F)]) is P
+    assert overall([r(Condition.BOUNDED_DPHI, P), r(Condition.WIDTH_SWEEP, ERR)]) is ERR
+
+
+def test_could_not_run_is_an_error_with_the_reason():
+    result = verdicts.could_not_run(Condition.LINEAR_RATE, SolverError("residual 1e-3 > tol"))
+    assert result.status is ERR and result.detail == "residual 1e-3 > tol"
