@@ -217,11 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed its one-line error and usage
         return ExitCode.PASS if exc.code == 0 else ExitCode.USAGE
     try:
-        if args.command == "list":
-            return _cmd_list()
-        if args.command == "activation":
-            return _cmd_activation(args)
-        return _cmd_report(args)
+        commands = {"list": lambda: _cmd_list(), "activation": lambda: _cmd_activation(args)}
+        code = commands.get(args.command, lambda: _cmd_report(args))()
+        sys.stdout.flush()  # a closed pipe must raise here, not at interpreter exit
+        return code
     except VerifyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
