@@ -16,7 +16,7 @@ from verify.checks import run_checks
 from verify.render import render_markdown
 from verify.report import write_report
 from verify.results import CheckResult, Condition, Status
-from verify.settings import PrecisionSettings, StudySettings
+from verify.settings import PrecisionSettings, StudySettings, from_flat
 
 GOLDEN = Path(__file__).parent / "golden"
 FAST = ["--no-train", "--no-width-sweep", "--quiet", "--hermite-terms", "8", "--dps", "20"]
@@ -308,3 +308,28 @@ def test_html_report_renders_in_a_real_browser(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(data[20:24], "big") == 1600  # IHDR height
     assert len(data) > 60_000
+
+
+def test_width_sweep_runs_with_the_users_model_and_seeds(monkeypatch):
+    """The default width sweep gets the run's σ_w², a-scale, margin, solver and seeds."""
+    import verify.checks as checks
+
+    calls = []
+    real = checks.gram_sweep
+
+    def spy(act, data, gram_star, model, solve, **kw):
+        calls.append((model, solve, kw["widths"], kw["seeds"]))
+        return real(act, data, gram_star, model, solve, **kw)
+
+    monkeypatch.setattr(checks, "gram_sweep", spy)
+    s = from_flat(
+        {"n": 8, "width": 64, "sigma_w2": 0.05, "a_scale": 3.0, "init_margin": 0.2,
+         "solver": "anderson", "sweep_seeds": 2, "seed": 5, "train": False,
+         "hermite_terms": 4, "dps": 15}
+    )  # fmt: skip
+    v = run_checks(s)
+    [(model, solve, widths, seeds)] = calls
+    assert (model.sigma_w2, model.a_scale, model.init_margin) == (0.05, 3.0, 0.2)
+    assert solve.method == "anderson" and widths == [32, 64] and seeds == [5, 6]
+    assert v.condition(Condition.WIDTH_SWEEP).status in (Status.PASS, Status.FAIL)
+    assert v.sweep.widths == [32, 64]
