@@ -10,7 +10,6 @@ they agree to 1e-13 relative to the rule's size.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 
@@ -19,7 +18,7 @@ import torch
 
 from symbolic.activations import Activation
 from symbolic.errors import SolverError, VerifyError
-from symbolic.hermite import HermiteCoefficients
+from symbolic.hermite import HermiteCoefficients, panels
 
 #: Agreement asked of the two float64 rules, relative to the rule's size.
 FLOAT_TOL = 1e-13
@@ -27,16 +26,6 @@ FLOAT_TOL = 1e-13
 TRUNCATION = 1e-18
 
 TensorFn = Callable[[torch.Tensor], torch.Tensor]
-
-
-def panels(radius: float, cuts: list[float], width: float) -> list[tuple[float, float]]:
-    """Split [-radius, radius] at the cuts, then into panels no wider than ``width``."""
-    edges = [-radius, *sorted(c for c in cuts if -radius < c < radius), radius]
-    out = []
-    for a, b in itertools.pairwise(edges):
-        k = max(1, math.ceil((b - a) / width))
-        out.extend((a + (b - a) * i / k, a + (b - a) * (i + 1) / k) for i in range(k))
-    return out
 
 
 def gaussian_radius(fn: TensorFn, q: float, tol: float) -> float:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import time
 from dataclasses import dataclass
 
@@ -119,12 +120,13 @@ def _mp_nodes(degree: int, prec: int) -> tuple[tuple[mpmath.mpf, mpmath.mpf], ..
         return tuple(mpmath.calculus.quadrature.GaussLegendre(mpmath.mp).calc_nodes(degree, prec))
 
 
-def _mp_panels(radius: mpmath.mpf, cuts: list, width: mpmath.mpf) -> list[tuple]:
-    """[-radius, radius] split at the exact cuts, then into panels no wider than ``width``."""
+def panels(radius, cuts: list, width) -> list[tuple]:
+    """[-radius, radius] split at the cuts, then into panels no wider than ``width``. Works on
+    floats and on mpmath numbers alike (the float64 route in numeric.quadrature uses it too)."""
     edges = [-radius, *sorted(c for c in cuts if -radius < c < radius), radius]
     out = []
     for a, b in itertools.pairwise(edges):
-        k = max(1, int(mpmath.ceil((b - a) / width)))
+        k = max(1, math.ceil((b - a) / width))
         out.extend((a + (b - a) * i / k, a + (b - a) * (i + 1) / k) for i in range(k))
     return out
 
@@ -186,9 +188,9 @@ def hermite_mp(act: Activation, n_terms: int, q: str | int, *, dps: int) -> Herm
         cuts = [exact_at_precision(b) / rq for b in act.exact_breakpoints]
         width = mpmath.mpf(2)
         for _ in range(5):
-            panels = _mp_panels(radius, cuts, width)
-            coarse = _mp_project(act, rq, panels, 5, n_terms)
-            fine = _mp_project(act, rq, panels, 6, n_terms)
+            edges = panels(radius, cuts, width)
+            coarse = _mp_project(act, rq, edges, 5, n_terms)
+            fine = _mp_project(act, rq, edges, 6, n_terms)
             error = max(abs(f - c) for f, c in zip(fine, coarse))
             if error <= tol:
                 return HermiteCoefficients(

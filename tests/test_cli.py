@@ -210,9 +210,12 @@ def test_a_stage_that_fails_is_an_error_verdict_and_a_bug_is_not_hidden(monkeypa
         raise SolverError("off-diagonal recursion did not converge")
 
     monkeypatch.setattr(checks, "population_gram", unconverged)
-    v = run_checks(replace(QUICK, activation="sin"))
+    with_sweep = replace(QUICK, activation="sin", study=StudySettings(width_sweep=True))
+    v = run_checks(with_sweep)
     lam = v.condition(Condition.LAMBDA_STAR_POSITIVE)
     assert lam.status is Status.ERROR and "did not converge" in lam.detail
+    sweep = v.condition(Condition.WIDTH_SWEEP)  # asked for and impossible: ERROR, not absent
+    assert sweep.status is Status.ERROR and "needs G*" in sweep.detail
     assert v.verdict is Status.ERROR
 
     def bug(*a, **k):
@@ -333,3 +336,12 @@ def test_width_sweep_runs_with_the_users_model_and_seeds(monkeypatch):
     assert solve.method == "anderson" and widths == [32, 64] and seeds == [5, 6]
     assert v.condition(Condition.WIDTH_SWEEP).status in (Status.PASS, Status.FAIL)
     assert v.sweep.widths == [32, 64]
+
+
+def test_width_study_without_a_positive_lambda_star_is_an_error():
+    """The identity at n > d has λ* = 0: a width study has nothing to hold the width against."""
+    s = from_flat({"n": 12, "d": 4, "train": False, "width_sweep": False, "width_study": (64,),
+                   "hermite_terms": 4, "dps": 15})  # fmt: skip
+    v = run_checks(replace(s, activation="x"))
+    study = v.condition(Condition.WIDTH_STUDY)
+    assert study.status is Status.ERROR and "λ* > 0" in study.detail

@@ -122,7 +122,8 @@ class Verification:
     def condition(self, name: Condition) -> CheckResult | None:
         return next((c for c in self.conditions if c.name is name), None)
 
-    def ok(self, stage: Any) -> Any:
+    @staticmethod
+    def ok(stage: Any) -> Any:
         """The stage's record, or None when it failed or did not run."""
         return None if stage is None or isinstance(stage, Failed) else stage
 
@@ -165,7 +166,7 @@ def run_checks(
     with clock.stage("gram"):
         pop = _attempt(lambda: population(act, data, model, facts, s))
     sweep = study = training = None
-    if s.study.width_sweep and not isinstance(pop, Failed):
+    if s.study.width_sweep:
         with clock.stage("width_sweep"):
             sweep = _attempt(lambda: _sweep(act, data, pop, model, lip, s))
     if s.train:
@@ -199,8 +200,8 @@ def symbolic_facts(act: Activation, s: Settings, clock: _Clock) -> SymbolicFacts
     p = s.precision
     sups: dict[int, SupBound | Failed] = {}
     notes: list[str] = []
-    for k, name in enumerate(("bounded_phi", "bounded_dphi", "bounded_d2phi")):
-        with clock.stage(name):
+    for k, name in verdicts.BOUNDED.items():
+        with clock.stage(name.value):
             grid = grid_sup(act, k)
             sups[k] = _attempt(lambda k=k, g=grid: sup_abs(act, k, *g), *SYMPY_GIVE_UPS)
     with clock.stage("hermite"):
@@ -288,6 +289,9 @@ def population(
 
 
 def _sweep(act, data, pop, model, lip, s: Settings) -> GramSweep:
+    """‖ZᵀZ/m - G*‖ at the width and four halvings (at least 32), with the run's settings."""
+    if isinstance(pop, Failed):
+        raise VerifyError(f"the width sweep needs G*, which is unavailable: {pop}")
     widths = sorted({max(32, model.width // 2**k) for k in range(5)})
     seeds = [s.seed + i for i in range(s.study.sweep_seeds)]
     return gram_sweep(
@@ -360,29 +364,24 @@ def judge(
 ) -> tuple[CheckResult, ...]:
     """Every condition's verdict from the facts (ERROR where a fact could not be established),
     in report order."""
-    out = []
-    for k, sup in facts.sups.items():
-        name = (Condition.BOUNDED_PHI, Condition.BOUNDED_DPHI, Condition.BOUNDED_D2PHI)[k]
-        out.append(
-            verdicts.could_not_run(name, sup.error)
-            if isinstance(sup, Failed)
-            else verdicts.bounded(k, sup)
+    out = [
+        _or_error(verdicts.BOUNDED[k], sup, lambda b, k=k: verdicts.bounded(k, b))
+        for k, sup in facts.sups.items()
+    ]
+    out.append(
+        _or_error(
+            Condition.INFINITE_HERMITE,
+            facts.polynomial,
+            lambda poly: verdicts.infinite_hermite(poly, facts.evidence),
         )
-    poly = facts.polynomial
-    out.append(
-        verdicts.could_not_run(Condition.INFINITE_HERMITE, poly.error)
-        if isinstance(poly, Failed)
-        else verdicts.infinite_hermite(poly, facts.evidence)
     )
-    lip = facts.sups[1]
     out.append(
-        verdicts.could_not_run(Condition.WEIGHT_SCALE, lip.error)
-        if isinstance(lip, Failed)
-        else verdicts.weight_scale(sigma_w2, lip)
+        _or_error(
+            Condition.WEIGHT_SCALE, facts.sups[1], lambda b: verdicts.weight_scale(sigma_w2, b)
+        )
     )
     out.append(verdicts.nonparallel(corr, data.notices))
-    lam_result = _lambda_star(facts, pop)
-    out.append(lam_result)
+    out.append(_lambda_star(facts, pop))
     if sweep is not None:
         out.append(_or_error(Condition.WIDTH_SWEEP, sweep, verdicts.width_sweep))
     if training is not None:

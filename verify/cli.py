@@ -217,8 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed its one-line error and usage
         return ExitCode.PASS if exc.code == 0 else ExitCode.USAGE
     try:
-        commands = {"list": lambda: _cmd_list(), "activation": lambda: _cmd_activation(args)}
-        code = commands.get(args.command, lambda: _cmd_report(args))()
+        if args.command == "list":
+            code = _cmd_list()
+        elif args.command == "activation":
+            code = _cmd_activation(args)
+        else:
+            code = _cmd_report(args)
         sys.stdout.flush()  # a closed pipe must raise here, not at interpreter exit
         return code
     except VerifyError as exc:

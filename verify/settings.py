@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 
@@ -258,10 +258,6 @@ def leaves(record: Any) -> list[tuple[str, Any, Any]]:
         value = getattr(record, f.name)
         out.extend(leaves(value) if is_dataclass(value) else [(key_of(f), f, value)])
     return out
-
-
-def default_of(f) -> Any:
-    return f.default if f.default is not MISSING else f.default_factory()
 
 
 def from_flat(values: dict[str, Any], base: Settings | None = None) -> Settings:

@@ -23,7 +23,8 @@ from symbolic.hermite import HermiteCoefficients
 from symbolic.polynomial import PolynomialFact
 from verify.results import CheckResult, Condition, Status
 
-_BOUNDED = {0: Condition.BOUNDED_PHI, 1: Condition.BOUNDED_DPHI, 2: Condition.BOUNDED_D2PHI}
+#: The condition of sup|φ^{(k)}| < ∞ for k = 0, 1, 2.
+BOUNDED = {0: Condition.BOUNDED_PHI, 1: Condition.BOUNDED_DPHI, 2: Condition.BOUNDED_D2PHI}
 _SYMBOL = {0: "φ", 1: "φ'", 2: "φ''"}
 
 #: Pairs with |x_iᵀx_j| ≥ 1 - PARALLEL_TOL count as parallel (or antipodal).
@@ -52,7 +53,7 @@ def bounded(k: int, b: SupBound) -> CheckResult:
         detail = f"sup|{_SYMBOL[k]}| {rel} {b.value:.6g}. {b.detail}"
     else:
         detail = b.detail
-    return CheckResult(_BOUNDED[k], status, b.value, None, b.method, detail, exact=exact)
+    return CheckResult(BOUNDED[k], status, b.value, None, b.method, detail, exact=exact)
 
 
 def weight_scale(sigma_w2: float, lip: SupBound) -> CheckResult:
