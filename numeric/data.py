@@ -1,7 +1,9 @@
 """Training data: points on the unit sphere, a user's file, or scikit-learn's 8×8 digits (SPEC §3).
 
-Every draw comes from the seed given; rows are normalized to unit norm (with a notice when the
-input was not), since the population Gram matrix of SPEC §4 assumes ‖x_i‖ = 1.
+Every draw comes from the seed given. A file is used whole unless ``--n`` asks for fewer rows.
+Rows are normalized to unit norm, since the population Gram matrix of SPEC §4 assumes
+‖x_i‖ = 1; parallel rows are refused (or dropped on request). Every change made to the data is a
+notice, printed and recorded.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from numeric.datafile import Table, read_table
 from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
     from verify.settings import DataSettings
+
+
+#: Unit rows with |x_iᵀx_j| ≥ 1 - PARALLEL_TOL count as parallel (or antipodal).
+PARALLEL_TOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -50,48 +57,37 @@ def sphere_data(n: int, d: int, seed: int, label_scale: float) -> Dataset:
     return Dataset(x / x.norm(dim=1, keepdim=True), y, f"uniform on S^{d - 1} (seed {seed})")
 
 
-def load_data(path: str | Path, n: int | None, seed: int, label_scale: float) -> Dataset:
-    """Inputs from ``.npy`` (n×d, or n×(d+1) with labels last if a ``.labels.npy`` is absent) or
-    ``.csv`` (a ``y`` column header marks labels). Rows are normalized to unit norm."""
+def load_data(path: str | Path, spec: DataSettings, seed: int) -> Dataset:
+    """A user's data file (npy, npz or CSV; see :mod:`numeric.datafile`), used as given: every row
+    unless ``spec.n`` asks for fewer (the first n, or a subsample drawn from ``seed`` when
+    ``spec.subsample``). Rows are normalized to unit norm, labels centered and scaled to
+    ``spec.label_scale``; each change is recorded in the notices."""
     path = Path(path)
-    if not path.is_file():
-        raise VerifyError(f"data file not found: {path}")
-    try:
-        if path.suffix == ".npy":
-            arr, labels = np.load(path, allow_pickle=False), None
-            lab = path.with_suffix(".labels.npy")
-            labels = np.load(lab, allow_pickle=False) if lab.is_file() else None
-        elif path.suffix == ".csv":
-            arr, labels = _read_csv(path)
+    table = read_table(path)
+    rows = table.x.shape[0]
+    if table.y is not None and table.y.shape[0] != rows:
+        raise VerifyError(
+            f"{path.name} has {rows} rows but {table.y.shape[0]} labels; expected one per row"
+        )
+    notices = []
+    if spec.n is not None and spec.n != rows:
+        if spec.n > rows:
+            raise VerifyError(f"--n {spec.n} asks for more rows than {path.name} holds ({rows})")
+        if spec.subsample:
+            idx = np.sort(np.random.default_rng(seed).choice(rows, size=spec.n, replace=False))
+            notices.append(f"used {spec.n} of {rows} rows, drawn with seed {seed} (--subsample)")
         else:
-            raise VerifyError(f"data file must be .npy or .csv, got {path.name}")
-    except (OSError, ValueError) as exc:
-        raise VerifyError(f"cannot read {path.name}: {exc}") from None
-    arr = np.asarray(arr, dtype=np.float64)
-    return _dataset(arr, labels, f"file {path.name}", n, seed, label_scale)
+            idx = np.arange(spec.n)
+            notices.append(f"used the first {spec.n} of {rows} rows (--n)")
+        table = Table(table.x[idx], None if table.y is None else table.y[idx], table.kind)
+    source = f"file {path.name} ({table.kind}, {rows} rows × {table.x.shape[1]} columns)"
+    return _dataset(table.x, table.y, source, path.name, spec, seed, notices)
 
 
-def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    with path.open() as fh:
-        first = fh.readline().strip().split(",")
-    has_header = any(not _is_number(t) for t in first)
-    arr = np.loadtxt(path, delimiter=",", skiprows=1 if has_header else 0, ndmin=2)
-    if has_header and first[-1].strip().lower() in ("y", "label", "labels", "target"):
-        return arr[:, :-1], arr[:, -1]
-    return arr, None
-
-
-def _is_number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
-
-
-def digits_data(n: int, seed: int, label_scale: float) -> Dataset:
-    """n of scikit-learn's 8×8 handwritten digits (shipped with it: no download), unit rows,
-    labels = digit value centered and scaled to unit variance."""
+def digits_data(spec: DataSettings, seed: int) -> Dataset:
+    """scikit-learn's 8×8 handwritten digits (shipped with it: no download): ``spec.points``
+    of the 1797 images drawn with ``seed``, unit rows, labels the digit value centered and
+    scaled to ``spec.label_scale``."""
     try:
         from sklearn.datasets import load_digits
     except ImportError:
@@ -99,41 +95,96 @@ def digits_data(n: int, seed: int, label_scale: float) -> Dataset:
             "--data digits needs scikit-learn: pip install 'deq-verify[digits]'"
         ) from None
     bunch = load_digits()
-    labels = bunch.target.astype(np.float64)
-    return _dataset(bunch.data, labels, "scikit-learn digits 8×8", n, seed, label_scale)
+    rows, n = bunch.data.shape[0], spec.points
+    if n > rows:
+        raise VerifyError(f"--n {n} asks for more than the {rows} digits")
+    idx = np.sort(np.random.default_rng(seed).choice(rows, size=n, replace=False))
+    x, y = bunch.data[idx].astype(np.float64), bunch.target[idx].astype(np.float64)
+    notices = [f"used {n} of {rows} digits, drawn with seed {seed}"]
+    return _dataset(x, y, "scikit-learn digits 8×8", "digits", spec, seed, notices)
 
 
 def _dataset(
-    arr: np.ndarray, labels, source: str, n: int | None, seed: int, label_scale: float
+    arr: np.ndarray,
+    labels: np.ndarray | None,
+    source: str,
+    name: str,
+    spec: DataSettings,
+    seed: int,
+    notices: list[str],
 ) -> Dataset:
-    if arr.ndim != 2 or arr.shape[0] < 1:
-        raise VerifyError(f"data must be a non-empty n×d table, got shape {arr.shape}")
-    if not np.isfinite(arr).all() or (labels is not None and not np.isfinite(labels).all()):
-        raise VerifyError("data contain NaN or infinite values")
-    rng = np.random.default_rng(seed)
-    if n is not None and n < arr.shape[0]:
-        idx = np.sort(rng.choice(arr.shape[0], size=n, replace=False))
-        arr, labels = arr[idx], None if labels is None else labels[idx]
+    bad = ~np.isfinite(arr).all(axis=1)
+    if labels is not None:
+        bad |= ~np.isfinite(labels)
+    if bad.any():
+        raise VerifyError(
+            f"row {int(np.argmax(bad))} of {name} holds NaN or an infinite value "
+            f"({int(bad.sum())} such rows); expected finite numbers"
+        )
     norms = np.linalg.norm(arr, axis=1)
     if (norms == 0).any():
-        raise VerifyError(
-            f"row {int(np.argmin(norms))} of the data is zero and cannot be normalized"
-        )
-    notices = []
+        raise VerifyError(f"row {int(np.argmin(norms))} of {name} is zero and cannot be normalized")
     if np.abs(norms - 1).max() > 1e-12:
         notices.append(
             f"rows normalized to unit norm (norms were in [{norms.min():.3g}, {norms.max():.3g}])"
         )
+    x = arr / norms[:, None]
+    keep = _nonparallel_rows(x, name, spec.drop_parallel, notices)
+    if keep is not None:
+        x, labels = x[keep], None if labels is None else labels[keep]
+    rng = np.random.default_rng(seed)
     if labels is None:
-        labels = label_scale * rng.standard_normal(arr.shape[0])
+        labels = spec.label_scale * rng.standard_normal(x.shape[0])
         notices.append(
-            f"no labels given: labels drawn from N(0, {label_scale:g}²) with seed {seed}"
+            f"no labels given: labels drawn from N(0, {spec.label_scale:g}²) with seed {seed}"
         )
     elif labels.std() > 0:
-        labels = label_scale * (labels - labels.mean()) / labels.std()
-        notices.append(f"labels centered and scaled to standard deviation {label_scale:g}")
-    x = torch.from_numpy(arr / norms[:, None])
-    return Dataset(x, torch.as_tensor(labels, dtype=torch.float64), source, tuple(notices))
+        labels = spec.label_scale * (labels - labels.mean()) / labels.std()
+        notices.append(f"labels centered and scaled to standard deviation {spec.label_scale:g}")
+    else:
+        notices.append("labels all equal: used as given")
+    return Dataset(
+        torch.from_numpy(np.ascontiguousarray(x)),
+        torch.as_tensor(labels, dtype=torch.float64),
+        source,
+        tuple(notices),
+    )
+
+
+def parallel_pairs(x: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs i < j of unit rows with |x_iᵀx_j| ≥ 1 - PARALLEL_TOL (parallel or antipodal), in
+    row-major order; computed in blocks of rows so memory stays O(block · n)."""
+    pairs: list[tuple[int, int]] = []
+    block = 1024
+    for start in range(0, x.shape[0], block):
+        g = np.abs(x[start : start + block] @ x.T)
+        i, j = np.nonzero(g >= 1 - PARALLEL_TOL)
+        i = i + start
+        pairs.extend((int(a), int(b)) for a, b in zip(i, j, strict=True) if a < b)
+    return sorted(pairs)
+
+
+def _nonparallel_rows(
+    x: np.ndarray, name: str, drop: bool, notices: list[str]
+) -> np.ndarray | None:
+    """Rows to keep (None: all). Parallel rows are an error unless ``drop``: then the later row
+    of each parallel pair goes."""
+    pairs = parallel_pairs(x)
+    if not pairs:
+        return None
+    if not drop:
+        shown = ", ".join(f"({i}, {j})" for i, j in pairs[:5])
+        more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+        raise VerifyError(
+            f"rows of {name} are parallel or antipodal (after normalization): {shown}{more}; "
+            "the theory needs no two inputs parallel: remove them, or pass --drop-parallel"
+        )
+    gone = sorted({j for _, j in pairs})
+    notices.append(
+        f"dropped {len(gone)} row(s) parallel to an earlier one (--drop-parallel): "
+        f"{', '.join(map(str, gone[:10]))}{' …' if len(gone) > 10 else ''}"
+    )
+    return np.setdiff1d(np.arange(x.shape[0]), gone)
 
 
 @dataclass(frozen=True)
@@ -160,10 +211,10 @@ def load_dataset(spec: DataSettings, seed: int) -> Dataset:
     """The run's data from its settings: the sphere, scikit-learn's digits, or a file (raises
     VerifyError for bad input)."""
     if spec.data is None:
-        return sphere_data(spec.n, spec.d, seed, spec.label_scale)
+        return sphere_data(spec.points, spec.d, seed, spec.label_scale)
     if spec.data == "digits":
-        return digits_data(spec.n, seed, spec.label_scale)
-    return load_data(spec.data, spec.n, seed, spec.label_scale)
+        return digits_data(spec, seed)
+    return load_data(spec.data, spec, seed)
 
 
 __all__ = [
@@ -173,5 +224,6 @@ __all__ = [
     "load_data",
     "load_dataset",
     "max_correlation",
+    "parallel_pairs",
     "sphere_data",
 ]

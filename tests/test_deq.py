@@ -11,6 +11,7 @@ from symbolic import REGISTRY, SolverError, VerifyError
 from tests.helpers import SOLVE, params
 from verify import verdicts
 from verify.results import Status
+from verify.settings import DataSettings
 
 TIGHT = replace(SOLVE, tol=1e-15)
 
@@ -184,19 +185,19 @@ def test_correlation_uses_the_upper_triangle_and_finds_antipodes():
 def test_loaders(tmp_path):
     arr = np.random.default_rng(0).normal(size=(7, 3)) * 5
     np.save(tmp_path / "x.npy", arr)
-    loaded = load_data(tmp_path / "x.npy", None, 0, 0.1)
+    loaded = load_data(tmp_path / "x.npy", DataSettings(), 0)
     ones = torch.ones(7, dtype=torch.float64)
     assert torch.allclose(loaded.x.norm(dim=1), ones, atol=1e-15)
     assert any("normalized" in n for n in loaded.notices)
     (tmp_path / "x.csv").write_text("a,b,y\n1,2,3\n4,5,6\n-1,0,1\n")
-    csv = load_data(tmp_path / "x.csv", None, 0, 0.1)
+    csv = load_data(tmp_path / "x.csv", DataSettings(), 0)
     assert csv.x.shape == (3, 2) and abs(float(csv.y.std(unbiased=False)) - 0.1) < 1e-12
     (tmp_path / "nan.csv").write_text("1,2\nnan,3\n")
     with pytest.raises(VerifyError, match="NaN"):
-        load_data(tmp_path / "nan.csv", None, 0, 0.1)
+        load_data(tmp_path / "nan.csv", DataSettings(), 0)
     with pytest.raises(VerifyError, match="not found"):
-        load_data(tmp_path / "missing.npy", None, 0, 0.1)
-    assert digits_data(30, 0, 0.1).x.shape == (30, 64)
+        load_data(tmp_path / "missing.npy", DataSettings(), 0)
+    assert digits_data(DataSettings(n=30), 0).x.shape == (30, 64)
 
 
 @pytest.mark.gpu

@@ -154,11 +154,16 @@ def _attempt(fn: Callable[[], T], *catch: type[BaseException]) -> T | Failed:
 
 
 def run_checks(
-    s: Settings, progress: Progress | None = None, act: Activation | None = None
+    s: Settings,
+    progress: Progress | None = None,
+    act: Activation | None = None,
+    data: Dataset | None = None,
 ) -> Verification:
-    """Run the symbolic, population and (unless ``s.train`` is False) training checks."""
+    """Run the symbolic, population and (unless ``s.train`` is False) training checks, on
+    ``data`` (loaded from ``s.data`` when not given)."""
     act = act or resolve(s.activation)
-    data = load_dataset(s.data, s.seed)  # bad data is bad input: raise before any work
+    if data is None:  # bad data is bad input: raise before any work
+        data = load_dataset(s.data, s.seed)
     clock = _Clock(progress)
     facts = symbolic_facts(act, s, clock)
     model, notes = resolve_model(s.model, facts)

@@ -156,7 +156,9 @@ def _cmd_activation(args: argparse.Namespace) -> int:
     from verify.render import render_text, to_json
 
     progress = _progress(args.quiet)
-    v = run_checks(settings_from_args(args, args.activation), progress)
+    settings = settings_from_args(args, args.activation)
+    data = _loaded(settings)
+    v = run_checks(settings, progress, data=data)
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
     text = render_text(v)
@@ -185,6 +187,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     acts = [resolve(a) for a in names]  # bad names fail before any work
     progress = _progress(args.quiet)
     base = settings_from_args(args, names[0])
+    data = _loaded(base)
     runs = []
     for i, act in enumerate(acts, 1):
         step = (
@@ -192,13 +195,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
             if progress
             else None
         )
-        runs.append(run_checks(replace(base, activation=act.name), step, act=act))
+        runs.append(run_checks(replace(base, activation=act.name), step, act=act, data=data))
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
     path = write_report(runs, args.out)
     print(render_summary_markdown(runs))
     print(f"report: {path}/report.html", file=sys.stderr)
     return exit_code([v.verdict for v in runs])
+
+
+def _loaded(settings: Settings):
+    """The run's data, loaded once; every change made to it is said on stderr at once."""
+    from numeric.data import load_dataset
+
+    data = load_dataset(settings.data, settings.seed)
+    for notice in data.notices:
+        print(f"notice: {notice}", file=sys.stderr)
+    return data
 
 
 def _write_text(path: str, text: str) -> None:

@@ -27,6 +27,12 @@ def to_json(v: Verification) -> dict[str, Any]:
         "version": JSON_VERSION,
         "activation": {"name": v.act.name, "expression": sp.sstr(v.act.expr)},
         "settings": {**v.settings.to_dict(), "sigma_w2": v.sigma_w2},
+        "data": {
+            "source": v.data.source,
+            "n": v.data.n,
+            "d": v.data.d,
+            "notices": list(v.data.notices),
+        },
         "hermite": {
             "q": 1.0,
             "coefficients": [float(x) for x in co.values] if co else [],
@@ -123,7 +129,12 @@ def condition_rows(v: Verification) -> list[list[str]]:
 def summary_lines(v: Verification) -> list[str]:
     """The numbers under the table: coefficients, closed forms, λ*, λ_0, the rate."""
     f, pop, t = v.symbolic, v.ok(v.population), v.ok(v.training)
-    out = [f"activation: {v.act.name} = {sp.sstr(v.act.expr)}", f"seed: {v.settings.seed}"]
+    out = [
+        f"activation: {v.act.name} = {sp.sstr(v.act.expr)}",
+        f"seed: {v.settings.seed}",
+        f"data: {v.data.source}; n = {v.data.n}, d = {v.data.d}",
+        *(f"notice: {n}" for n in v.data.notices),
+    ]
     if f.coefficients:
         co = f.coefficients
         k = min(8, len(co.values))

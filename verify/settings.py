@@ -102,20 +102,38 @@ def api_only(default: Any, help: str, *, key: str | None = None) -> Any:
     return field(default=default, metadata={"help": help, "key": key, "api_only": True})
 
 
+#: Points drawn on the sphere or from the digits when --n is not given (a file is used whole).
+GENERATED_POINTS = 20
+
+
 @dataclass(frozen=True)
 class DataSettings:
     """The training data (SPEC §3): n points on the unit sphere of R^d, or a file, or digits."""
 
-    n: int = option(20, "number of points", parse=_positive_int)
+    n: int | None = option(
+        None,
+        f"number of points (default: {GENERATED_POINTS} on the sphere or of the digits; "
+        "every row of a data file)",
+        parse=_positive_int,
+    )
     d: int = option(10, "input dimension (sphere data)", parse=_positive_int)
     data: str | None = option(
-        None, "a .npy/.csv file, or 'digits' (scikit-learn)", metavar="FILE|digits"
+        None, "a .npy/.npz/.csv file, or 'digits' (scikit-learn)", metavar="FILE|digits"
     )
     label_scale: float = option(
         0.1,
         "standard deviation of the labels (lazy training needs them small; see README)",
         parse=_positive_float,
     )
+    subsample: bool = option(
+        False, "with --n and a data file: draw the rows with the seed, not the first n"
+    )
+    drop_parallel: bool = option(False, "drop rows parallel to an earlier one (an error otherwise)")
+
+    @property
+    def points(self) -> int:
+        """Points drawn on the sphere or from the digits: ``n``, or GENERATED_POINTS."""
+        return self.n if self.n is not None else GENERATED_POINTS
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from numeric.data import Correlation
+from numeric.data import PARALLEL_TOL, Correlation
 from numeric.spectrum import Certificate, Spectrum
 from numeric.training import TrainingResult
 from numeric.width import GramSweep
@@ -27,8 +27,6 @@ from verify.results import CheckResult, Condition, Status
 BOUNDED = {0: Condition.BOUNDED_PHI, 1: Condition.BOUNDED_DPHI, 2: Condition.BOUNDED_D2PHI}
 _SYMBOL = {0: "φ", 1: "φ'", 2: "φ''"}
 
-#: Pairs with |x_iᵀx_j| ≥ 1 - PARALLEL_TOL count as parallel (or antipodal).
-PARALLEL_TOL = 1e-10
 #: NTK drift below which a run is called lazy in the detail text.
 LAZY_DRIFT = 0.1
 
