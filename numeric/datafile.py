@@ -232,7 +232,8 @@ def _read_csv(path: Path, size: int) -> Table:
                 x[r, c] = float(cell)
             except ValueError:
                 raise VerifyError(
-                    f"{path.name} line {line}, column {c + 1} holds {cell[:20]!r}; expected a number"
+                    f"{path.name} line {line}, column {c + 1} holds {cell[:20]!r}; "
+                    "expected a number"
                 ) from None
     if has_labels:
         if width < 2:
