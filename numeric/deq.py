@@ -100,11 +100,22 @@ def equilibrium(
     solve: SolveSettings,
 ) -> Equilibrium:
     """Z = φ(W Z + U Xᵀ) for the rows of ``x`` (n×d), from ``z0`` (zeros when None)."""
+    return equilibrium_of(act, p.W, p.U @ x.T, z0, solve)
+
+
+def equilibrium_of(
+    act: Activation,
+    W: torch.Tensor,
+    b: torch.Tensor,
+    z0: torch.Tensor | None,
+    solve: SolveSettings,
+) -> Equilibrium:
+    """Z = φ(W Z + B) for an injection B (m×n, one column per input), from ``z0`` (zeros when
+    None); S = W Z + B is returned beside Z."""
     phi = act.torch_fn(0)
-    b = p.U @ x.T
     start = torch.zeros_like(b) if z0 is None else z0
-    sol = fixed_point(lambda z: phi(p.W @ z + b), start, solve, what="equilibrium solve")
-    return Equilibrium(**vars(sol), s=p.W @ sol.value + b)
+    sol = fixed_point(lambda z: phi(W @ z + b), start, solve, what="equilibrium solve")
+    return Equilibrium(**vars(sol), s=W @ sol.value + b)
 
 
 def adjoint(

@@ -112,7 +112,13 @@ def test_json_on_stdout_is_clean_and_complete(capsys):
         "weight_scale",
         "data_nonparallel",
         "lambda_star_positive",
+        "relu_activation",
+        "ling_weight_scale",
+        "gao_well_posed",
+        "gao_lambda0_positive",
     ]
+    assert doc["version"] == 2 and doc["covered_by"] == ["truong2023"]
+    assert [t["id"] for t in doc["theorems"]] == ["truong2023", "ling2023", "gao2022"]
     assert set(doc["gram"]) >= {
         "q_star",
         "lambda_star",
@@ -147,20 +153,20 @@ def test_report_command_writes_a_complete_self_contained_report(tmp_path, capsys
             "20",
         ]
     )
-    assert code == ExitCode.FAIL  # relu: φ'' unbounded
+    assert code == ExitCode.PASS  # relu: not Truong's (φ'' unbounded) but Ling's and Gao's
     assert {"report.md", "report.html", "report.json"} <= {p.name for p in out.iterdir()}
     html = (out / "report.html").read_text()
     images = re.findall(r"src='data:image/png;base64,([^']+)'", html)
     assert len(images) == 6  # hermite, dual, gram for each activation
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
-    assert "<h2>Summary</h2>" in html and "relu: <span class='FAIL'>FAIL</span>" in html
+    assert "<h2>Summary</h2>" in html and "relu: <span class='PASS'>PASS</span>" in html
     doc = json.loads((out / "report.json").read_text())
     assert [d["activation"]["name"] for d in doc] == ["sin", "relu"]
 
 
 def test_interrupted_report_leaves_the_old_report_intact(tmp_path, monkeypatch):
     v = run_checks(replace(QUICK, activation="sin"))
-    out = write_report([v], tmp_path / "rep")
+    out = write_report([v], tmp_path / "rep", force=False)
     before = (out / "report.md").read_text()
     import verify.report as report
 
@@ -169,7 +175,7 @@ def test_interrupted_report_leaves_the_old_report_intact(tmp_path, monkeypatch):
 
     monkeypatch.setattr(report, "render_html", boom)
     with pytest.raises(KeyboardInterrupt):
-        write_report([v], tmp_path / "rep")
+        write_report([v], tmp_path / "rep", force=False)
     assert (out / "report.md").read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["rep"]  # no temporary folder left
 
@@ -304,7 +310,7 @@ def test_html_report_renders_in_a_real_browser(tmp_path):
     from scripts.screenshot_report import screenshot
 
     v = run_checks(replace(QUICK, activation="sin"))
-    out = write_report([v], tmp_path / "rep")
+    out = write_report([v], tmp_path / "rep", force=False)
     png = tmp_path / "shot.png"
     screenshot(out / "report.html", png, height=1600)
     data = png.read_bytes()

@@ -45,6 +45,10 @@ NON_DEFAULT = {
     "data": "digits",
     "device": "cpu",
     "sigma_w2": 0.03,
+    "n": 33,
+    "ling_delta": 0.05,
+    "width_ratio": 2.0,
+    "theorem": ("ling2023", "gao2022"),
     "lr": 0.004,
 }
 
@@ -59,6 +63,9 @@ def test_every_flag_reaches_the_record():
         flag = "--" + key.replace("_", "-")
         if isinstance(default, bool):
             argv.append("--no-" + key.replace("_", "-") if default else flag)
+        elif f.metadata.get("repeat"):
+            for item in value:
+                argv += [flag, item]
         elif isinstance(value, tuple):
             argv += [flag, ",".join(map(str, value))]
         else:

@@ -21,6 +21,7 @@ import torch
 
 from numeric.data import Correlation, Dataset, load_dataset, max_correlation
 from numeric.gram import GramResult, population_gram
+from numeric.implicit import ImplicitResult, explicit_gram, limit_norm, train_implicit
 from numeric.mehler import dual_series
 from numeric.ntk import ntk_infinite
 from numeric.quadrature import hermite_float
@@ -40,9 +41,11 @@ from symbolic.dual import dual_by_summation, dual_closed_fn
 from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
 from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp
 from symbolic.polynomial import PolynomialFact, polynomial_fact
+from symbolic.relu import ReluFact, relu_fact
 from verify import verdicts
-from verify.results import CheckResult, Condition, Status, overall
+from verify.results import CheckResult, Condition, Status
 from verify.settings import ModelSettings, Settings
+from verify.theorems import THEOREMS, Assessment, assess, covered_verdict
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -94,6 +97,18 @@ class Population:
 
 
 @dataclass(frozen=True)
+class GaoRuns:
+    """Gao & Gao's network: φ ≡ ReLU decided, λ_0 of G^∞, the training run and the linear-width
+    runs (None where not run)."""
+
+    relu: ReluFact | Failed
+    lambda_0: float | None
+    gram_norm: float | None
+    training: ImplicitResult | Failed | None
+    linear_width: tuple[ImplicitResult, ...] | Failed | None
+
+
+@dataclass(frozen=True)
 class Verification:
     """Everything one run found, frozen; renderers read only this."""
 
@@ -107,13 +122,21 @@ class Verification:
     sweep: GramSweep | Failed | None
     training: TrainingResult | Failed | None
     study: verdicts.WidthStudy | Failed | None
+    gao: GaoRuns
     conditions: tuple[CheckResult, ...]
+    assessments: tuple[Assessment, ...]
     notes: tuple[str, ...]
     timings: tuple[tuple[str, float], ...]
 
     @property
     def verdict(self) -> Status:
-        return overall(list(self.conditions))
+        """Covered by some theorem whose conclusions held here (see theorems.covered_verdict)."""
+        return covered_verdict(list(self.assessments))
+
+    @property
+    def covering(self) -> tuple[str, ...]:
+        """The ids of the theorems that apply and whose conclusions held."""
+        return tuple(a.theorem.id for a in self.assessments if a.covers)
 
     @property
     def sigma_w2(self) -> float:
@@ -165,23 +188,44 @@ def run_checks(
     if data is None:  # bad data is bad input: raise before any work
         data = load_dataset(s.data, s.seed)
     clock = _Clock(progress)
-    facts = symbolic_facts(act, s, clock)
+    sups = suprema(act, clock)
+    refusal = None if s.model.sigma_w2 is None else _outside(s.model.sigma_w2, sups[1])
+    relu = _attempt(lambda: relu_fact(act), *SYMPY_GIVE_UPS)
+    if _runs_gao(s, relu) and limit_norm(s.gao.gamma) >= 1:
+        gamma_max = 1 / limit_norm(1.0)
+        why = (
+            f"γ = {s.gao.gamma:g} is outside Gao & Gao's well-posed range: ‖(γ/m)A‖₂ → "
+            f"γ·√(2/π) = {limit_norm(s.gao.gamma):.4f} ≥ 1 as m grows (--gamma below "
+            f"{gamma_max:.4f} is inside)"
+        )
+        refusal = f"{refusal}; {why}" if refusal else why
+    if refusal and not s.force:
+        raise OutsideTheory(f"{refusal}; or pass --force to measure anyway")
+    facts = symbolic_facts(act, s, clock, sups)
     model, notes = resolve_model(s.model, facts)
+    if refusal:
+        notes.insert(0, f"OUTSIDE THE HYPOTHESES (--force): {refusal}")
     lip = facts.sup_value(1)
     with clock.stage("gram"):
         pop = _attempt(lambda: population(act, data, model, facts, s))
+    theorems = s.theorems or tuple(THEOREMS)
     sweep = study = training = None
     if s.study.width_sweep:
         with clock.stage("width_sweep"):
             sweep = _attempt(lambda: _sweep(act, data, pop, model, lip, s))
-    if s.train:
+    if s.train and {"truong2023", "ling2023"} & set(theorems):
         with clock.stage("training"):
             training = _attempt(lambda: _train(act, data, pop, model, lip, s, s.seed, progress))
     if s.study.width_study:
         with clock.stage("width_study"):
             study = _attempt(lambda: _width_study(act, data, pop, model, lip, s))
+    with clock.stage("gao2022"):
+        gao = gao_runs(act, data, s, "gao2022" in theorems, relu)
     corr = max_correlation(data.x)
     conditions = judge(facts, model.sigma_w2, corr, data, pop, sweep, training, study)
+    conditions = _sorted(conditions + other_conditions(s, model, data, training, gao))
+    by_name = {c.name: c for c in conditions}
+    assessments = tuple(assess(THEOREMS[t], by_name) for t in THEOREMS if t in theorems)
     return Verification(
         act,
         s,
@@ -193,22 +237,132 @@ def run_checks(
         sweep,
         training,
         study,
+        gao,
         conditions,
+        assessments,
         (*facts.notes, *notes),
         tuple(clock.timings.items()),
     )
 
 
-def symbolic_facts(act: Activation, s: Settings, clock: _Clock) -> SymbolicFacts:
-    """Suprema of φ, φ', φ'' (each with its grid cross-check), the Hermite coefficients (exact,
-    dps digits, float64 evidence), the polynomial test, the dual in closed form and as a curve."""
-    p = s.precision
+def gao_runs(
+    act: Activation, data: Dataset, s: Settings, selected: bool, relu: ReluFact | Failed
+) -> GaoRuns:
+    """λ_0 of G^∞ and, when the theorem is selected, training is on and φ is not refuted to be
+    ReLU, Gao & Gao's network trained at the model's width (and at m = c·n for n/4, n/2, n with
+    --width-ratio c). Each failure is kept as Failed."""
+    gram = explicit_gram(data.x)
+    lam0, gnorm = float(eigenvalues(gram)[0]), float(torch.linalg.matrix_norm(gram, ord=2))
+    runnable = selected and not (isinstance(relu, ReluFact) and relu.is_relu is False)
+    if not runnable or not s.train:
+        return GaoRuns(relu, lam0, gnorm, None, None)
+
+    def run(d: Dataset, width: int) -> ImplicitResult:
+        return train_implicit(
+            act, d, width, s.gao, s.solve, s.schedule, seed=s.seed, device=s.device
+        )
+
+    training = _attempt(lambda: run(data, s.model.width))
+    widths = None
+    if s.gao.width_ratio is not None:
+        sizes = sorted({max(2, math.ceil(data.n / k)) for k in (4, 2, 1)})
+        widths = _attempt(
+            lambda: tuple(run(_first(data, k), math.ceil(s.gao.width_ratio * k)) for k in sizes)
+        )
+    return GaoRuns(relu, lam0, gnorm, training, widths)
+
+
+def _first(data: Dataset, k: int) -> Dataset:
+    return Dataset(data.x[:k], data.y[:k], f"{data.source}, first {k} rows", data.notices)
+
+
+def other_conditions(
+    s: Settings,
+    model: ModelSettings,
+    data: Dataset,
+    training: TrainingResult | Failed | None,
+    gao: GaoRuns,
+) -> tuple[CheckResult, ...]:
+    """The conditions of Ling et al. and Gao & Gao beyond Truong's (SPEC §7)."""
+    out = [
+        _or_error(Condition.RELU_ACTIVATION, gao.relu, verdicts.relu_activation),
+        verdicts.ling_weight_scale(model.sigma_w2),
+        verdicts.gao_well_posed(s.gao.gamma, limit_norm(s.gao.gamma)),
+        verdicts.gao_lambda0_positive(gao.lambda_0, data.n, gao.gram_norm),
+    ]
+    if training is not None and not isinstance(training, Failed):
+        out += _ling_regime(s, data, training)
+    if gao.training is not None:
+        out.append(_or_error(Condition.GAO_LINEAR_RATE, gao.training, verdicts.gao_linear_rate))
+        out.append(_or_error(Condition.GAO_GRAM_INIT, gao.training, verdicts.gao_gram_init))
+    if gao.linear_width is not None:
+        ratio = s.gao.width_ratio
+        out.append(
+            _or_error(
+                Condition.GAO_LINEAR_WIDTH,
+                gao.linear_width,
+                lambda runs: verdicts.gao_linear_width(list(runs), ratio),
+            )
+        )
+    return tuple(out)
+
+
+def _ling_regime(s: Settings, data: Dataset, t: TrainingResult) -> list[CheckResult]:
+    """Ling's Condition 1 and step bound on the drawn network of the training run."""
+    p = t.initial
+    w = t.init.w_norm
+    delta = s.ling.delta if s.ling.delta is not None else (1 - w) / 2
+    u_norm = float(torch.linalg.matrix_norm(p.U.cpu(), ord=2))
+    a_norm = float(p.a.norm())
+    x_fro = float(data.x.norm())
+    try:
+        lc = verdicts.ling_constants(w, u_norm, a_norm, delta)
+    except VerifyError as exc:
+        return [
+            verdicts.could_not_run(Condition.LING_CONDITION1, exc),
+            verdicts.could_not_run(Condition.LING_STEP_SIZE, exc),
+        ]
+    resid = math.sqrt(2 * t.initial_loss)
+    return [
+        verdicts.ling_condition1(lc, t.lambda_0, x_fro, resid),
+        verdicts.ling_step_size(lc, t.lr, t.lambda_0, x_fro),
+    ]
+
+
+def _sorted(results: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
+    return tuple(sorted(results, key=lambda c: c.name.order))
+
+
+class OutsideTheory(VerifyError):
+    """The settings refute a hypothesis at every width (bad input: exit 2 before any work)."""
+
+
+def _runs_gao(s: Settings, relu: ReluFact | Failed) -> bool:
+    selected = not s.theorems or "gao2022" in s.theorems
+    return selected and not (isinstance(relu, ReluFact) and relu.is_relu is False)
+
+
+def _outside(sigma_w2: float, lip: SupBound | Failed) -> str | None:
+    return verdicts.outside_theory(sigma_w2, lip if isinstance(lip, SupBound) else None)
+
+
+def suprema(act: Activation, clock: _Clock) -> dict[int, SupBound | Failed]:
+    """sup|φ^{(k)}| for k = 0, 1, 2: sympy's proof, each with its grid cross-check."""
     sups: dict[int, SupBound | Failed] = {}
-    notes: list[str] = []
     for k, name in verdicts.BOUNDED.items():
         with clock.stage(name.value):
             grid = grid_sup(act, k)
             sups[k] = _attempt(lambda k=k, g=grid: sup_abs(act, k, *g), *SYMPY_GIVE_UPS)
+    return sups
+
+
+def symbolic_facts(
+    act: Activation, s: Settings, clock: _Clock, sups: dict[int, SupBound | Failed]
+) -> SymbolicFacts:
+    """With the suprema of φ, φ', φ'' given: the Hermite coefficients (exact, dps digits,
+    float64 evidence), the polynomial test, the dual in closed form and as a curve."""
+    p = s.precision
+    notes: list[str] = []
     with clock.stage("hermite"):
         coefficients = _attempt(lambda: hermite_mp(act, p.hermite_terms, 1, dps=p.dps))
         if isinstance(coefficients, Failed):

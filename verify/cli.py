@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
 
 from symbolic.errors import VerifyError
 from verify.results import Status, worst
@@ -45,6 +46,8 @@ _GROUPS = {
     "schedule": "gradient descent",
     "study": "width sweep and width study",
     "precision": "precision",
+    "ling": "Ling et al.'s Condition 1 (theorem ling2023)",
+    "gao": "Gao & Gao's implicit network (theorem gao2022)",
 }
 
 #: The report command trains only when asked (--train); every other default is Settings'.
@@ -63,6 +66,9 @@ def _add_field(group, f, default) -> None:
         return
     shown = "" if default is None or default == () else f" (default {default})"
     kwargs = {"dest": key, "default": default, "help": meta["help"] + shown}
+    if meta.get("repeat"):
+        kwargs["action"] = "append"
+        kwargs["default"] = None  # argparse appends to a given default; the record has ()
     if meta.get("parse"):
         kwargs["type"] = meta["parse"]
     if meta.get("choices"):
@@ -115,7 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from_args(args: argparse.Namespace, activation: str) -> Settings:
     """The Settings of the parsed options (every non-API-only leaf has one)."""
     given = {key: getattr(args, key) for key, _, _ in leaves(Settings()) if hasattr(args, key)}
+    given = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
+    given = {k: v for k, v in given.items() if v is not None or not _repeats(k)}
     return from_flat({**given, "activation": activation})
+
+
+def _repeats(key: str) -> bool:
+    return any(f.metadata.get("repeat") for k, f, _ in leaves(Settings()) if k == key)
 
 
 def _progress(quiet: bool):
@@ -157,6 +169,10 @@ def _cmd_activation(args: argparse.Namespace) -> int:
 
     progress = _progress(args.quiet)
     settings = settings_from_args(args, args.activation)
+    if args.report:  # refuse a folder we may not write before any work
+        from verify.report import check_report_folder
+
+        check_report_folder(Path(args.report), force=settings.force)
     data = _loaded(settings)
     v = run_checks(settings, progress, data=data)
     if progress:
@@ -173,7 +189,8 @@ def _cmd_activation(args: argparse.Namespace) -> int:
     if args.report:
         from verify.report import write_report
 
-        print(f"report: {write_report([v], args.report)}/report.html", file=sys.stderr)
+        path = write_report([v], args.report, force=settings.force)
+        print(f"report: {path}/report.html", file=sys.stderr)
     return exit_code([v.verdict])
 
 
@@ -181,12 +198,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from symbolic.activations import REGISTRY, resolve
     from verify.checks import run_checks
     from verify.render import render_summary_markdown
-    from verify.report import write_report
+    from verify.report import check_report_folder, write_report
 
     names = args.activations or list(REGISTRY)
     acts = [resolve(a) for a in names]  # bad names fail before any work
     progress = _progress(args.quiet)
     base = settings_from_args(args, names[0])
+    check_report_folder(Path(args.out), force=base.force)
     data = _loaded(base)
     runs = []
     for i, act in enumerate(acts, 1):
@@ -198,7 +216,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         runs.append(run_checks(replace(base, activation=act.name), step, act=act, data=data))
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
-    path = write_report(runs, args.out)
+    path = write_report(runs, args.out, force=base.force)
     print(render_summary_markdown(runs))
     print(f"report: {path}/report.html", file=sys.stderr)
     return exit_code([v.verdict for v in runs])

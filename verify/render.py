@@ -9,9 +9,10 @@ import sympy as sp
 
 from numeric.width import theory_width_scale
 from verify.checks import Verification
-from verify.results import Condition, json_float
+from verify.results import Condition, Status, json_float
+from verify.theorems import THEOREMS
 
-JSON_VERSION = 1
+JSON_VERSION = 2
 
 
 def _f(v: float | None) -> Any:
@@ -47,6 +48,20 @@ def to_json(v: Verification) -> dict[str, Any]:
             "equal_variance_sum": sp.sstr(f.dual_symbolic) if f.dual_symbolic is not None else None,
         },
         "conditions": [r.to_dict() for r in v.conditions],
+        "theorems": [
+            {
+                "id": a.theorem.id,
+                "title": a.theorem.title,
+                "reference": a.theorem.reference,
+                "applies": applies_label(a.applies),
+                "failed_hypotheses": [r.name.value for r in a.failed],
+                "verdict": a.verdict.value,
+                "conditions": [r.name.value for r in (*a.hypotheses, *a.conclusions, *a.regime)],
+                "reconstructed": a.theorem.reconstructed,
+            }
+            for a in v.assessments
+        ],
+        "covered_by": list(v.covering),
         "gram": None
         if pop is None
         else {
@@ -199,7 +214,52 @@ def render_text(v: Verification) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header[:4], widths)) + "  method"]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4] for r in rows]
-    return "\n".join([*lines, "", *summary_lines(v), f"verdict: {v.verdict.value}"]) + "\n"
+    tail = [*summary_lines(v), "", "theorems:", *theorem_lines(v), "", verdict_line(v)]
+    return "\n".join([*lines, "", *tail]) + "\n"
+
+
+_APPLIES = {Status.PASS: "APPLIES", Status.FAIL: "DOES NOT APPLY", Status.INCONCLUSIVE: "UNDECIDED"}
+
+
+def applies_label(status: Status) -> str:
+    """APPLIES, DOES NOT APPLY or UNDECIDED (an ERROR in a hypothesis is undecided too)."""
+    return _APPLIES.get(status, "UNDECIDED")
+
+
+def theorem_lines(v: Verification) -> list[str]:
+    """One block per theorem: whether it applies (and which hypothesis failed, with its proof),
+    its conclusions as measured on its own model, and its finite-width regime."""
+    out = []
+    for a in v.assessments:
+        t = a.theorem
+        out.append(f"- {t.id}: {applies_label(a.applies)} — {t.title} ({t.reference})")
+        for r in a.failed:
+            out.append(f"    hypothesis {r.name.value} FAILS: {r.detail}")
+        for r in a.hypotheses:
+            if r.status not in (Status.PASS, Status.FAIL):
+                out.append(f"    hypothesis {r.name.value} {r.status.value}: {r.detail}")
+        if a.conclusions:
+            measured = ", ".join(f"{r.name.value} {r.status.value}" for r in a.conclusions)
+            anyway = " (measured anyway)" if a.applies is not Status.PASS else ""
+            out.append(f"    conclusions{anyway}: {measured}")
+        elif a.applies is Status.FAIL:
+            out.append("    conclusions: not measured (its model does not accept φ)")
+        if a.regime:
+            regime = ", ".join(f"{r.name.value} {r.status.value}" for r in a.regime)
+            out.append(f"    information (not required): {regime}")
+        out.append(f"    model: {t.model}; reconstructed: {t.reconstructed}")
+    return out
+
+
+def verdict_line(v: Verification) -> str:
+    """The verdict with the covering theorems named (or why none covers φ)."""
+    if v.covering:
+        return f"verdict: {v.verdict.value} (covered by {', '.join(v.covering)})"
+    if all(a.applies is Status.FAIL for a in v.assessments):
+        return (
+            f"verdict: {v.verdict.value} (no theorem covers φ: every one has a refuted hypothesis)"
+        )
+    return f"verdict: {v.verdict.value}"
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -214,6 +274,7 @@ def render_markdown(v: Verification, images: dict[str, str] | None = None) -> st
     parts.append(_md_table(["condition", "status", "value", "bound", "method"], condition_rows(v)))
     parts += ["", "### Details", ""]
     parts += [f"- **{c.name.value}** ({c.status.value}): {c.detail}" for c in v.conditions]
+    parts += ["", "### Theorems", "", *theorem_lines(v), "", f"**{verdict_line(v)}**"]
     parts += ["", "### Numbers", ""] + [f"- {line}" for line in summary_lines(v)]
     for name, path in (images or {}).items():
         parts += ["", f"![{name}]({path})"]
@@ -239,13 +300,32 @@ def spec_table_rows(runs: list[Verification]) -> list[list[str]]:
                 st(Condition.BOUNDED_PHI),
                 f"{st(Condition.INFINITE_HERMITE)} ({_pattern(v) or '—'})",
                 f"{st(Condition.LAMBDA_STAR_POSITIVE)} ({lam})",
+                *(_theorem_cell(v, t) for t in THEOREMS),
                 v.verdict.value,
             ]
         )
     return rows
 
 
-SPEC_HEADER = ["φ", "φ' bounded", "φ'' bounded", "φ bounded", "Hermite", "λ* > 0", "verdict"]
+def _theorem_cell(v: Verification, theorem_id: str) -> str:
+    a = next((a for a in v.assessments if a.theorem.id == theorem_id), None)
+    if a is None:
+        return "—"
+    if a.applies is Status.FAIL:
+        return "does not apply"
+    return f"{applies_label(a.applies).lower()}, {a.verdict.value}"
+
+
+SPEC_HEADER = [
+    "φ",
+    "φ' bounded",
+    "φ'' bounded",
+    "φ bounded",
+    "Hermite",
+    "λ* > 0",
+    *THEOREMS,
+    "verdict",
+]
 
 
 def render_summary_markdown(runs: list[Verification]) -> str:

@@ -47,14 +47,31 @@ class Condition(str, enum.Enum):
     LAMBDA0_BOUND = "lambda0_bound"
     LINEAR_RATE = "linear_rate"
     WIDTH_STUDY = "width_study"
+    RELU_ACTIVATION = "relu_activation"
+    LING_WEIGHT_SCALE = "ling_weight_scale"
+    LING_CONDITION1 = "ling_condition1"
+    LING_STEP_SIZE = "ling_step_size"
+    GAO_WELL_POSED = "gao_well_posed"
+    GAO_LAMBDA0_POSITIVE = "gao_lambda0_positive"
+    GAO_GRAM_INIT = "gao_gram_init"
+    GAO_LINEAR_RATE = "gao_linear_rate"
+    GAO_LINEAR_WIDTH = "gao_linear_width"
 
     @property
     def informational(self) -> bool:
         """Reported, not required. sup|φ| is stated by some versions of the paper but the theorem
         needs only φ' and φ'' bounded (softplus, gelu, swish qualify); the width sweep is
-        evidence for ZᵀZ/m → G*, whose rate the theory does not pin down. An ERROR still counts:
-        a check that could not run means the run is broken."""
-        return self in (Condition.BOUNDED_PHI, Condition.WIDTH_SWEEP)
+        evidence for ZᵀZ/m → G*, whose rate the theory does not pin down; Ling's Condition 1 and
+        step bound and Gao's λ_min(G(0)) ≥ ¾λ_0 say whether *this* network is inside the
+        theorem's finite-width regime (SPEC §7.4). An ERROR still counts: a check that could
+        not run means the run is broken."""
+        return self in (
+            Condition.BOUNDED_PHI,
+            Condition.WIDTH_SWEEP,
+            Condition.LING_CONDITION1,
+            Condition.LING_STEP_SIZE,
+            Condition.GAO_GRAM_INIT,
+        )
 
     @property
     def order(self) -> int:

@@ -91,9 +91,12 @@ def option(
     parse: Any = None,
     choices: tuple[str, ...] | None = None,
     metavar: str | None = None,
+    repeat: bool = False,
 ) -> Any:
-    """A field with a command-line flag (``--KEY``, or ``--no-KEY`` for a switch on by default)."""
+    """A field with a command-line flag (``--KEY``, or ``--no-KEY`` for a switch on by default;
+    ``repeat``: the flag may be given several times, collected in a tuple)."""
     meta = {"help": help, "key": key, "parse": parse, "choices": choices, "metavar": metavar}
+    meta["repeat"] = repeat
     return field(default=default, metadata=meta)
 
 
@@ -226,6 +229,51 @@ class StudySettings:
     )
 
 
+THEOREM_IDS = ("truong2023", "ling2023", "gao2022")
+
+
+def _theorem(text: str) -> str:
+    if text not in THEOREM_IDS:
+        raise argparse.ArgumentTypeError(
+            f"unknown theorem {text!r}; choose from {', '.join(THEOREM_IDS)}"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class LingSettings:
+    """Ling et al.'s Condition 1 (SPEC §7.1): the slack δ in ρ̄ = ‖·(0)‖₂ + δ."""
+
+    delta: float | None = option(
+        None,
+        "Ling et al.: δ of Condition 1 (default (1 - ‖W(0)‖₂)/2, reconstructed)",
+        key="ling_delta",
+        parse=_positive_float,
+    )
+
+
+@dataclass(frozen=True)
+class GaoSettings:
+    """Gao & Gao's implicit network (SPEC §7.2-7.3): B = (γ/m)A, A_ij = |N(0, 1)|, step
+    α = C·λ_0/n² (the scale of A, γ and C are reconstructed)."""
+
+    gamma: float = option(
+        0.5, "Gao & Gao: implicit weight (γ/m)·|N(0,1)| (reconstructed)", parse=_positive_float
+    )
+    step_scale: float = option(
+        1.0,
+        "Gao & Gao: step α = C·λ_0/n², this C (reconstructed: the paper gives O(λ_0/n²))",
+        key="gao_step_scale",
+        parse=_positive_float,
+    )
+    width_ratio: float | None = option(
+        None,
+        "Gao & Gao's linear width: train at m = c·n for n/4, n/2, n (the paper's m = Ω(n))",
+        parse=_positive_float,
+        metavar="c",
+    )
+
+
 @dataclass(frozen=True)
 class PrecisionSettings:
     """Digits and terms of the reported Hermite coefficients; time limits of sympy steps."""
@@ -251,6 +299,11 @@ class Settings:
     seed: int = option(0, "seed of every random draw", parse=_int)
     device: str = option("cpu", "cpu or cuda[:N]", parse=_device)
     train: bool = option(True, "train a finite-width DEQ (the conclusions)")
+    force: bool = option(
+        False,
+        "run even where the settings are outside the theory (what is measured is then labelled "
+        "so), and replace report files of the same name that deq-verify did not write",
+    )
     data: DataSettings = field(default_factory=DataSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
     solve: SolveSettings = field(default_factory=SolveSettings)
@@ -258,6 +311,16 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     study: StudySettings = field(default_factory=StudySettings)
     precision: PrecisionSettings = field(default_factory=PrecisionSettings)
+    ling: LingSettings = field(default_factory=LingSettings)
+    gao: GaoSettings = field(default_factory=GaoSettings)
+    theorems: tuple[str, ...] = option(
+        (),
+        "check only this theorem (repeatable; default: every one)",
+        key="theorem",
+        parse=_theorem,
+        repeat=True,
+        metavar="ID",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Flat {key: value} of every leaf field (the JSON ``settings`` object)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from numeric.data import PARALLEL_TOL, Correlation
+from numeric.implicit import ImplicitResult
 from numeric.spectrum import Certificate, Spectrum
 from numeric.training import TrainingResult
 from numeric.width import GramSweep
@@ -21,6 +22,7 @@ from symbolic.bounds import SupBound
 from symbolic.errors import VerifyError
 from symbolic.hermite import HermiteCoefficients
 from symbolic.polynomial import PolynomialFact
+from symbolic.relu import ReluFact
 from verify.results import CheckResult, Condition, Status
 
 #: The condition of sup|φ^{(k)}| < ∞ for k = 0, 1, 2.
@@ -82,6 +84,38 @@ def weight_scale(sigma_w2: float, lip: SupBound) -> CheckResult:
     exact = sp.sstr(sp.simplify(sp.Rational(1, 8) / lip.exact**2))
     status = Status.PASS if sigma_w2 < bound else Status.FAIL
     return CheckResult(name, status, sigma_w2, bound, "exact L from sympy", detail, exact=exact)
+
+
+#: A grid value of |φ'| is a lower bound on L up to float64 evaluation error; this margin keeps a
+#: refusal from resting on that error.
+_GRID_MARGIN = 1e-9
+
+
+def outside_theory(sigma_w2: float, lip: SupBound | None) -> str | None:
+    """Why σ_w² refutes the contraction at every width, or None when it does not.
+
+    Truong's scaling has ‖W‖₂ → 2√2·σ_w as m → ∞, so with L finite the map z ↦ φ(Wz + Ux) is a
+    contraction for large m only if 2√2·σ_w·L < 1, i.e. σ_w² < 1/(8L²). Refuted when L is
+    proved finite and σ_w² ≥ 1/(8L²) with L exact (compared in 30 digits), or with L known
+    numerically, since any grid value of |φ'| is a lower bound on L. Nothing is refuted when
+    L is infinite or unproved: the hypothesis then fails (or is undecided) on its own."""
+    if lip is None or lip.bounded is not True:
+        return None
+    if lip.exact is not None:
+        gap = sp.N(8 * sp.Rational(sigma_w2) * lip.exact**2 - 1, 30)
+        refuted, L, how = bool(gap >= 0), float(sp.N(lip.exact, 17)), "L proved exactly"
+    else:
+        L, how = lip.numeric, "L ≥ the grid maximum of |φ'|"
+        refuted = 8 * sigma_w2 * L * L >= 1 + _GRID_MARGIN
+    if not refuted or L == 0:
+        return None
+    bound = 1 / (8 * L * L)
+    return (
+        f"σ_w² = {sigma_w2:.6g} is outside the theory: σ_w² < 1/(8L²) = {bound:.6g} is needed "
+        f"(L = {L:.6g}, {how}); at every width ‖W‖₂ → 2√2·σ_w, so L‖W‖₂ → "
+        f"{2 * math.sqrt(2 * sigma_w2) * L:.3g} ≥ 1 and no width makes the DEQ contract "
+        f"(--sigma-w2 below {bound:.6g} is inside)"
+    )
 
 
 def infinite_hermite(fact: PolynomialFact, evidence: HermiteCoefficients | None) -> CheckResult:
@@ -280,4 +314,189 @@ def width_study(study: WidthStudy) -> CheckResult:
         study.fraction,
         "GD at each width and seed; λ_0 and linear-rate rules per seed",
         detail,
+    )
+
+
+# --- the other theorems: Ling et al. (ling2023) and Gao & Gao (gao2022), SPEC §7 ------------
+
+
+def relu_activation(fact: ReluFact) -> CheckResult:
+    """φ ≡ max(0, x): PASS proved piecewise by sympy, FAIL refuted at a point, else INCONCLUSIVE."""
+    status = {True: Status.PASS, False: Status.FAIL, None: Status.INCONCLUSIVE}[fact.is_relu]
+    method = "sympy, piece by piece" if fact.is_relu else "30-digit value at a probe point"
+    value = None if fact.point is None else fact.point
+    return CheckResult(Condition.RELU_ACTIVATION, status, value, None, method, fact.detail)
+
+
+def ling_weight_scale(sigma_w2: float) -> CheckResult:
+    """Ling et al.'s Assumption 1: σ_w² < 1/8 (exact comparison of the float given)."""
+    ok = sp.Rational(sigma_w2) < sp.Rational(1, 8)
+    return CheckResult(
+        Condition.LING_WEIGHT_SCALE,
+        Status.PASS if ok else Status.FAIL,
+        sigma_w2,
+        0.125,
+        "exact comparison",
+        f"σ_w² = {sigma_w2:.6g} {'<' if ok else '≥'} 1/8 (Assumption 1)",
+        exact="1/8",
+    )
+
+
+@dataclass(frozen=True)
+class LingConstants:
+    """Condition 1's constants at initialization (SPEC §7.1): ρ̄ = norm + δ, c_w, c_u, c_a."""
+
+    delta: float
+    c_w: float
+    c_u: float
+    c_a: float
+    rho_a: float
+
+
+def ling_constants(w_norm: float, u_norm: float, a_norm: float, delta: float) -> LingConstants:
+    """ρ̄_w = ‖W(0)‖₂ + δ, ρ̄_u = ‖U(0)‖₂ + δ, ρ̄_a = ‖a(0)‖₂ + δ; c_w = ρ̄_uρ̄_a/(1 - ρ̄_w)²,
+    c_u = ρ̄_a/(1 - ρ̄_w), c_a = ρ̄_u/(1 - ρ̄_w). Requires ρ̄_w < 1."""
+    rw, ru, ra = w_norm + delta, u_norm + delta, a_norm + delta
+    if not rw < 1:
+        raise VerifyError(f"Ling et al.: ‖W(0)‖₂ + δ = {rw:.4f} ≥ 1; choose a smaller δ")
+    return LingConstants(delta, ru * ra / (1 - rw) ** 2, ra / (1 - rw), ru / (1 - rw), ra)
+
+
+def ling_condition1(lc: LingConstants, lambda_0: float, x_fro: float, resid: float) -> CheckResult:
+    """Condition 1 of Ling et al. on the drawn network: (7) λ_0 ≥ (4/δ)max(c)·‖X‖_F‖r(0)‖,
+    (8) λ_0^{3/2} ≥ 4(2+√2)ρ̄_a⁻¹(c_w² + c_u²)‖X‖_F²‖r(0)‖, (9) λ_0 ≥ 4(c_w² + c_u²)‖X‖_F²
+    (the proof's last step needs 8 in (9): reported too). Information: it says whether this
+    width is inside the theorem's regime; the paper needs m = Ω(n³/λ*²) for it."""
+    cc = lc.c_w**2 + lc.c_u**2
+    need7 = 4 / lc.delta * max(lc.c_w, lc.c_u, lc.c_a) * x_fro * resid
+    need8 = (4 * (2 + math.sqrt(2)) / lc.rho_a * cc * x_fro**2 * resid) ** (2 / 3)
+    need9, need9p = 4 * cc * x_fro**2, 8 * cc * x_fro**2
+    need = max(need7, need8, need9)
+    worst_factor = need / lambda_0 if lambda_0 > 0 else math.inf
+    detail = (
+        f"λ_0 = {lambda_0:.4g} against (7) {need7:.4g}, (8) {need8:.4g} (as λ_0 ≥ ·), (9) "
+        f"{need9:.4g} (the proof's 8·: {need9p:.4g}); δ = {lc.delta:.4g} (reconstructed), "
+        f"c_w = {lc.c_w:.4g}, c_u = {lc.c_u:.4g}, c_a = {lc.c_a:.4g}; "
+        + (
+            "met at this width"
+            if lambda_0 >= max(need, need9p)
+            else f"not met: λ_0 is {worst_factor:.3g}× too small (the paper needs m = Ω(n³/λ*²))"
+        )
+    )
+    ok = lambda_0 >= max(need, need9p)
+    return CheckResult(
+        Condition.LING_CONDITION1,
+        Status.PASS if ok else Status.FAIL,
+        lambda_0,
+        max(need, need9p),
+        "Condition 1 (7)-(9) on the drawn W(0), U(0), a(0)",
+        detail,
+    )
+
+
+def ling_step_size(lc: LingConstants, eta: float, lambda_0: float, x_fro: float) -> CheckResult:
+    """Theorem 1's step: η < min(2/λ_0, 2(c_w² + c_u²)/((c_w² + c_u² + c_a²)²‖X‖_F²))."""
+    cc = lc.c_w**2 + lc.c_u**2
+    bound = min(2 / lambda_0, 2 * cc / ((cc + lc.c_a**2) ** 2 * x_fro**2))
+    ok = eta < bound
+    return CheckResult(
+        Condition.LING_STEP_SIZE,
+        Status.PASS if ok else Status.FAIL,
+        eta,
+        bound,
+        "Theorem 1's step-size bound",
+        f"η = {eta:.4g} {'<' if ok else '≥'} {bound:.4g} (2/λ_0 = {2 / lambda_0:.4g})",
+    )
+
+
+def gao_well_posed(gamma: float, limit_norm: float) -> CheckResult:
+    """Well-posed at every large width: lim ‖(γ/m)A‖₂ = γ·√(2/π) < 1 (A_ij = |N(0, 1)|; the
+    scale is reconstructed, SPEC §7.3). The drawn ‖B(k)‖₂ is checked along training."""
+    ok = limit_norm < 1
+    return CheckResult(
+        Condition.GAO_WELL_POSED,
+        Status.PASS if ok else Status.FAIL,
+        limit_norm,
+        1.0,
+        "large-width limit γ·√(2/π) of ‖(γ/m)A‖₂",
+        f"γ = {gamma:g}: ‖B‖₂ → {limit_norm:.4f} {'<' if ok else '≥'} 1",
+    )
+
+
+def gao_lambda0_positive(lambda_0: float, n: int, gram_norm: float) -> CheckResult:
+    """λ_0 = λ_min(G^∞) > 0, G^∞_ij = Q(x_iᵀx_j)/2 in closed form: eigvalsh is backward stable,
+    so its error is below 10·n·ε·‖G^∞‖₂ (the closed form's own error is a few ε per entry)."""
+    err = 10 * n * 2.2e-16 * gram_norm
+    if lambda_0 > err:
+        status, why = Status.PASS, "above its error bound"
+    elif lambda_0 < -err:
+        status, why = Status.FAIL, "negative beyond rounding: G^∞ is not positive definite"
+    else:
+        status, why = Status.INCONCLUSIVE, "within rounding of 0"
+    return CheckResult(
+        Condition.GAO_LAMBDA0_POSITIVE,
+        status,
+        lambda_0,
+        err,
+        "eigvalsh of the arc-cosine closed form (float64)",
+        f"λ_0 = λ_min(G^∞) = {lambda_0:.6g}, {why} ({err:.1e})",
+        error=err,
+    )
+
+
+def gao_gram_init(res: ImplicitResult) -> CheckResult:
+    """Lemma 3.3: λ_min(G(0)) ≥ ¾λ_0 (holds w.h.p. for m = Ω(n²/λ_0²·log n)); information."""
+    bound = 0.75 * res.lambda_0
+    ok = res.gram_init >= bound
+    return CheckResult(
+        Condition.GAO_GRAM_INIT,
+        Status.PASS if ok else Status.FAIL,
+        res.gram_init,
+        bound,
+        "eigvalsh of Φ(0)ᵀΦ(0)",
+        f"λ_min(G(0)) = {res.gram_init:.4g} vs ¾λ_0 = {bound:.4g} at m = {res.width}"
+        + ("" if ok else ": this width is below the lemma's regime"),
+    )
+
+
+#: Per-step loss ratios are computed from float64 losses; this slack covers their rounding.
+RATIO_SLACK = 1e-12
+
+
+def gao_linear_rate(res: ImplicitResult) -> CheckResult:
+    """Theorem 3.2: every step ‖ŷ(k+1) - y‖² ≤ (1 - αλ_0/2)‖ŷ(k) - y‖², with ‖B(k)‖₂ < 1 all
+    along. FAIL is a refutation: a measured step ratio above the bound (or ‖B‖₂ ≥ 1)."""
+    ok = res.max_ratio <= res.rate_bound + RATIO_SLACK and res.well_posed
+    detail = (
+        f"largest step ratio {res.max_ratio:.8f} vs 1 - αλ_0/2 = {res.rate_bound:.8f} "
+        f"(α = {res.lr:.3g}, λ_0 = {res.lambda_0:.4g}); fitted rate {res.rate.rate:.6f}; "
+        f"loss {res.initial_loss:.3g} → {res.final_loss:.3g}; ‖B(k)‖₂ ≤ "
+        f"{max(res.history.norm_bound):.4f} along training; m = {res.width}, n = {res.n}"
+    )
+    return CheckResult(
+        Condition.GAO_LINEAR_RATE,
+        Status.PASS if ok else Status.FAIL,
+        res.max_ratio,
+        res.rate_bound,
+        "gradient descent on Gao & Gao's network (exact implicit gradients)",
+        detail,
+    )
+
+
+def gao_linear_width(runs: list[ImplicitResult], ratio: float) -> CheckResult:
+    """m = c·n suffices (the paper's headline): at fixed c, every run's step ratio stays below its
+    bound as n grows. FAIL: some run's ratio above its bound (a refutation at that n)."""
+    bad = [r for r in runs if not (r.max_ratio <= r.rate_bound + RATIO_SLACK and r.well_posed)]
+    cells = "; ".join(
+        f"n = {r.n}, m = {r.width}: rate {r.rate.rate:.6f}, max ratio {r.max_ratio:.8f} ≤ "
+        f"{r.rate_bound:.8f}"
+        for r in runs
+    )
+    return CheckResult(
+        Condition.GAO_LINEAR_WIDTH,
+        Status.FAIL if bad else Status.PASS,
+        float(len(runs) - len(bad)),
+        float(len(runs)),
+        f"gradient descent at m = {ratio:g}·n",
+        cells,
     )

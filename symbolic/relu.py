@@ -1,0 +1,71 @@
+"""Is φ the ReLU? The model of Ling et al. and of Gao & Gao accepts φ(x) = max(0, x) only.
+
+Proved piece by piece: on every smooth piece (lo, hi) of φ, sympy must simplify
+φ - 0 to zero where hi ≤ 0 and φ - x to zero where lo ≥ 0; a piece straddling 0 cannot be
+ReLU (whose one kink is at 0) unless sympy proves φ - max(0, x) = 0 on it. Refuted by a point
+where |φ(x) - max(0, x)| exceeds 1e-20 at 30 digits (a difference far above that precision's
+rounding). Anything else is undecided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from symbolic.activations import Activation
+from symbolic.errors import SymbolicTimeout
+from symbolic.formula import X
+from symbolic.timelimit import run_with_limit
+
+#: Where φ and max(0, x) are compared when the proof fails (a refutation needs one point).
+PROBES = (-3.7, -1.3, -0.41, -0.013, 0.017, 0.37, 1.1, 2.9, 7.3)
+#: A difference above this at 30 digits is a refutation, not rounding.
+MARGIN = 1e-20
+_STEP_LIMIT = 5.0
+
+
+@dataclass(frozen=True)
+class ReluFact:
+    """``is_relu`` True (proved), False (refuted at ``point``) or None (undecided)."""
+
+    is_relu: bool | None
+    detail: str
+    point: float | None = None
+
+
+def relu_fact(act: Activation) -> ReluFact:
+    """Decide φ ≡ max(0, x) (see the module docstring)."""
+    try:
+        if act.kinks_finite and all(_piece_is_relu(p.expr, p.lo, p.hi) for p in act.pieces):
+            kinks = ", ".join(sp.sstr(b) for b in act.exact_breakpoints) or "none"
+            return ReluFact(True, f"φ = max(0, x) on every smooth piece (kinks: {kinks}; sympy)")
+    except SymbolicTimeout:
+        pass
+    with mpmath.workdps(30):
+        for x0 in PROBES:
+            diff = abs(act.mp_fn(mpmath.mpf(x0)) - max(mpmath.mpf(0), mpmath.mpf(x0)))
+            if diff > MARGIN:
+                return ReluFact(
+                    False,
+                    f"φ({x0:g}) - max(0, {x0:g}) = {mpmath.nstr(diff, 6)} ≠ 0 (30 digits): "
+                    "not the ReLU",
+                    x0,
+                )
+    return ReluFact(None, "φ agrees with max(0, x) at the probes, but sympy could not prove it")
+
+
+def _piece_is_relu(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> bool:
+    if hi <= 0:
+        target = sp.Integer(0)
+    elif lo >= 0:
+        target = X
+    else:
+        target = sp.Max(0, X)
+    return bool(
+        run_with_limit(lambda: sp.simplify(expr - target) == 0, _STEP_LIMIT, "ReLU identity")
+    )
+
+
+__all__ = ["ReluFact", "relu_fact"]
