@@ -234,21 +234,36 @@ def theorem_lines(v: Verification) -> list[str]:
         t = a.theorem
         out.append(f"- {t.id}: {applies_label(a.applies)} — {t.title} ({t.reference})")
         for r in a.failed:
-            out.append(f"    hypothesis {r.name.value} FAILS: {r.detail}")
+            out.append(f"    - hypothesis {r.name.value} FAILS: {r.detail}")
         for r in a.hypotheses:
             if r.status not in (Status.PASS, Status.FAIL):
-                out.append(f"    hypothesis {r.name.value} {r.status.value}: {r.detail}")
+                out.append(f"    - hypothesis {r.name.value} {r.status.value}: {r.detail}")
         if a.conclusions:
             measured = ", ".join(f"{r.name.value} {r.status.value}" for r in a.conclusions)
             anyway = " (measured anyway)" if a.applies is not Status.PASS else ""
-            out.append(f"    conclusions{anyway}: {measured}")
+            out.append(f"    - conclusions{anyway}: {measured}")
         elif a.applies is Status.FAIL:
-            out.append("    conclusions: not measured (its model does not accept φ)")
+            out.append("    - conclusions: not measured (its model does not accept φ)")
         if a.regime:
             regime = ", ".join(f"{r.name.value} {r.status.value}" for r in a.regime)
-            out.append(f"    information (not required): {regime}")
-        out.append(f"    model: {t.model}; reconstructed: {t.reconstructed}")
+            out.append(f"    - information (not required): {regime}")
+        out.append(f"    - model: {t.model}; reconstructed: {t.reconstructed}")
     return out
+
+
+def theorem_rows(v: Verification) -> list[list[str]]:
+    """One row per theorem: id and reference, applies, verdict, refuted hypotheses (with the
+    proof), conclusions as measured."""
+    return [
+        [
+            f"{a.theorem.id} — {a.theorem.title} ({a.theorem.reference})",
+            applies_label(a.applies),
+            a.verdict.value,
+            "; ".join(f"{r.name.value}: {r.detail}" for r in a.failed) or "—",
+            ", ".join(f"{r.name.value} {r.status.value}" for r in a.conclusions) or "—",
+        ]
+        for a in v.assessments
+    ]
 
 
 def verdict_line(v: Verification) -> str:

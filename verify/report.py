@@ -25,8 +25,12 @@ from verify.render import (
     render_summary_markdown,
     spec_table_rows,
     summary_lines,
+    theorem_rows,
     to_json,
+    verdict_line,
 )
+
+THEOREM_HEADER = ["theorem", "applies", "verdict", "refuted hypotheses", "conclusions measured"]
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
 color:#222}table{border-collapse:collapse;margin:1em 0;font-size:14px}
@@ -152,12 +156,18 @@ def render_html(runs: list[Verification], figures: dict[str, dict[str, bytes]]) 
         f"width {first.model.width}; training {'on' if first.settings.train else 'off'}.</p>"
     )
     if len(runs) > 1:
-        parts.append("<h2>Summary</h2>" + _table(SPEC_HEADER, spec_table_rows(runs), 6))
+        parts.append(
+            "<h2>Summary</h2>" + _table(SPEC_HEADER, spec_table_rows(runs), len(SPEC_HEADER) - 1)
+        )
     for v in runs:
         parts.append(
             f"<h2>{html.escape(v.act.name)}: <span class='{v.verdict.value}'>"
             f"{v.verdict.value}</span></h2>"
             f"<p><code>φ(x) = {html.escape(str(v.act.expr))}</code></p>"
+        )
+        parts.append(
+            f"<p><b>{html.escape(verdict_line(v))}</b></p><h3>Theorems</h3>"
+            + _table(THEOREM_HEADER, theorem_rows(v), 2)
         )
         parts.append(
             _table(["condition", "status", "value", "bound", "method"], condition_rows(v), 1)
