@@ -213,3 +213,54 @@ def test_linear_width_holds_as_n_doubles_twice():
     assert [(r.n, r.width) for r in runs] == [(6, 24), (12, 48), (24, 96)]
     assert v.condition(Condition.GAO_LINEAR_WIDTH).status is Status.PASS
     assert all(r.max_ratio <= r.rate_bound for r in runs)
+
+
+def test_ling_condition1_and_step_bound_by_hand():
+    """‖W‖ = 0.5, ‖U‖ = 2, ‖a‖ = 1, δ = 0.25: ρ̄ = (0.75, 2.25, 1.25), c_w = 2.25·1.25/0.25² = 45,
+    c_u = 1.25/0.25 = 5, c_a = 2.25/0.25 = 9; with ‖X‖_F = 1, ‖r(0)‖ = 0.1: (7) 16·45·0.1 = 72,
+    (8) (4(2+√2)/1.25·2050·0.1)^(2/3) = 171.2, (9) 4·2050 = 8200, the proof's 8·2050 = 16400."""
+    from verify import verdicts
+
+    lc = verdicts.ling_constants(0.5, 2.0, 1.0, 0.25)
+    assert (lc.c_w, lc.c_u, lc.c_a) == pytest.approx((45, 5, 9), rel=1e-14)
+    met = verdicts.ling_condition1(lc, 16400.0, 1.0, 0.1)
+    assert met.status is Status.PASS and met.bound == pytest.approx(16400, rel=1e-14)
+    short = verdicts.ling_condition1(lc, 16399.0, 1.0, 0.1)  # (9) holds, the proof's 8· does not
+    assert short.status is Status.FAIL and "(7) 72, (8) 171.2" in short.detail
+    step = verdicts.ling_step_size(lc, 9.02e-4, 1.0, 1.0)  # bound 2·2050/(2050 + 81)² = 9.0285e-4
+    assert step.status is Status.PASS and step.bound == pytest.approx(4100 / 2131**2, rel=1e-14)
+    assert verdicts.ling_step_size(lc, 9.03e-4, 1.0, 1.0).status is Status.FAIL
+    with pytest.raises(Exception, match="≥ 1"):
+        verdicts.ling_constants(0.9, 2.0, 1.0, 0.1)
+    assert verdicts.ling_weight_scale(0.1249, 1.0).status is Status.PASS
+    assert verdicts.ling_weight_scale(0.125, 1.0).status is Status.FAIL
+    assert verdicts.ling_weight_scale(0.0625, 2.0).status is Status.FAIL  # not their a ~ N(0, 1/m)
+
+
+def _implicit_result(max_ratio: float, bound: float, well_posed: bool):
+    from numeric.implicit import ImplicitHistory, ImplicitResult
+    from numeric.training import RateFit
+
+    hist = ImplicitHistory(loss=[1.0, 0.5], norm_bound=[0.4, 0.41], lambda_min_gram=[0.1, 0.1])
+    fit = RateFit(0.5, 1.0, 0, 2, max_ratio)
+    return ImplicitResult(
+        16, 8, 0.2, 0.01, bound, fit, max_ratio, 0.4, well_posed, 0.1, True, 1.0, 0.5, hist
+    )
+
+
+def test_gao_rate_rules_refute_only_above_the_bound():
+    from verify import verdicts
+
+    assert verdicts.gao_linear_rate(_implicit_result(0.999, 0.999, True)).status is Status.PASS
+    above = _implicit_result(0.999 + 1e-9, 0.999, True)
+    assert verdicts.gao_linear_rate(above).status is Status.FAIL
+    ill_posed = _implicit_result(0.5, 0.999, False)
+    assert verdicts.gao_linear_rate(ill_posed).status is Status.FAIL
+    runs = [_implicit_result(0.9, 0.99, True), above]
+    assert verdicts.gao_linear_width(runs, 4.0).status is Status.FAIL
+    assert verdicts.gao_linear_width(runs[:1], 4.0).status is Status.PASS
+    assert verdicts.gao_lambda0_positive(1e-3, 10, 1.0).status is Status.PASS
+    assert verdicts.gao_lambda0_positive(1e-15, 10, 1.0).status is Status.INCONCLUSIVE
+    assert verdicts.gao_lambda0_positive(-1e-3, 10, 1.0).status is Status.FAIL
+    assert verdicts.gao_well_posed(1.25, limit_norm(1.25)).status is Status.PASS  # 0.9974
+    assert verdicts.gao_well_posed(1.26, limit_norm(1.26)).status is Status.FAIL

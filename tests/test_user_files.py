@@ -107,6 +107,8 @@ def test_force_runs_outside_the_theory_and_says_so(capsys):
     assert doc["notes"][0].startswith("OUTSIDE THE HYPOTHESES (--force)")
     weight = next(c for c in doc["conditions"] if c["name"] == "weight_scale")
     assert weight["status"] == "FAIL"
+    truong = next(t for t in doc["theorems"] if t["id"] == "truong2023")
+    assert truong["applies"] == "DOES NOT APPLY" and truong["failed_hypotheses"] == ["weight_scale"]
 
 
 def _lip(exact, value: float, bounded=True) -> SupBound:

@@ -286,7 +286,7 @@ def other_conditions(
     """The conditions of Ling et al. and Gao & Gao beyond Truong's (SPEC §7)."""
     out = [
         _or_error(Condition.RELU_ACTIVATION, gao.relu, verdicts.relu_activation),
-        verdicts.ling_weight_scale(model.sigma_w2),
+        verdicts.ling_weight_scale(model.sigma_w2, model.a_scale),
         verdicts.gao_well_posed(s.gao.gamma, limit_norm(s.gao.gamma)),
         verdicts.gao_lambda0_positive(gao.lambda_0, data.n, gao.gram_norm),
     ]

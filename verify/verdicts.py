@@ -328,16 +328,20 @@ def relu_activation(fact: ReluFact) -> CheckResult:
     return CheckResult(Condition.RELU_ACTIVATION, status, value, None, method, fact.detail)
 
 
-def ling_weight_scale(sigma_w2: float) -> CheckResult:
-    """Ling et al.'s Assumption 1: σ_w² < 1/8 (exact comparison of the float given)."""
-    ok = sp.Rational(sigma_w2) < sp.Rational(1, 8)
+def ling_weight_scale(sigma_w2: float, a_scale: float) -> CheckResult:
+    """Ling et al.'s Assumption 1: σ_w² < 1/8 (exact comparison of the float given), with their
+    read-out initialization a ~ N(0, 1/m), i.e. --a-scale 1."""
+    small = sp.Rational(sigma_w2) < sp.Rational(1, 8)
+    detail = f"σ_w² = {sigma_w2:.6g} {'<' if small else '≥'} 1/8 (Assumption 1)"
+    if a_scale != 1:
+        detail += f"; a ~ N(0, {a_scale:g}/m) is not their a ~ N(0, 1/m) (--a-scale 1)"
     return CheckResult(
         Condition.LING_WEIGHT_SCALE,
-        Status.PASS if ok else Status.FAIL,
+        Status.PASS if small and a_scale == 1 else Status.FAIL,
         sigma_w2,
         0.125,
         "exact comparison",
-        f"σ_w² = {sigma_w2:.6g} {'<' if ok else '≥'} 1/8 (Assumption 1)",
+        detail,
         exact="1/8",
     )
 
