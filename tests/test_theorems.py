@@ -180,6 +180,11 @@ def test_relu_is_covered_by_ling_and_gao_not_truong(capsys):
     assert doc["covered_by"] == ["ling2023", "gao2022"]
     names = {c["name"] for c in doc["conditions"]}
     assert {"gao_linear_rate", "ling_condition1", "relu_activation"} <= names
+    # Theorem 1 at its own step: retrained on the same draw at 0.99 × the bound it states
+    at_step = next(c for c in doc["conditions"] if c["name"] == "ling_linear_rate")
+    step = next(c for c in doc["conditions"] if c["name"] == "ling_step_size")
+    assert at_step["status"] == "PASS" and f"0.99 × {step['bound']:.4g}" in at_step["detail"]
+    assert "ling_linear_rate" in blocks["ling2023"]["conditions"]
 
 
 def test_tanh_is_covered_by_truong_and_the_relu_papers_say_why_not(capsys):

@@ -97,6 +97,14 @@ class Population:
 
 
 @dataclass(frozen=True)
+class LingRun:
+    """The DEQ retrained at 0.99 × Theorem 1's step bound (Ling et al.), on the same draw."""
+
+    eta_bound: float
+    training: TrainingResult
+
+
+@dataclass(frozen=True)
 class GaoRuns:
     """Gao & Gao's network: φ ≡ ReLU decided, λ_0 of G^∞, the training run and the linear-width
     runs (None where not run)."""
@@ -122,6 +130,7 @@ class Verification:
     sweep: GramSweep | Failed | None
     training: TrainingResult | Failed | None
     study: verdicts.WidthStudy | Failed | None
+    ling: LingRun | Failed | None
     gao: GaoRuns
     conditions: tuple[CheckResult, ...]
     assessments: tuple[Assessment, ...]
@@ -219,11 +228,15 @@ def run_checks(
     if s.study.width_study:
         with clock.stage("width_study"):
             study = _attempt(lambda: _width_study(act, data, pop, model, lip, s))
+    ling = None
+    if isinstance(training, TrainingResult) and "ling2023" in theorems and _maybe_relu(relu):
+        with clock.stage("ling2023"):
+            ling = _attempt(lambda: _ling_run(act, data, pop, model, lip, s, training))
     with clock.stage("gao2022"):
         gao = gao_runs(act, data, s, "gao2022" in theorems, relu)
     corr = max_correlation(data.x)
     conditions = judge(facts, model.sigma_w2, corr, data, pop, sweep, training, study)
-    conditions = _sorted(conditions + other_conditions(s, model, data, training, gao))
+    conditions = _sorted(conditions + other_conditions(s, model, data, training, ling, gao))
     by_name = {c.name: c for c in conditions}
     assessments = tuple(assess(THEOREMS[t], by_name) for t in THEOREMS if t in theorems)
     return Verification(
@@ -237,6 +250,7 @@ def run_checks(
         sweep,
         training,
         study,
+        ling,
         gao,
         conditions,
         assessments,
@@ -253,7 +267,7 @@ def gao_runs(
     --width-ratio c). Each failure is kept as Failed."""
     gram = explicit_gram(data.x)
     lam0, gnorm = float(eigenvalues(gram)[0]), float(torch.linalg.matrix_norm(gram, ord=2))
-    runnable = selected and not (isinstance(relu, ReluFact) and relu.is_relu is False)
+    runnable = selected and _maybe_relu(relu)
     if not runnable or not s.train:
         return GaoRuns(relu, lam0, gnorm, None, None)
 
@@ -281,6 +295,7 @@ def other_conditions(
     model: ModelSettings,
     data: Dataset,
     training: TrainingResult | Failed | None,
+    ling: LingRun | Failed | None,
     gao: GaoRuns,
 ) -> tuple[CheckResult, ...]:
     """The conditions of Ling et al. and Gao & Gao beyond Truong's (SPEC §7)."""
@@ -292,6 +307,14 @@ def other_conditions(
     ]
     if training is not None and not isinstance(training, Failed):
         out += _ling_regime(s, data, training)
+    if ling is not None:
+        out.append(
+            _or_error(
+                Condition.LING_LINEAR_RATE,
+                ling,
+                lambda r: verdicts.ling_linear_rate(r.training, r.eta_bound),
+            )
+        )
     if gao.training is not None:
         out.append(_or_error(Condition.GAO_LINEAR_RATE, gao.training, verdicts.gao_linear_rate))
         out.append(_or_error(Condition.GAO_GRAM_INIT, gao.training, verdicts.gao_gram_init))
@@ -307,16 +330,20 @@ def other_conditions(
     return tuple(out)
 
 
-def _ling_regime(s: Settings, data: Dataset, t: TrainingResult) -> list[CheckResult]:
-    """Ling's Condition 1 and step bound on the drawn network of the training run."""
-    p = t.initial
-    w = t.init.w_norm
+def _ling_constants(s: Settings, data: Dataset, t: TrainingResult) -> verdicts.LingConstants:
+    """Condition 1's constants on the training run's drawn W(0), U(0), a(0) (δ from --ling-delta,
+    else (1 - ‖W(0)‖₂)/2); raises VerifyError when ‖W(0)‖₂ + δ ≥ 1."""
+    p, w = t.initial, t.init.w_norm
     delta = s.ling.delta if s.ling.delta is not None else (1 - w) / 2
     u_norm = float(torch.linalg.matrix_norm(p.U.cpu(), ord=2))
-    a_norm = float(p.a.norm())
+    return verdicts.ling_constants(w, u_norm, float(p.a.norm()), delta)
+
+
+def _ling_regime(s: Settings, data: Dataset, t: TrainingResult) -> list[CheckResult]:
+    """Ling's Condition 1 and step bound on the drawn network of the training run."""
     x_fro = float(data.x.norm())
     try:
-        lc = verdicts.ling_constants(w, u_norm, a_norm, delta)
+        lc = _ling_constants(s, data, t)
     except VerifyError as exc:
         return [
             verdicts.could_not_run(Condition.LING_CONDITION1, exc),
@@ -329,6 +356,17 @@ def _ling_regime(s: Settings, data: Dataset, t: TrainingResult) -> list[CheckRes
     ]
 
 
+def _ling_run(act, data, pop, model, lip, s: Settings, t: TrainingResult) -> LingRun:
+    """The training run repeated (same seed, so the same draw) at η = 0.99 × Theorem 1's bound
+    min(2/λ_0, 2(c_w² + c_u²)/((c_w² + c_u² + c_a²)²‖X‖_F²)) with Ling's rate constant 1/2."""
+    lc = _ling_constants(s, data, t)
+    cc = lc.c_w**2 + lc.c_u**2
+    bound = min(2 / t.lambda_0, 2 * cc / ((cc + lc.c_a**2) ** 2 * float(data.x.norm()) ** 2))
+    schedule = replace(s.schedule, lr=0.99 * bound, rate_constant=0.5)
+    res = _train(act, data, pop, model, lip, replace(s, schedule=schedule), s.seed, None)
+    return LingRun(bound, res)
+
+
 def _sorted(results: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
     return tuple(sorted(results, key=lambda c: c.name.order))
 
@@ -337,9 +375,13 @@ class OutsideTheory(VerifyError):
     """The settings refute a hypothesis at every width (bad input: exit 2 before any work)."""
 
 
+def _maybe_relu(relu: ReluFact | Failed) -> bool:
+    """φ was not refuted to be the ReLU (the models of Ling et al. and Gao & Gao run)."""
+    return not (isinstance(relu, ReluFact) and relu.is_relu is False)
+
+
 def _runs_gao(s: Settings, relu: ReluFact | Failed) -> bool:
-    selected = not s.theorems or "gao2022" in s.theorems
-    return selected and not (isinstance(relu, ReluFact) and relu.is_relu is False)
+    return (not s.theorems or "gao2022" in s.theorems) and _maybe_relu(relu)
 
 
 def _outside(sigma_w2: float, lip: SupBound | Failed) -> str | None:

@@ -51,6 +51,7 @@ class Condition(str, enum.Enum):
     LING_WEIGHT_SCALE = "ling_weight_scale"
     LING_CONDITION1 = "ling_condition1"
     LING_STEP_SIZE = "ling_step_size"
+    LING_LINEAR_RATE = "ling_linear_rate"
     GAO_WELL_POSED = "gao_well_posed"
     GAO_LAMBDA0_POSITIVE = "gao_lambda0_positive"
     GAO_GRAM_INIT = "gao_gram_init"

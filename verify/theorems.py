@@ -48,7 +48,7 @@ LING = Theorem(
     "a ~ N(0, 1/m); W, U, a trained; inputs ‖x‖ = √d in the paper, unit here (ReLU is "
     "homogeneous: K and λ* scale by d, the step by 1/d)",
     (C.RELU_ACTIVATION, C.LING_WEIGHT_SCALE, C.DATA_NONPARALLEL),
-    (C.LAMBDA_STAR_POSITIVE, C.LAMBDA0_BOUND, C.LINEAR_RATE),
+    (C.LAMBDA_STAR_POSITIVE, C.LAMBDA0_BOUND, C.LINEAR_RATE, C.LING_LINEAR_RATE),
     (C.LING_CONDITION1, C.LING_STEP_SIZE),
     "--ling-delta (Condition 1's δ)",
 )

@@ -413,6 +413,21 @@ def ling_step_size(lc: LingConstants, eta: float, lambda_0: float, x_fro: float)
     )
 
 
+def ling_linear_rate(res: TrainingResult, eta_bound: float) -> CheckResult:
+    """Theorem 1 at its own step: the run repeated with η just inside Theorem 1's bound must
+    keep every step ratio ≤ 1 - ηλ_0/2 (the same rule as ``linear_rate``)."""
+    base = linear_rate(res)
+    return CheckResult(
+        Condition.LING_LINEAR_RATE,
+        base.status,
+        base.value,
+        base.bound,
+        "GD at 0.99 × Theorem 1's step bound",
+        f"η = {res.lr:.4g} = 0.99 × {eta_bound:.4g} (Theorem 1's bound on this network); "
+        + base.detail,
+    )
+
+
 def gao_well_posed(gamma: float, limit_norm: float) -> CheckResult:
     """Well-posed at every large width: lim ‖(γ/m)A‖₂ = γ·√(2/π) < 1 (A_ij = |N(0, 1)|; the
     scale is reconstructed, SPEC §7.3). The drawn ‖B(k)‖₂ is checked along training."""
