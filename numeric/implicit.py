@@ -30,6 +30,7 @@ import torch
 
 from numeric.data import Dataset
 from numeric.deq import adjoint, equilibrium_of
+from numeric.limits import limit_norm
 from numeric.spectrum import eigenvalues
 from numeric.training import RateFit, fit_rate
 from symbolic.activations import Activation
@@ -37,9 +38,6 @@ from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
     from verify.settings import GaoSettings, ScheduleSettings, SolveSettings
-
-#: ‖|N(0,1)| matrix‖₂ / m → E|N(0, 1)| = √(2/π): the large-width limit of ‖B‖₂/γ.
-ABS_GAUSSIAN_MEAN = math.sqrt(2 / math.pi)
 
 
 @dataclass
@@ -64,12 +62,6 @@ class ImplicitParams:
         return ImplicitParams(
             self.A.clone(), self.W.clone(), self.u.clone(), self.v.clone(), self.scale
         )
-
-
-def limit_norm(gamma: float) -> float:
-    """lim_{m→∞} ‖(γ/m)A‖₂ = γ·√(2/π) for A_ij = |N(0, 1)|: well-posed at large width only if
-    this is below 1."""
-    return gamma * ABS_GAUSSIAN_MEAN
 
 
 def init_implicit(
@@ -249,7 +241,6 @@ def train_implicit(
 
 
 __all__ = [
-    "ABS_GAUSSIAN_MEAN",
     "ImplicitParams",
     "ImplicitResult",
     "explicit_gram",
@@ -257,7 +248,6 @@ __all__ = [
     "forward",
     "gradients",
     "init_implicit",
-    "limit_norm",
     "spectral_norm",
     "train_implicit",
 ]

@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
+import mpmath
 import sympy as sp
-import torch
 
 from symbolic.errors import FormulaError, VerifyError
 from symbolic.evaluate import mp_function, torch_function
@@ -22,15 +22,30 @@ class Activation:
     """An activation φ(x): a sympy expression with optional closed forms.
 
     ``hermite`` gives μ_n(q) in general n, ``dual`` gives E[φ(u)φ(v)] in (q1, q2, c); both are
-    None when no closed form is known (the numeric paths then serve).
+    None when no closed form is known (the numeric paths then serve). They are matched from the
+    expression on first use (sympy's simplify is slow), unless ``closed_forms`` gives them.
     """
 
     name: str
     expr: sp.Expr
     description: str = ""
-    hermite: HermiteClosedForm | None = None
-    dual: sp.Expr | None = None
+    closed_forms: tuple[HermiteClosedForm, sp.Expr] | None = None
     from_formula: bool = False
+
+    @cached_property
+    def _family(self) -> tuple[HermiteClosedForm | None, sp.Expr | None]:
+        if self.closed_forms is not None:
+            return self.closed_forms
+        match = match_family(self.expr)
+        return (match[0], match[1]) if match is not None else (None, None)
+
+    @property
+    def hermite(self) -> HermiteClosedForm | None:
+        return self._family[0]
+
+    @property
+    def dual(self) -> sp.Expr | None:
+        return self._family[1]
 
     @cached_property
     def pieces(self) -> list[Piece]:
@@ -82,7 +97,9 @@ def _piecewise_torch(parts):
     if len(parts) == 1:
         return parts[0][2]
 
-    def fn(x: torch.Tensor) -> torch.Tensor:
+    def fn(x):
+        import torch  # numeric use only: resolving an activation does not import torch
+
         out = torch.zeros_like(x)
         for lo, hi, f in parts:
             mask = (x >= lo) & (x < hi) if math.isfinite(hi) else (x >= lo)
@@ -94,9 +111,6 @@ def _piecewise_torch(parts):
 
 
 def _act(name: str, expr: sp.Expr, description: str, **kw) -> Activation:
-    match = match_family(expr)
-    if match is not None and "hermite" not in kw:
-        kw = {"hermite": match[0], "dual": match[1], **kw}
     return Activation(name, expr, description, **kw)
 
 
@@ -120,8 +134,7 @@ REGISTRY: dict[str, Activation] = {
             "leaky_relu",
             sp.Max(X, _LEAKY_ALPHA * X),
             "leaky ReLU, slope 1/100",
-            hermite=_leaky_h,
-            dual=_leaky_d,
+            closed_forms=(_leaky_h, _leaky_d),
         ),
         _act("step", sp.Heaviside(X, 1), "unit step 1[x >= 0]"),
         _act("sign", sp.sign(X), "sign"),
@@ -166,16 +179,24 @@ def resolve(spec: str) -> Activation:
     return _act(key, expr, "user formula", from_formula=True)
 
 
+_FLOAT64_MAX = mpmath.mpf(1.7976931348623157e308)
+#: Where a user formula must be real and finite (a quick screen; the checks decide the rest).
+PROBES = (-7.3, -2.1, -0.7, -0.01, 0.013, 0.6, 1.9, 6.8)
+
+
 def _check_real(expr: sp.Expr, text: str) -> None:
-    """Reject formulas that are not real and finite on the line (probed at a few points)."""
-    fn = torch_function(expr)
-    probe = torch.tensor([-7.3, -2.1, -0.7, -0.01, 0.013, 0.6, 1.9, 6.8], dtype=torch.float64)
-    with torch.no_grad():
-        values = fn(probe)
-    bad = ~torch.isfinite(values)
-    if bad.any():
-        at = float(probe[bad.nonzero()[0, 0]])
-        raise FormulaError(f"'{text}' is not real and finite on the whole line (at x = {at:g})")
+    """Reject formulas that are not real and finite on the line (probed at a few points, in
+    double precision with mpmath, as float64 would see them)."""
+    fn = mp_function(expr)
+    for at in PROBES:
+        try:
+            with mpmath.workprec(53):
+                value = fn(mpmath.mpf(at))
+            ok = isinstance(value, mpmath.mpf) and abs(value) <= _FLOAT64_MAX
+        except (ValueError, ZeroDivisionError, OverflowError):
+            ok = False
+        if not ok:
+            raise FormulaError(f"'{text}' is not real and finite on the whole line (at x = {at:g})")
     if expr.free_symbols - {X}:
         raise FormulaError(f"'{text}' has variables other than x")
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import reduce
+from typing import TYPE_CHECKING
 
 import mpmath
 import sympy as sp
-import torch
 
 from symbolic.errors import VerifyError
 from symbolic.formula import X
-from symbolic.functions import MPMATH, TORCH
+from symbolic.functions import MPMATH, TORCH, _torch
+
+if TYPE_CHECKING:
+    import torch
 
 Fn = Callable[[object], object]
 
@@ -25,8 +28,8 @@ Fn = Callable[[object], object]
 #: their domain. User formulas keep the strict table, so sqrt(x) stays undefined for x < 0.
 _TORCH_CLAMPED: dict[type, Callable] = {
     **TORCH,
-    sp.asin: lambda a: torch.asin(a.clamp(-1.0, 1.0)),
-    sp.acos: lambda a: torch.acos(a.clamp(-1.0, 1.0)),
+    sp.asin: lambda a: _torch().asin(a.clamp(-1.0, 1.0)),
+    sp.acos: lambda a: _torch().acos(a.clamp(-1.0, 1.0)),
 }
 
 
@@ -35,6 +38,7 @@ def torch_function(expr: sp.Expr) -> Callable[[torch.Tensor], torch.Tensor]:
     node = _compile(_as_expr(expr), TORCH, lambda v: float(v), "torch", (X,))
 
     def fn(x: torch.Tensor) -> torch.Tensor:
+        torch = _torch()
         out = node((x,))
         return out if isinstance(out, torch.Tensor) else torch.full_like(x, float(out))
 
@@ -52,6 +56,7 @@ def torch_function_of(
     node = _compile(_as_expr(expr), _TORCH_CLAMPED, lambda v: float(v), "torch", variables)
 
     def fn(*values: torch.Tensor) -> torch.Tensor:
+        torch = _torch()
         values = torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
         out = node(values)
         return out if isinstance(out, torch.Tensor) else torch.full_like(values[0], float(out))
@@ -110,8 +115,8 @@ def _compile(expr: sp.Expr, table: dict[type, Callable], const, backend: str, va
     if isinstance(expr, sp.Pow):
         base, power = args
         if expr.exp == sp.S.Half and table is _TORCH_CLAMPED:
-            return lambda x: torch.sqrt(
-                torch.where(base(x) > -1e-12, base(x).clamp(min=0), base(x))
+            return lambda x: _torch().sqrt(
+                _torch().where(base(x) > -1e-12, base(x).clamp(min=0), base(x))
             )
         if expr.exp.is_Integer and int(expr.exp) < 0 and backend == "torch":
             k = -int(expr.exp)

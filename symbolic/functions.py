@@ -13,13 +13,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
+from typing import TYPE_CHECKING
 
 import mpmath
 import sympy as sp
-import torch
+
+if TYPE_CHECKING:
+    import torch
+
+
+def _torch():
+    """torch, imported on first numeric use: the symbolic layer, ``--help`` and the up-front
+    refusals never pay for it."""
+    import torch
+
+    return torch
+
+
+def _t(name: str) -> Callable:
+    """torch.<name>, looked up when called."""
+
+    def fn(*args):
+        return getattr(_torch(), name)(*args)
+
+    fn.__name__ = f"torch.{name}"
+    return fn
 
 
 def _torch_heaviside(g: torch.Tensor, h0: float = 0.5) -> torch.Tensor:
+    torch = _torch()
     g = torch.as_tensor(g, dtype=torch.float64)
     return torch.where(g > 0, 1.0, torch.where(g < 0, 0.0, float(h0))).to(torch.float64)
 
@@ -29,6 +51,7 @@ def _mp_heaviside(g, h0=0.5):
 
 
 def _tensors(values) -> list[torch.Tensor]:
+    torch = _torch()
     return torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
 
 
@@ -48,22 +71,22 @@ class Function:
 
 
 TABLE: tuple[Function, ...] = (
-    Function(("sin",), sp.sin, sp.sin, (1,), torch.sin, mpmath.sin, True, "sin"),
-    Function(("cos",), sp.cos, sp.cos, (1,), torch.cos, mpmath.cos, True, "cos"),
-    Function(("tan",), sp.tan, sp.tan, (1,), torch.tan, mpmath.tan, True, None, (-1.4, 1.4)),
-    Function(("exp",), sp.exp, sp.exp, (1,), torch.exp, mpmath.exp, True, "exp"),
-    Function(("log",), sp.log, sp.log, (1,), torch.log, mpmath.log, True, None, (0.1, 5.0)),
-    Function(("tanh",), sp.tanh, sp.tanh, (1,), torch.tanh, mpmath.tanh, True),
-    Function(("sinh",), sp.sinh, sp.sinh, (1,), torch.sinh, mpmath.sinh, True),
-    Function(("cosh",), sp.cosh, sp.cosh, (1,), torch.cosh, mpmath.cosh, True),
-    Function(("erf",), sp.erf, sp.erf, (1,), torch.erf, mpmath.erf, True, "erf"),
-    Function(("erfc",), sp.erfc, sp.erfc, (1,), torch.erfc, mpmath.erfc, True),
-    Function(("atan",), sp.atan, sp.atan, (1,), torch.atan, mpmath.atan, True),
-    Function(("asinh",), sp.asinh, sp.asinh, (1,), torch.asinh, mpmath.asinh, True),
-    Function((), sp.asin, sp.asin, (1,), torch.asin, mpmath.asin, True, None, (-0.99, 0.99)),
-    Function((), sp.acos, sp.acos, (1,), torch.acos, mpmath.acos, True, None, (-0.99, 0.99)),
-    Function(("abs", "Abs"), sp.Abs, sp.Abs, (1,), torch.abs, abs, False, "abs"),
-    Function(("sign",), sp.sign, sp.sign, (1,), torch.sign, mpmath.sign, False, "sign"),
+    Function(("sin",), sp.sin, sp.sin, (1,), _t("sin"), mpmath.sin, True, "sin"),
+    Function(("cos",), sp.cos, sp.cos, (1,), _t("cos"), mpmath.cos, True, "cos"),
+    Function(("tan",), sp.tan, sp.tan, (1,), _t("tan"), mpmath.tan, True, None, (-1.4, 1.4)),
+    Function(("exp",), sp.exp, sp.exp, (1,), _t("exp"), mpmath.exp, True, "exp"),
+    Function(("log",), sp.log, sp.log, (1,), _t("log"), mpmath.log, True, None, (0.1, 5.0)),
+    Function(("tanh",), sp.tanh, sp.tanh, (1,), _t("tanh"), mpmath.tanh, True),
+    Function(("sinh",), sp.sinh, sp.sinh, (1,), _t("sinh"), mpmath.sinh, True),
+    Function(("cosh",), sp.cosh, sp.cosh, (1,), _t("cosh"), mpmath.cosh, True),
+    Function(("erf",), sp.erf, sp.erf, (1,), _t("erf"), mpmath.erf, True, "erf"),
+    Function(("erfc",), sp.erfc, sp.erfc, (1,), _t("erfc"), mpmath.erfc, True),
+    Function(("atan",), sp.atan, sp.atan, (1,), _t("atan"), mpmath.atan, True),
+    Function(("asinh",), sp.asinh, sp.asinh, (1,), _t("asinh"), mpmath.asinh, True),
+    Function((), sp.asin, sp.asin, (1,), _t("asin"), mpmath.asin, True, None, (-0.99, 0.99)),
+    Function((), sp.acos, sp.acos, (1,), _t("acos"), mpmath.acos, True, None, (-0.99, 0.99)),
+    Function(("abs", "Abs"), sp.Abs, sp.Abs, (1,), _t("abs"), abs, False, "abs"),
+    Function(("sign",), sp.sign, sp.sign, (1,), _t("sign"), mpmath.sign, False, "sign"),
     Function(
         ("Heaviside",),
         sp.Heaviside,
@@ -79,7 +102,7 @@ TABLE: tuple[Function, ...] = (
         sp.Max,
         sp.Max,
         (2, 3, 4),
-        lambda *a: reduce(torch.maximum, _tensors(a)),
+        lambda *a: reduce(_torch().maximum, _tensors(a)),
         max,
         False,
     ),
@@ -88,7 +111,7 @@ TABLE: tuple[Function, ...] = (
         sp.Min,
         sp.Min,
         (2, 3, 4),
-        lambda *a: reduce(torch.minimum, _tensors(a)),
+        lambda *a: reduce(_torch().minimum, _tensors(a)),
         min,
         False,
     ),

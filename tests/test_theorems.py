@@ -16,9 +16,9 @@ from numeric.implicit import (
     forward,
     gradients,
     init_implicit,
-    limit_norm,
     train_implicit,
 )
+from numeric.limits import limit_norm
 from symbolic import resolve
 from symbolic.relu import relu_fact
 from verify import ExitCode, Settings, main

@@ -13,9 +13,10 @@ import verify.report as report
 from symbolic.bounds import SupBound
 from verify import ExitCode, Settings, main
 from verify.checks import run_checks
-from verify.report import MANIFEST, write_report
+from verify.refusals import outside_theory
+from verify.report import write_report
+from verify.report_folder import MANIFEST
 from verify.settings import PrecisionSettings, StudySettings
-from verify.verdicts import outside_theory
 
 FAST = ["--no-train", "--no-width-sweep", "--quiet", "--hermite-terms", "8", "--dps", "20"]
 QUICK = Settings(
@@ -136,3 +137,22 @@ def test_the_refusal_rule_at_its_boundaries():
 def test_exp_is_not_refused_up_front():
     v = run_checks(replace(QUICK, activation="exp", model=replace(QUICK.model, sigma_w2=0.5)))
     assert not any(n.startswith("OUTSIDE") for n in v.notes)
+
+
+def test_the_refusal_needs_no_torch_and_answers_at_once_from_a_fresh_process():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from verify.cli import main; "
+        "rc = main(['activation', 'tanh', '--sigma-w2', '0.5']); "
+        "sys.exit(100 + rc if 'torch' in sys.modules else rc)"
+    )
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    elapsed = time.monotonic() - start
+    assert proc.returncode == ExitCode.USAGE, proc.stderr  # 100 + 2 if torch was imported
+    assert "1/(8L²) = 0.125" in proc.stderr and proc.stderr.count("\n") == 1
+    # measured 1.4 s (interpreter, sympy, sympy's sup of φ'); 5 s still catches a run that
+    # loads torch and starts the checks (training alone takes minutes at σ_w² = 0.5)
+    assert elapsed < 5

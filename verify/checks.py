@@ -21,7 +21,8 @@ import torch
 
 from numeric.data import Correlation, Dataset, load_dataset, max_correlation
 from numeric.gram import GramResult, population_gram
-from numeric.implicit import ImplicitResult, explicit_gram, limit_norm, train_implicit
+from numeric.implicit import ImplicitResult, explicit_gram, train_implicit
+from numeric.limits import limit_norm
 from numeric.mehler import dual_series
 from numeric.ntk import ntk_infinite
 from numeric.quadrature import hermite_float
@@ -43,6 +44,7 @@ from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp
 from symbolic.polynomial import PolynomialFact, polynomial_fact
 from symbolic.relu import ReluFact, relu_fact
 from verify import verdicts
+from verify.refusals import OutsideTheory, maybe_relu, refusal
 from verify.results import CheckResult, Condition, Status
 from verify.settings import ModelSettings, Settings
 from verify.theorems import THEOREMS, Assessment, assess, covered_verdict
@@ -198,22 +200,15 @@ def run_checks(
         data = load_dataset(s.data, s.seed)
     clock = _Clock(progress)
     sups = suprema(act, clock)
-    refusal = None if s.model.sigma_w2 is None else _outside(s.model.sigma_w2, sups[1])
     relu = _attempt(lambda: relu_fact(act), *SYMPY_GIVE_UPS)
-    if _runs_gao(s, relu) and limit_norm(s.gao.gamma) >= 1:
-        gamma_max = 1 / limit_norm(1.0)
-        why = (
-            f"γ = {s.gao.gamma:g} is outside Gao & Gao's well-posed range: ‖(γ/m)A‖₂ → "
-            f"γ·√(2/π) = {limit_norm(s.gao.gamma):.4f} ≥ 1 as m grows (--gamma below "
-            f"{gamma_max:.4f} is inside)"
-        )
-        refusal = f"{refusal}; {why}" if refusal else why
-    if refusal and not s.force:
-        raise OutsideTheory(f"{refusal}; or pass --force to measure anyway")
+    lip_bound = sups[1] if isinstance(sups[1], SupBound) else None
+    refused = refusal(s, lip_bound, relu if isinstance(relu, ReluFact) else None)
+    if refused and not s.force:
+        raise OutsideTheory(f"{refused}; or pass --force to measure anyway")
     facts = symbolic_facts(act, s, clock, sups)
     model, notes = resolve_model(s.model, facts)
-    if refusal:
-        notes.insert(0, f"OUTSIDE THE HYPOTHESES (--force): {refusal}")
+    if refused:
+        notes.insert(0, f"OUTSIDE THE HYPOTHESES (--force): {refused}")
     lip = facts.sup_value(1)
     with clock.stage("gram"):
         pop = _attempt(lambda: population(act, data, model, facts, s))
@@ -229,7 +224,8 @@ def run_checks(
         with clock.stage("width_study"):
             study = _attempt(lambda: _width_study(act, data, pop, model, lip, s))
     ling = None
-    if isinstance(training, TrainingResult) and "ling2023" in theorems and _maybe_relu(relu):
+    maybe = maybe_relu(relu if isinstance(relu, ReluFact) else None)
+    if isinstance(training, TrainingResult) and "ling2023" in theorems and maybe:
         with clock.stage("ling2023"):
             ling = _attempt(lambda: _ling_run(act, data, pop, model, lip, s, training))
     with clock.stage("gao2022"):
@@ -267,7 +263,7 @@ def gao_runs(
     --width-ratio c). Each failure is kept as Failed."""
     gram = explicit_gram(data.x)
     lam0, gnorm = float(eigenvalues(gram)[0]), float(torch.linalg.matrix_norm(gram, ord=2))
-    runnable = selected and _maybe_relu(relu)
+    runnable = selected and maybe_relu(relu if isinstance(relu, ReluFact) else None)
     if not runnable or not s.train:
         return GaoRuns(relu, lam0, gnorm, None, None)
 
@@ -369,23 +365,6 @@ def _ling_run(act, data, pop, model, lip, s: Settings, t: TrainingResult) -> Lin
 
 def _sorted(results: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
     return tuple(sorted(results, key=lambda c: c.name.order))
-
-
-class OutsideTheory(VerifyError):
-    """The settings refute a hypothesis at every width (bad input: exit 2 before any work)."""
-
-
-def _maybe_relu(relu: ReluFact | Failed) -> bool:
-    """φ was not refuted to be the ReLU (the models of Ling et al. and Gao & Gao run)."""
-    return not (isinstance(relu, ReluFact) and relu.is_relu is False)
-
-
-def _runs_gao(s: Settings, relu: ReluFact | Failed) -> bool:
-    return (not s.theorems or "gao2022" in s.theorems) and _maybe_relu(relu)
-
-
-def _outside(sigma_w2: float, lip: SupBound | Failed) -> str | None:
-    return verdicts.outside_theory(sigma_w2, lip if isinstance(lip, SupBound) else None)
 
 
 def suprema(act: Activation, clock: _Clock) -> dict[int, SupBound | Failed]:

@@ -164,17 +164,15 @@ def _cmd_list() -> int:
 
 
 def _cmd_activation(args: argparse.Namespace) -> int:
+    progress = _progress(args.quiet)
+    settings = settings_from_args(args, args.activation)
+    act = _precheck(settings, args.report)  # torch-free: refusals are instant
+
     from verify.checks import run_checks
     from verify.render import render_text, to_json
 
-    progress = _progress(args.quiet)
-    settings = settings_from_args(args, args.activation)
-    if args.report:  # refuse a folder we may not write before any work
-        from verify.report import check_report_folder
-
-        check_report_folder(Path(args.report), force=settings.force)
     data = _loaded(settings)
-    v = run_checks(settings, progress, data=data)
+    v = run_checks(settings, progress, act=act, data=data)
     if progress:
         print("\r\033[K", end="", file=sys.stderr)
     text = render_text(v)
@@ -197,14 +195,19 @@ def _cmd_activation(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from symbolic.activations import REGISTRY, resolve
     from verify.checks import run_checks
+    from verify.refusals import precheck
     from verify.render import render_summary_markdown
-    from verify.report import check_report_folder, write_report
+    from verify.report import write_report
 
     names = args.activations or list(REGISTRY)
     acts = [resolve(a) for a in names]  # bad names fail before any work
     progress = _progress(args.quiet)
     base = settings_from_args(args, names[0])
+    from verify.report_folder import check_report_folder
+
     check_report_folder(Path(args.out), force=base.force)
+    for act in acts:
+        precheck(act, replace(base, activation=act.name))
     data = _loaded(base)
     runs = []
     for i, act in enumerate(acts, 1):
@@ -220,6 +223,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(render_summary_markdown(runs))
     print(f"report: {path}/report.html", file=sys.stderr)
     return exit_code([v.verdict for v in runs])
+
+
+def _precheck(settings: Settings, folder: str | None):
+    """Everything that can refuse the run before any numeric work (and before torch is
+    imported): the activation, the report folder, settings outside the theory."""
+    from symbolic.activations import resolve
+    from verify.refusals import precheck
+
+    act = resolve(settings.activation)
+    if folder:
+        from verify.report_folder import check_report_folder
+
+        check_report_folder(Path(folder), force=settings.force)
+    precheck(act, settings)
+    return act
 
 
 def _loaded(settings: Settings):

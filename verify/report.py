@@ -1,18 +1,11 @@
-"""Reports on disk: report.md, a self-contained report.html (figures embedded) and report.json.
-
-Written into a fresh temporary folder beside the target, then moved into it file by file (each an
-atomic rename) at the end: an interrupted run never leaves a half-written report, and files in
-the folder that the tool did not write are never touched.
-"""
+"""Reports on disk: report.md, a self-contained report.html (figures embedded) and report.json,
+written by :func:`verify.report_folder.write_into` (file by file, keeping the user's files)."""
 
 from __future__ import annotations
 
 import base64
 import html
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from symbolic.errors import VerifyError
@@ -29,6 +22,7 @@ from verify.render import (
     to_json,
     verdict_line,
 )
+from verify.report_folder import check_report_folder, write_into
 
 THEOREM_HEADER = ["theorem", "applies", "verdict", "refuted hypotheses", "conclusions measured"]
 
@@ -41,70 +35,16 @@ th{background:#f2f2f2}.PASS{color:#0a7a2f;font-weight:bold}
 li{margin:.2em 0}"""
 
 
-#: The list of files a report wrote into its folder: a re-run replaces those, and only those.
-MANIFEST = ".deq-verify-report.json"
-
-
 def write_report(runs: list[Verification], out_dir: str | Path, *, force: bool) -> Path:
-    """Write report.md, report.html, report.json (and figures) for ``runs`` into ``out_dir``.
-
-    Every other file in the folder is left untouched. The files are first written to a
-    temporary folder beside it, then each moved into place (one atomic rename per file), so an
-    interrupted run leaves the folder as it was. A file of the same name that an earlier
-    report did not write is refused unless ``force``. Raises VerifyError (one line) when the
-    folder cannot be written."""
+    """Write report.md, report.html, report.json (and figures) for ``runs`` into ``out_dir``,
+    keeping every other file there (see :mod:`verify.report_folder`). Raises VerifyError (one
+    line) when the folder cannot be written."""
     out = Path(out_dir)
     try:
         check_report_folder(out, force=force)
-        return _write_atomically(runs, out, force)
+        return write_into(out, force, lambda tmp: _write_all(runs, tmp))
     except OSError as exc:
         raise VerifyError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
-
-
-def check_report_folder(out: Path, *, force: bool, names: list[str] | None = None) -> None:
-    """Raise VerifyError when ``out`` is not a folder, or holds one of ``names`` (by default the
-    fixed report files) that no earlier report wrote, unless ``force``."""
-    if out.exists() and not out.is_dir():
-        raise VerifyError(f"{out} exists and is not a folder; give a folder for the report")
-    if force or not out.is_dir():
-        return
-    names = names if names is not None else ["report.md", "report.html", "report.json"]
-    mine = _previous(out)
-    clash = [n for n in names if (out / n).exists() and n not in mine]
-    if clash:
-        raise VerifyError(
-            f"{out} already holds {', '.join(clash)}, not written by deq-verify; choose another "
-            "folder, or pass --force to replace those files (other files are never touched)"
-        )
-
-
-def _previous(out: Path) -> set[str]:
-    """The files an earlier report listed in the folder's manifest (none if unreadable)."""
-    try:
-        names = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
-    return {n for n in names if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")}
-
-
-def _write_atomically(runs: list[Verification], out: Path, force: bool) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        _write_all(runs, tmp)
-        mine = sorted(p.name for p in tmp.iterdir())
-        check_report_folder(out, force=force, names=mine)
-        (tmp / MANIFEST).write_text(json.dumps({"files": mine}), encoding="utf-8")
-        out.mkdir(exist_ok=True)
-        stale = _previous(out) - set(mine)
-        for name in mine:
-            os.replace(tmp / name, out / name)
-        os.replace(tmp / MANIFEST, out / MANIFEST)
-        for name in stale:  # an earlier report's files that this one does not write
-            (out / name).unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
 
 
 def _write_all(runs: list[Verification], folder: Path) -> None:

@@ -86,38 +86,6 @@ def weight_scale(sigma_w2: float, lip: SupBound) -> CheckResult:
     return CheckResult(name, status, sigma_w2, bound, "exact L from sympy", detail, exact=exact)
 
 
-#: A grid value of |φ'| is a lower bound on L up to float64 evaluation error; this margin keeps a
-#: refusal from resting on that error.
-_GRID_MARGIN = 1e-9
-
-
-def outside_theory(sigma_w2: float, lip: SupBound | None) -> str | None:
-    """Why σ_w² refutes the contraction at every width, or None when it does not.
-
-    Truong's scaling has ‖W‖₂ → 2√2·σ_w as m → ∞, so with L finite the map z ↦ φ(Wz + Ux) is a
-    contraction for large m only if 2√2·σ_w·L < 1, i.e. σ_w² < 1/(8L²). Refuted when L is
-    proved finite and σ_w² ≥ 1/(8L²) with L exact (compared in 30 digits), or with L known
-    numerically, since any grid value of |φ'| is a lower bound on L. Nothing is refuted when
-    L is infinite or unproved: the hypothesis then fails (or is undecided) on its own."""
-    if lip is None or lip.bounded is not True:
-        return None
-    if lip.exact is not None:
-        gap = sp.N(8 * sp.Rational(sigma_w2) * lip.exact**2 - 1, 30)
-        refuted, L, how = bool(gap >= 0), float(sp.N(lip.exact, 17)), "L proved exactly"
-    else:
-        L, how = lip.numeric, "L ≥ the grid maximum of |φ'|"
-        refuted = 8 * sigma_w2 * L * L >= 1 + _GRID_MARGIN
-    if not refuted or L == 0:
-        return None
-    bound = 1 / (8 * L * L)
-    return (
-        f"σ_w² = {sigma_w2:.6g} is outside the theory: σ_w² < 1/(8L²) = {bound:.6g} is needed "
-        f"(L = {L:.6g}, {how}); at every width ‖W‖₂ → 2√2·σ_w, so L‖W‖₂ → "
-        f"{2 * math.sqrt(2 * sigma_w2) * L:.3g} ≥ 1 and no width makes the DEQ contract "
-        f"(--sigma-w2 below {bound:.6g} is inside)"
-    )
-
-
 def infinite_hermite(fact: PolynomialFact, evidence: HermiteCoefficients | None) -> CheckResult:
     """Infinitely many nonzero μ_n ⇔ φ is not a polynomial a.e.: FAIL for a proved polynomial,
     PASS for a proved non-polynomial or a closed form nonzero for every k, else INCONCLUSIVE.

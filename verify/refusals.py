@@ -1,0 +1,144 @@
+"""Settings that refute a hypothesis at every width, found before any work (exit 2).
+
+Torch-free, so the command line refuses them at once: only sympy's supremum of |φ'| and the
+ReLU identity are computed first. ``verify.checks`` applies the same rules when called from
+Python.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mpmath
+import sympy as sp
+
+from numeric.limits import ABS_GAUSSIAN_MEAN, limit_norm
+from symbolic.bounds import SupBound, sup_abs
+from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
+from symbolic.evaluate import mp_function
+from symbolic.relu import ReluFact, relu_fact
+
+if TYPE_CHECKING:
+    from symbolic.activations import Activation
+    from verify.settings import Settings
+
+
+class OutsideTheory(VerifyError):
+    """The settings refute a hypothesis at every width (bad input: exit 2 before any work)."""
+
+
+#: A grid value of |φ'| is a lower bound on L up to float64 evaluation error; this margin keeps a
+#: refusal from resting on that error.
+_GRID_MARGIN = 1e-9
+
+
+def outside_theory(sigma_w2: float, lip: SupBound | None) -> str | None:
+    """Why σ_w² refutes the contraction at every width, or None when it does not.
+
+    Truong's scaling has ‖W‖₂ → 2√2·σ_w as m → ∞, so with L finite the map z ↦ φ(Wz + Ux) is a
+    contraction for large m only if 2√2·σ_w·L < 1, i.e. σ_w² < 1/(8L²). Refuted when L is
+    proved finite and σ_w² ≥ 1/(8L²) with L exact (compared in 30 digits), or with L known
+    numerically, since any grid value of |φ'| is a lower bound on L. Nothing is refuted when
+    L is infinite or unproved: the hypothesis then fails (or is undecided) on its own."""
+    if lip is None or lip.bounded is not True:
+        return None
+    if lip.exact is not None:
+        gap = sp.N(8 * sp.Rational(sigma_w2) * lip.exact**2 - 1, 30)
+        refuted, L, how = bool(gap >= 0), float(sp.N(lip.exact, 17)), "L proved exactly"
+    else:
+        L, how = lip.numeric, "L ≥ the grid maximum of |φ'|"
+        refuted = 8 * sigma_w2 * L * L >= 1 + _GRID_MARGIN
+    if not refuted or L == 0:
+        return None
+    bound = 1 / (8 * L * L)
+    return (
+        f"σ_w² = {sigma_w2:.6g} is outside the theory: σ_w² < 1/(8L²) = {bound:.6g} is needed "
+        f"(L = {L:.6g}, {how}); at every width ‖W‖₂ → 2√2·σ_w, so L‖W‖₂ → "
+        f"{2 * math.sqrt(2 * sigma_w2) * L:.3g} ≥ 1 and no width makes the DEQ contract "
+        f"(--sigma-w2 below {bound:.6g} is inside)"
+    )
+
+
+def gamma_outside(gamma: float) -> str | None:
+    """Why γ leaves Gao & Gao's network ill-posed at large width (γ·√(2/π) ≥ 1), or None."""
+    if limit_norm(gamma) < 1:
+        return None
+    return (
+        f"γ = {gamma:g} is outside Gao & Gao's well-posed range: ‖(γ/m)A‖₂ → γ·√(2/π) = "
+        f"{limit_norm(gamma):.4f} ≥ 1 as m grows (--gamma below {1 / ABS_GAUSSIAN_MEAN:.4f} "
+        "is inside)"
+    )
+
+
+def maybe_relu(relu: ReluFact | None) -> bool:
+    """φ was not refuted to be the ReLU (the models of Ling et al. and Gao & Gao run)."""
+    return relu is None or relu.is_relu is not False
+
+
+def refusal(s: Settings, lip: SupBound | None, relu: ReluFact | None) -> str | None:
+    """Every reason the settings are outside the theory at every width, joined; None if none.
+    σ_w² is judged only when the user set it; γ only when Gao & Gao's model would run."""
+    reasons = []
+    if s.model.sigma_w2 is not None:
+        reasons.append(outside_theory(s.model.sigma_w2, lip))
+    if (not s.theorems or "gao2022" in s.theorems) and maybe_relu(relu):
+        reasons.append(gamma_outside(s.gao.gamma))
+    found = [r for r in reasons if r]
+    return "; ".join(found) if found else None
+
+
+#: The coarse grid of |φ'| used up front: a lower bound on L wherever it is evaluated.
+PRECHECK_GRID = (60.0, 4001)
+
+
+def precheck(act: Activation, s: Settings) -> None:
+    """Raise OutsideTheory, before any numeric work, when ``s`` is outside the theory (see
+    :func:`refusal`) and ``s.force`` is not set. Uses sympy's sup|φ'| with a 53-bit mpmath grid
+    as its cross-check (the full float64 grid comes later, in the checks)."""
+    if s.force:
+        return
+    lip = None
+    if s.model.sigma_w2 is not None:
+        try:
+            lip = sup_abs(act, 1, *_mp_grid_sup(act, 1))
+        except SYMPY_GIVE_UPS:
+            lip = None
+    relu = None
+    if not s.theorems or "gao2022" in s.theorems:
+        try:
+            relu = relu_fact(act)
+        except SYMPY_GIVE_UPS:
+            relu = None
+    why = refusal(s, lip, relu)
+    if why:
+        raise OutsideTheory(f"{why}; or pass --force to measure anyway")
+
+
+def _mp_grid_sup(act: Activation, k: int) -> tuple[float, str]:
+    """max |φ^{(k)}| on an evenly spaced grid (53-bit mpmath; a non-real or infinite value reads
+    as ∞), and the interval it covered."""
+    half, points = PRECHECK_GRID
+    pieces = [(float(p.lo), float(p.hi), mp_function(p.expr)) for p in act.derivative_expr(k)]
+    best = 0.0
+    with mpmath.workprec(53):
+        for i in range(points):
+            x = -half + 2 * half * i / (points - 1)
+            fn = next(f for lo, hi, f in pieces if lo <= x < hi or (hi == math.inf and x >= lo))
+            try:
+                v = fn(mpmath.mpf(x))
+                value = abs(float(v)) if isinstance(v, mpmath.mpf) else math.inf
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                value = math.inf
+            best = max(best, value if math.isfinite(value) else math.inf)
+    return best, f"[-{half:g}, {half:g}] ({points} points, mpmath)"
+
+
+__all__ = [
+    "OutsideTheory",
+    "gamma_outside",
+    "maybe_relu",
+    "outside_theory",
+    "precheck",
+    "refusal",
+]
