@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symbolic.formula import X
-from symbolic.functions import FAMILY_HEADS
+from symbolic.functions import FAMILY_HEADS, ArcCosJ1
 
 K = sp.Symbol("k", integer=True, nonnegative=True)
 N = sp.Symbol("n", integer=True, nonnegative=True)
@@ -145,9 +145,8 @@ HERMITE_FAMILIES: dict[str, HermiteClosedForm] = {
 }
 
 _RHO12 = C / sp.sqrt(Q1 * Q2)
-_RELU_DUAL = (
-    sp.sqrt(Q1 * Q2) * (sp.sqrt(1 - _RHO12**2) + (sp.pi - sp.acos(_RHO12)) * _RHO12) / (2 * sp.pi)
-)
+#: √(q1 q2)·J₁(ρ)/(2π) with J₁(ρ) = √(1 - ρ²) + (π - arccos ρ)ρ, evaluated stably near ρ = -1.
+_RELU_DUAL = sp.sqrt(Q1 * Q2) * ArcCosJ1(_RHO12) / (2 * sp.pi)
 
 #: Closed-form duals E[φ(u)φ(v)] of the base families (SPEC §2).
 DUAL_FAMILIES: dict[str, sp.Expr] = {
@@ -158,7 +157,9 @@ DUAL_FAMILIES: dict[str, sp.Expr] = {
     "step": sp.Rational(1, 4) + sp.asin(_RHO12) / (2 * sp.pi),
     "sign": 2 / sp.pi * sp.asin(_RHO12),
     "relu": _RELU_DUAL,
-    "abs": 2 / sp.pi * sp.sqrt(Q1 * Q2) * (sp.sqrt(1 - _RHO12**2) + _RHO12 * sp.asin(_RHO12)),
+    # |x| = relu(x) + relu(-x): E = 2√(q1q2)(J₁(ρ) + J₁(-ρ))/(2π), i.e.
+    # (2/π)√(q1q2)(√(1 - ρ²) + ρ asin ρ)
+    "abs": sp.sqrt(Q1 * Q2) * (ArcCosJ1(_RHO12) + ArcCosJ1(-_RHO12)) / sp.pi,
     "gaussian": 1 / sp.sqrt((1 + Q1) * (1 + Q2) - C**2),
 }
 

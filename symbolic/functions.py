@@ -10,9 +10,10 @@ sympy's own value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import TYPE_CHECKING
 
 import mpmath
@@ -53,6 +54,80 @@ def _mp_heaviside(g, h0=0.5):
 def _tensors(values) -> list[torch.Tensor]:
     torch = _torch()
     return torch.broadcast_tensors(*(torch.as_tensor(v, dtype=torch.float64) for v in values))
+
+
+class ArcCosJ1(sp.Function):
+    """J₁(ρ) = √(1 - ρ²) + (π - arccos ρ)·ρ, so that the ReLU dual is √(q1 q2)·J₁(ρ)/(2π).
+
+    Its own node, because the textbook form cancels as ρ → -1 (both terms are O(√(1 + ρ)), the
+    sum O((1 + ρ)^{3/2})): float64 evaluates t = π - arccos ρ = arccos(-ρ) exactly as given,
+    √(1 - ρ²) as √((1 - ρ)(1 + ρ)), and for t < 1 the series
+    sin t - t cos t = Σ_{k≥1} (-1)^{k+1} 2k t^{2k+1}/(2k+1)! (with -ρ = cos t). dJ₁/dρ = t.
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, rho):
+        if rho.is_Number:
+            if rho == 1:
+                return sp.pi
+            if rho == -1:
+                return sp.Integer(0)
+            if rho == 0:
+                return sp.Integer(1)
+        return None
+
+    def _eval_rewrite_as_acos(self, rho, **kwargs):
+        return sp.sqrt(1 - rho**2) + (sp.pi - sp.acos(rho)) * rho
+
+    def fdiff(self, argindex=1):
+        return sp.pi - sp.acos(self.args[0])
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sp.acos)._eval_evalf(prec)
+
+    def _sympystr(self, printer):
+        return f"({printer.doprint(self.rewrite(sp.acos))})"  # an Add: parenthesized in products
+
+
+#: Σ coefficients of sin t - t cos t = t³ Σ_{k=1}^{12} J1_SERIES[k-1] (t²)^{k-1}; for t < 1 the
+#: first omitted term is below 24/25! ≈ 1.5e-24 of t³/3.
+J1_SERIES = tuple((-1) ** (k + 1) * 2 * k / math.factorial(2 * k + 1) for k in range(1, 13))
+
+
+@lru_cache(maxsize=1)
+def _j1_autograd():
+    torch = _torch()
+
+    class J1(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, rho):
+            rho = torch.as_tensor(rho, dtype=torch.float64).clamp(-1.0, 1.0)
+            t = torch.acos(-rho)  # = π - arccos ρ, exactly as ρ is given
+            ctx.save_for_backward(t)
+            direct = torch.sqrt((1 - rho) * (1 + rho)) + t * rho
+            t2 = t * t
+            series = torch.zeros_like(t)
+            for coeff in reversed(J1_SERIES):
+                series = series * t2 + coeff
+            return torch.where(t < 1, series * t2 * t, direct)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (t,) = ctx.saved_tensors
+            return grad * t
+
+    return J1
+
+
+def _torch_j1(rho):
+    return _j1_autograd().apply(rho)
+
+
+def _mp_j1(rho):
+    rho = max(mpmath.mpf(-1), min(mpmath.mpf(1), rho))
+    return mpmath.sqrt((1 - rho) * (1 + rho)) + (mpmath.pi - mpmath.acos(rho)) * rho
 
 
 @dataclass(frozen=True)
@@ -115,6 +190,7 @@ TABLE: tuple[Function, ...] = (
         min,
         False,
     ),
+    Function((), ArcCosJ1, ArcCosJ1, (1,), _torch_j1, _mp_j1, True, None, (-0.999, 0.999)),
 )
 
 #: Formula spellings that build from the rows above and have no sympy head of their own.

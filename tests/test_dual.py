@@ -1,5 +1,6 @@
 import math
 
+import mpmath
 import pytest
 import sympy as sp
 import torch
@@ -81,3 +82,55 @@ def test_symbolic_dual_at_equal_variance_agrees_with_registry_closed_form():
         q, r = 0.9, 0.35
         want = float(dual_closed_fn(act)(T(q), T(q), T(r * q)))
         assert float(summed.subs({Q: q, RHO: r})) == pytest.approx(want, rel=1e-13)
+
+
+def _mp_j1(r):
+    return mpmath.sqrt(1 - r * r) + (mpmath.pi - mpmath.acos(r)) * r
+
+
+def _mp_dual(name: str, r):
+    """The arc-cosine duals at q1 = q2 = 1 written out at 50 digits (independent of the registry:
+    |x| = relu(x) + relu(-x), max(x, αx) = αx + (1-α)relu(x))."""
+    relu = _mp_j1(r) / (2 * mpmath.pi)
+    if name == "relu":
+        return relu
+    if name == "abs":
+        return (_mp_j1(r) + _mp_j1(-r)) / mpmath.pi
+    a = mpmath.mpf(1) / 100  # leaky_relu's slope
+    return a * a * r + a * (1 - a) * r + (1 - a) ** 2 * relu
+
+
+@pytest.mark.parametrize("name", ["relu", "abs", "leaky_relu"])
+def test_arc_cosine_duals_are_accurate_up_to_both_ends(name):
+    """At ρ = ±(1 - 10^-k), k = 1..15, against 50 digits. The textbook ReLU form cancels as
+    ρ → -1 (relative error 6.6e4 at k = 15 before the stable J₁); the dual is well conditioned
+    in ρ there (dE/dρ = (π - arccos ρ)/(2π) → 0), so a few ulps is the right tolerance
+    (measured: at most 2 ulps)."""
+    fn = dual_closed_fn(REGISTRY[name])
+    with mpmath.workdps(50):
+        for k in range(1, 16):
+            for rho in (1 - 10.0**-k, -(1 - 10.0**-k)):
+                got = float(fn(T(1.0), T(1.0), T(rho)))
+                want = _mp_dual(name, mpmath.mpf(rho))  # the float ρ, exactly
+                assert abs(got - want) <= 8e-16 * abs(want), (k, rho)  # 4 ulps
+
+
+def test_gram_error_bar_covers_near_antipodal_inputs():
+    """relu G* for a pair with x_1ᵀx_2 = -(1 - 10^-k): the scalar fixed point
+    t = 2σ_w² κ(t) + (2/d)s solved at 50 digits is the reference; |error| ≤ the reported bar."""
+    from tests.helpers import S2, gram
+
+    def kappa(t, q):
+        return q * _mp_j1(t / q) / (2 * mpmath.pi)
+
+    with mpmath.workdps(50):
+        for k in (1, 3, 6, 9, 12, 15):
+            c = -(1 - 10.0**-k)
+            x = torch.tensor([[1.0, 0.0], [c, math.sqrt((1 - c) * (1 + c))]], dtype=torch.float64)
+            s = mpmath.mpf(float(x[0] @ x[1]))
+            q = mpmath.mpf(1) / (1 - mpmath.mpf(S2))  # q = 2σ_w² q/2 + 2/d with d = 2
+            t = s
+            for _ in range(200):  # contraction 2σ_w² · 1/2 = 1/16 per step
+                t = 2 * S2 * kappa(t, q) + s
+            g = gram(REGISTRY["relu"], x)
+            assert abs(float(g.gram[0, 1]) - kappa(t, q)) <= g.error, k
