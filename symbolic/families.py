@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from symbolic.errors import VerifyError
 from symbolic.formula import X
-from symbolic.functions import FAMILY_HEADS, ArcCosJ1
+from symbolic.functions import FAMILY_HEADS, NONSMOOTH, ArcCosJ1
 
 K = sp.Symbol("k", integer=True, nonnegative=True)
 N = sp.Symbol("n", integer=True, nonnegative=True)
@@ -164,50 +165,117 @@ DUAL_FAMILIES: dict[str, sp.Expr] = {
 }
 
 
-def leaky_relu_forms(alpha: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr]:
-    """Hermite closed form and dual of ``max(x, α x) = α x + (1-α) relu(x)`` (0 ≤ α < 1)."""
+def linear_relu_forms(alpha: sp.Expr, beta: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr]:
+    """Hermite closed form and dual of ``α x + β relu(x)`` (slope α left of 0, α + β right).
+
+    μ_n adds α√q to relu's μ_1 and scales the rest by β; E[(αu + βr(u))(αv + βr(v))] =
+    α²c + αβc + β² E[r(u)r(v)], since E[u r(v)] = E[uv 1{v > 0}] = c/2 by symmetry."""
     relu = HERMITE_FAMILIES["relu"]
     hermite = HermiteClosedForm(
         2,
         2,
-        (1 - alpha) * relu.term,
-        {0: (1 - alpha) * relu.initial[0], 1: alpha * sp.sqrt(Q) + (1 - alpha) * relu.initial[1]},
+        beta * relu.term,
+        {0: beta * relu.initial[0], 1: alpha * sp.sqrt(Q) + beta * relu.initial[1]},
     )
-    dual = alpha**2 * C + alpha * (1 - alpha) * C + (1 - alpha) ** 2 * _RELU_DUAL
+    dual = alpha**2 * C + alpha * beta * C + beta**2 * _RELU_DUAL
+    return hermite, dual
+
+
+def leaky_relu_forms(alpha: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr]:
+    """Hermite closed form and dual of ``max(x, α x) = α x + (1-α) relu(x)`` (α < 1)."""
+    return linear_relu_forms(alpha, 1 - alpha)
+
+
+def gaussian_forms(a: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr]:
+    """Hermite closed form and dual of ``exp(-a x²)`` for real a > -1/4 (a < 0: growth, with
+    E[φ(√q Z)²] finite while 1 + 4aq > 0): from exp(-x²/2) at variance 2aq, analytic in a,
+    μ_{2k}(q) = √((2k)!)/k! · (-aq/(1 + 2aq))^k / √(1 + 2aq), odd μ_n = 0, and
+    E = 1/√((1 + 2a q1)(1 + 2a q2) - 4a²c²)."""
+    hermite = HermiteClosedForm(
+        0,
+        2,
+        sp.sqrt(sp.factorial(2 * K))
+        / sp.factorial(K)
+        * (-a * Q / (1 + 2 * a * Q)) ** K
+        / sp.sqrt(1 + 2 * a * Q),
+    )
+    dual = 1 / sp.sqrt((1 + 2 * a * Q1) * (1 + 2 * a * Q2) - 4 * a**2 * C**2)
     return hermite, dual
 
 
 def match_family(expr: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr] | None:
-    """If ``expr == c·f(b·x)`` for a base family f, its closed Hermite form and dual; else None."""
+    """If ``expr == c·f(b·x)`` for a base family f, its closed Hermite form and dual; else None.
+
+    Matched by structure, not spelling: a Gaussian ``c·exp(k - a x²)`` in any form sympy
+    normalizes to it, and any φ whose smooth pieces are s_1·x left of 0 and s_2·x right of it
+    (``Max(x, x/5)``, ``(3x + 2|x|)/5``, ``x·Heaviside(x)``, ...) as s_1 x + (s_2 - s_1) relu."""
     c, core = expr.as_coeff_Mul()
     if not c.is_number or c == 0:
         return None
     name, arg = _family_of(core)
-    if name is None:
-        return None
     b, rest = arg.as_coeff_Mul()
-    if rest != X or b == 0 or not b.is_real:
-        return None
+    if name is None or rest != X or b == 0 or not b.is_real:
+        return _by_structure(c, core, expr)
     dual = c**2 * DUAL_FAMILIES[name].subs(
         {Q1: b**2 * Q1, Q2: b**2 * Q2, C: b**2 * C}, simultaneous=True
     )
     return HERMITE_FAMILIES[name].scaled(c, b), dual
 
 
+def _by_structure(c: sp.Expr, core: sp.Expr, expr: sp.Expr):
+    """The Gaussian and two-slope families, recognized from φ's structure (see match_family)."""
+    gauss = _gaussian(core)
+    if gauss is not None:
+        k, a = gauss
+        hermite, dual = gaussian_forms(a)
+        return hermite.scaled(c * sp.exp(k), sp.Integer(1)), (c * sp.exp(k)) ** 2 * dual
+    two_slopes = _two_slopes(expr)
+    return linear_relu_forms(*two_slopes) if two_slopes is not None else None
+
+
+def _gaussian(core: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(k, a) when ``core = exp(k - a x²)`` with real numbers k and a > -1/4, a ≠ 0."""
+    if not isinstance(core, sp.exp):
+        return None
+    arg = sp.expand(core.args[0])
+    if not arg.is_polynomial(X) or sp.degree(arg, X) != 2 or arg.coeff(X, 1) != 0:
+        return None
+    a, k = -arg.coeff(X, 2), arg.coeff(X, 0)
+    if not (a.is_number and k.is_number and a.is_real and k.is_real):
+        return None
+    return (k, a) if a > sp.Rational(-1, 4) else None
+
+
+def _two_slopes(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(α, β) when φ = α x + β relu(x): smooth pieces s_1·x on (-∞, 0) and s_2·x on (0, ∞) with
+    s_1 ≠ s_2 (so α = s_1, β = s_2 - s_1); None otherwise (or when sympy cannot split φ)."""
+    from symbolic.pieces import smooth_pieces  # pieces needs the function table, not families
+
+    if not expr.has(*NONSMOOTH):
+        return None
+    try:
+        pieces = smooth_pieces(expr)
+    except (VerifyError, ValueError, TypeError):
+        return None
+    if len(pieces) != 2 or pieces[0].hi != 0:
+        return None
+    slopes = []
+    for p in pieces:
+        e = sp.expand(p.expr)
+        if not e.is_polynomial(X) or sp.degree(e, X) > 1 or e.coeff(X, 0) != 0:
+            return None
+        slopes.append(e.coeff(X, 1))
+    s1, s2 = slopes
+    if s1 == s2 or not (s1.is_number and s2.is_number):
+        return None
+    return s1, s2 - s1
+
+
 def _family_of(core: sp.Expr) -> tuple[str | None, sp.Expr]:
     if isinstance(core, sp.Max) and len(core.args) == 2 and 0 in core.args:
         return "relu", next(a for a in core.args if a != 0)
     if isinstance(core, sp.exp):
-        arg = core.args[0]
-        if (
-            arg.is_polynomial(X)
-            and sp.degree(arg, X) == 2
-            and arg.coeff(X, 1) == 0
-            and arg.coeff(X, 0) == 0
-        ):
-            a = -arg.coeff(X, 2)  # exp(-a x²) = gaussian(√(2a) x)
-            return ("gaussian", sp.sqrt(2 * a) * X) if a.is_positive else (None, X)
-        return "exp", arg
+        return "exp", core.args[0]
     for name, head in FAMILY_HEADS.items():
         if isinstance(core, head):
             return name, core.args[0]
