@@ -21,7 +21,9 @@ from symbolic.timelimit import run_with_limit
 #: Seconds for sympy to find the zeros of one switching function.
 ZEROS_LIMIT = 10.0
 
-#: Breakpoints beyond this |x| do not matter numerically (Gaussian weight e^{-x²/2q}).
+#: Where a switching function has infinitely many zeros (sin x), only those within this |x|
+#: become breakpoints: the pieces then serve numerics (the Gaussian weight e^{-x²/2q} is far below
+#: float64 there), never proofs (``kinks_finite`` is False).
 BREAKPOINT_RANGE = 200.0
 
 
@@ -51,7 +53,9 @@ def _switching_functions(expr: sp.Expr) -> list[sp.Expr]:
 
 
 def breakpoints(expr: sp.Expr) -> list[sp.Expr]:
-    """Sorted real zeros of the switching functions, exact, within ±BREAKPOINT_RANGE.
+    """Sorted real zeros of the switching functions, exact, wherever they are (a kink at
+    x = 300 is as much a kink as one at 0). A switching function with infinitely many zeros
+    contributes those within ±BREAKPOINT_RANGE (see there).
 
     Raises :class:`VerifyError` if a zero set cannot be found in closed form in time.
     """
@@ -59,8 +63,16 @@ def breakpoints(expr: sp.Expr) -> list[sp.Expr]:
     window = sp.Interval(-BREAKPOINT_RANGE, BREAKPOINT_RANGE)
     for g in _switching_functions(expr):
         zeros = run_with_limit(
-            lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=window), ZEROS_LIMIT, f"zeros of {g}"
+            lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=sp.S.Reals), ZEROS_LIMIT, f"zeros of {g}"
         )
+        if not isinstance(zeros, (sp.FiniteSet, sp.EmptySet.__class__)):
+            zeros = run_with_limit(
+                lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=window),
+                ZEROS_LIMIT,
+                f"zeros of {g}",
+            )
+        if zeros is sp.S.EmptySet:
+            continue
         if not isinstance(zeros, sp.FiniteSet):
             raise VerifyError(f"cannot locate the kinks of the activation: zeros of {g} = {zeros}")
         points.update(sp.nsimplify(z) if z.is_Float else z for z in zeros)
@@ -79,7 +91,7 @@ def kinks_finite(expr: sp.Expr) -> bool:
             )
         except SymbolicTimeout:
             return False
-        if not isinstance(zeros, sp.FiniteSet):
+        if not (zeros is sp.S.EmptySet or isinstance(zeros, sp.FiniteSet)):
             return False
     return True
 

@@ -9,6 +9,7 @@ certificate. The verdict is decided in ``verify.verdicts``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import mpmath
@@ -56,7 +57,9 @@ def _lim(e: sp.Expr, point: sp.Expr) -> sp.Expr:
     return run_with_limit(lambda: sp.limit(e, X, point), 4.0, "limit at ±∞")
 
 
-def _identically_zero(e: sp.Expr) -> tuple[bool, str]:
+def _identically_zero(e: sp.Expr) -> tuple[bool | None, str]:
+    """True when sympy simplifies ``e`` to 0, False when a 50-digit value is nonzero, else None
+    (vanishing at a few points proves nothing)."""
     if run_with_limit(lambda: sp.simplify(e), 4.0, "simplify") == 0:
         return True, "simplifies to 0"
     with mpmath.workdps(50):
@@ -64,7 +67,31 @@ def _identically_zero(e: sp.Expr) -> tuple[bool, str]:
             v = sp.N(e.subs(X, sp.Rational(t)), 50)
             if abs(v) > 1e-30:
                 return False, f"takes the value {float(v):.6g} at x = {t} (50-digit evaluation)"
-    return True, "vanishes at test points"
+    return None, "vanishes at the test points, but sympy cannot simplify it to 0"
+
+
+def _pieces_test(act: Activation) -> tuple[bool | None, str, int | None] | None:
+    """Decide from the pieces when every piece is a polynomial: φ is a polynomial a.e. iff all
+    pieces are the same polynomial (a polynomial equal to p_i on an interval is p_i). None when
+    φ has one piece, its kinks are not all known, or a piece is not a polynomial."""
+    if not act.kinks_finite or len(act.pieces) < 2:
+        return None
+    polys = []
+    for p in act.pieces:
+        e = run_with_limit(lambda e=p.expr: sp.expand(sp.simplify(e)), 4.0, "simplify")
+        if not e.is_polynomial(X):
+            return None
+        polys.append((p, e))
+    for (p, a), (q, b) in itertools.pairwise(polys):
+        if sp.expand(a - b) != 0:
+            return (
+                False,
+                f"φ = {a} on ({p.lo}, {p.hi}) and {b} on ({q.lo}, {q.hi}): two different "
+                "polynomials on intervals, so φ is no polynomial",
+                None,
+            )
+    degree = int(sp.degree(polys[0][1], X)) if polys[0][1] != 0 else 0
+    return True, f"every piece is the polynomial {polys[0][1]}", degree
 
 
 def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
@@ -74,6 +101,9 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
     off at +∞ and compared with -∞ until the rest has finite limits; then the rest must be
     constant on the whole line.
     """
+    by_pieces = _pieces_test(act)
+    if by_pieces is not None:
+        return by_pieces
     ends = (act.pieces[-1].expr, act.pieces[0].expr) if act.kinks_finite else (act.expr, act.expr)
     simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], 8.0, "simplify")
     r, rp, rm, degree = act.expr, simple[0], simple[1], None
@@ -84,7 +114,7 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
             # piece is proved to have no limit.
             end = rp if isinstance(lp, sp.AccumBounds) or lp.has(sp.nan) else rm
             period = run_with_limit(lambda e=end: sp.periodicity(e, X), 4.0, "periodicity")
-            if period is None or _identically_zero(end - end.subs(X, 0))[0]:
+            if period is None or _identically_zero(end - end.subs(X, 0))[0] is not False:
                 return (
                     None,
                     f"sympy finds no limit of {r} at ±∞ but cannot prove it oscillates",
@@ -103,6 +133,8 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
             if zero:
                 deg = max(degree if degree is not None else 0, 0)
                 return True, f"φ is a polynomial of degree {deg}", deg
+            if zero is None:
+                return None, f"{r} tends to {lp} at both ends; constant? {why}", None
             return False, f"{r} tends to {lp} at both ends but is not constant ({why})", None
         if fp != fm:
             return (

@@ -97,9 +97,9 @@ def test_divergence_is_a_clear_error():
         gram(REGISTRY["exp"], sphere_data(5, 3, 0, 0.1).x, S2)
 
 
-def _lambda_verdict(act, g, finite=False):
+def _lambda_verdict(act, g, finite=False, singular=None):
     return verdicts.lambda_star_positive(
-        spectral_bounds(g.gram, g.error), certificate(act, g), finite, g.method
+        spectral_bounds(g.gram, g.error), certificate(act, g), finite, g.method, singular
     )
 
 
@@ -131,7 +131,16 @@ def test_antipodal_data_make_odd_phi_singular():
     x = sphere_data(8, 5, 0, 0.1).x
     x[1] = -x[0]
     act = REGISTRY["sin"]
-    assert _lambda_verdict(act, gram(act, x)).status is Status.FAIL
+    # zero within the bar is not a refutation by itself (φ is no polynomial) ...
+    assert _lambda_verdict(act, gram(act, x)).status is Status.INCONCLUSIVE
+    # ... the proof is: opposite inputs and an odd φ give opposite rows of G*
+    from numeric.data import Dataset, max_correlation
+    from verify.checks import singular_gram
+
+    why = singular_gram(act, Dataset(x, x[:, 0], "test"), max_correlation(x))
+    assert why is not None and "opposite" in why
+    assert _lambda_verdict(act, gram(act, x), singular=why).status is Status.FAIL
+    assert singular_gram(REGISTRY["cos"], Dataset(x, x[:, 0], "t"), max_correlation(x)) is None
 
 
 def _mean_empirical_ntk(act, x, m, seeds, sigma_w2, a_scale):

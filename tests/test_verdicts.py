@@ -113,16 +113,19 @@ def cert(value):
     [
         (1e-3, 1e-12, 5e-4, P),
         (1e-3, 1e-12, 0.0, INC),  # positive, not certified
-        (1e-13, 1e-12, 0.0, F),  # zero within the error bar
-        (-1e-13, 1e-12, 0.0, F),
+        (1e-13, 1e-12, 0.0, INC),  # zero within the bar: no refutation without a proof
+        (-1e-13, 1e-12, 0.0, INC),
         (1e-3, 1e-12, 2e-3, ERR),  # certificate above the eigenvalue: inconsistent
     ],
 )
 def test_lambda_star_positive(lam, err, c, status):
     spec = Spectrum(torch.tensor([lam, 1.0], dtype=torch.float64), err)
-    result = verdicts.lambda_star_positive(spec, cert(c), False, "test")
+    result = verdicts.lambda_star_positive(spec, cert(c), False, "test", None)
     assert result.status is status
     assert result.value == lam and result.error == err and result.bound == 0.0
+    if lam <= err:  # a proof of singularity, or a proved polynomial, makes it a refutation
+        assert verdicts.lambda_star_positive(spec, cert(c), False, "t", "why").status is F
+        assert verdicts.lambda_star_positive(spec, cert(c), True, "t", None).status is F
 
 
 def test_width_sweep_is_informational():

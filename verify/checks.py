@@ -40,11 +40,11 @@ from symbolic.activations import Activation, resolve
 from symbolic.bounds import SupBound, sup_abs
 from symbolic.dual import dual_by_summation, dual_closed_fn
 from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
-from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp
+from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp, parity
 from symbolic.polynomial import PolynomialFact, polynomial_fact
 from symbolic.relu import ReluFact, relu_fact
 from verify import verdicts
-from verify.refusals import OutsideTheory, maybe_relu, refusal
+from verify.refusals import OutsideTheory, check_sizes, maybe_relu, refusal
 from verify.results import CheckResult, Condition, Status
 from verify.settings import ModelSettings, Settings
 from verify.theorems import THEOREMS, Assessment, assess, covered_verdict
@@ -197,7 +197,10 @@ def run_checks(
     ``data`` (loaded from ``s.data`` when not given)."""
     act = act or resolve(s.activation)
     if data is None:  # bad data is bad input: raise before any work
+        if s.data.data is None:
+            check_sizes(s.data.points, s)
         data = load_dataset(s.data, s.seed)
+    check_sizes(data.n, s)
     clock = _Clock(progress)
     sups = suprema(act, clock)
     relu = _attempt(lambda: relu_fact(act), *SYMPY_GIVE_UPS)
@@ -231,7 +234,8 @@ def run_checks(
     with clock.stage("gao2022"):
         gao = gao_runs(act, data, s, "gao2022" in theorems, relu)
     corr = max_correlation(data.x)
-    conditions = judge(facts, model.sigma_w2, corr, data, pop, sweep, training, study)
+    singular = singular_gram(act, data, corr)
+    conditions = judge(facts, model.sigma_w2, corr, data, pop, sweep, training, study, singular)
     conditions = _sorted(conditions + other_conditions(s, model, data, training, ling, gao))
     by_name = {c.name: c for c in conditions}
     assessments = tuple(assess(THEOREMS[t], by_name) for t in THEOREMS if t in theorems)
@@ -541,9 +545,10 @@ def judge(
     sweep: GramSweep | Failed | None,
     training: TrainingResult | Failed | None,
     study: verdicts.WidthStudy | Failed | None,
+    singular: str | None,
 ) -> tuple[CheckResult, ...]:
     """Every condition's verdict from the facts (ERROR where a fact could not be established),
-    in report order."""
+    in report order; ``singular`` is a proof that G* is singular, if one was found."""
     out = [
         _or_error(verdicts.BOUNDED[k], sup, lambda b, k=k: verdicts.bounded(k, b))
         for k, sup in facts.sups.items()
@@ -561,7 +566,7 @@ def judge(
         )
     )
     out.append(verdicts.nonparallel(corr, data.notices))
-    out.append(_lambda_star(facts, pop))
+    out.append(_lambda_star(facts, pop, singular))
     if sweep is not None:
         out.append(_or_error(Condition.WIDTH_SWEEP, sweep, verdicts.width_sweep))
     if training is not None:
@@ -576,12 +581,29 @@ def judge(
     return tuple(sorted(out, key=lambda c: c.name.order))
 
 
-def _lambda_star(facts: SymbolicFacts, pop: Population | Failed) -> CheckResult:
+def _lambda_star(
+    facts: SymbolicFacts, pop: Population | Failed, singular: str | None
+) -> CheckResult:
     if isinstance(pop, Failed):
         return verdicts.could_not_run(Condition.LAMBDA_STAR_POSITIVE, pop.error)
     poly = facts.polynomial
     finite = isinstance(poly, PolynomialFact) and poly.is_polynomial is True
-    return verdicts.lambda_star_positive(pop.spectrum, pop.certificate, finite, pop.gram.method)
+    return verdicts.lambda_star_positive(
+        pop.spectrum, pop.certificate, finite, pop.gram.method, singular
+    )
+
+
+def singular_gram(act: Activation, data: Dataset, corr: Correlation) -> str | None:
+    """A proof that G* is singular, or None: two identical inputs give two identical rows of
+    G*; two opposite inputs give opposite rows when φ is odd (E[φ(-u)φ(v)] = -E[φ(u)φ(v)])."""
+    i, j = corr.pair
+    if i == j:
+        return None
+    if torch.equal(data.x[i], data.x[j]):
+        return f"inputs {i} and {j} are equal, so rows {i} and {j} of G* are equal"
+    if torch.equal(data.x[i], -data.x[j]) and parity(act) == "odd":
+        return f"inputs {i} and {j} are opposite and φ is odd, so their rows of G* are opposite"
+    return None
 
 
 def _or_error(name: Condition, fact: Any, rule: Callable[[Any], CheckResult]) -> CheckResult:

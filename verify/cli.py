@@ -241,10 +241,13 @@ def _precheck(settings: Settings, folder: str | None):
 
 
 def _loaded(settings: Settings):
-    """The run's data, loaded once; every change made to it is said on stderr at once."""
+    """The run's data, loaded once (and refused if a run on it would not fit in memory); every
+    change made to it is said on stderr at once."""
     from numeric.data import load_dataset
+    from verify.refusals import check_sizes
 
     data = load_dataset(settings.data, settings.seed)
+    check_sizes(data.n, settings)
     for notice in data.notices:
         print(f"notice: {notice}", file=sys.stderr)
     return data

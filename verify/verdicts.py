@@ -103,11 +103,11 @@ def infinite_hermite(fact: PolynomialFact, evidence: HermiteCoefficients | None)
     closed = f"; closed form: {fact.closed_form}" if fact.closed_form else ""
     if fact.is_polynomial:
         detail = f"{fact.reason}: μ_n = 0 for n > {fact.degree}; nonzero: {fact.pattern}"
-        method = "polynomial test at ±∞ (sympy limits)"
+        method = "polynomial test (sympy: the pieces, limits at ±∞)"
         return CheckResult(name, Status.FAIL, float(len(nz)), math.inf, method, detail)
     if fact.is_polynomial is False:
         detail = f"{fact.reason}. Nonzero: {fact.pattern}. {seen}{closed}"
-        method = "not a polynomial (behaviour at ±∞)"
+        method = "not a polynomial (sympy: the pieces, limits at ±∞)"
         return CheckResult(name, Status.PASS, math.inf, math.inf, method, detail)
     if fact.closed_form:
         detail = f"Nonzero: {fact.pattern}{closed}. {seen}"
@@ -140,11 +140,17 @@ def nonparallel(corr: Correlation, notices: tuple[str, ...]) -> CheckResult:
 
 
 def lambda_star_positive(
-    spec: Spectrum, cert: Certificate, hermite_finite: bool, gram_method: str
+    spec: Spectrum,
+    cert: Certificate,
+    hermite_finite: bool,
+    gram_method: str,
+    singular: str | None,
 ) -> CheckResult:
     """λ* = λ_min(G*) > 0: PASS when eigvalsh exceeds its error bar and the Hermite certificate
-    is positive; FAIL when λ* is zero within its error bar; INCONCLUSIVE when positive but not
-    certified; ERROR when the certificate exceeds the eigenvalue (an inconsistent computation)."""
+    is positive; FAIL when λ* is zero within its error bar and either G* is proved singular
+    (``singular``: why) or φ is a proved polynomial;
+    INCONCLUSIVE when positive but not certified, or zero within the bar for a φ not proved a
+    polynomial; ERROR when the certificate exceeds the eigenvalue (an inconsistent computation)."""
     lam, err = spec.lambda_min, spec.error
     detail = (
         f"λ_min(G*) = {lam:.6g} ± {err:.1e}; certificate Σ_r μ_r² λ_lower(C^∘r) = {cert.value:.6g} "
@@ -160,9 +166,18 @@ def lambda_star_positive(
 
     if cert.value > lam + err:
         return result(Status.ERROR, "certificate exceeds the eigenvalue: inconsistent computation.")
-    if lam <= err:
-        why = " (finitely many Hermite coefficients)" if hermite_finite else ""
-        return result(Status.FAIL, f"λ* is zero to working precision{why}.")
+    if lam <= err and singular:
+        return result(Status.FAIL, f"λ* = 0 exactly: {singular}.")
+    if lam <= err and hermite_finite:
+        return result(
+            Status.FAIL, "λ* is zero to working precision (finitely many Hermite coefficients)."
+        )
+    if lam <= err:  # φ is not a proved polynomial: a tiny positive λ* looks the same as 0
+        return result(
+            Status.INCONCLUSIVE,
+            "λ* is zero to working precision, but φ is not a proved polynomial: λ* may be "
+            "positive below float64's reach (e.g. structure far in the Gaussian tail).",
+        )
     if cert.value <= 0:
         return result(
             Status.INCONCLUSIVE, "λ_min(G*) is positive but the Hermite certificate is not."
