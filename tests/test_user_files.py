@@ -135,8 +135,14 @@ def test_the_refusal_rule_at_its_boundaries():
 
 
 def test_exp_is_not_refused_up_front():
-    v = run_checks(replace(QUICK, activation="exp", model=replace(QUICK.model, sigma_w2=0.5)))
-    assert not any(n.startswith("OUTSIDE") for n in v.notes)
+    """L = ∞: nothing is refuted up front (the hypothesis fails on its own in the run)."""
+    from symbolic.activations import resolve
+    from verify.refusals import precheck
+
+    s = replace(QUICK, activation="exp", model=replace(QUICK.model, sigma_w2=0.5))
+    precheck(resolve("exp"), s)  # does not raise
+    with pytest.raises(Exception, match="outside the theory"):
+        precheck(resolve("tanh"), replace(s, activation="tanh"))
 
 
 def test_the_refusal_needs_no_torch_and_answers_at_once_from_a_fresh_process():
