@@ -31,9 +31,20 @@ class Kernel:
     terms: int  # series terms used (0 for a closed form)
     tail_energy: float  # E[φ²] - Σ_{n<terms} μ_n² (0 for a closed form)
     method: str
+    dfn: Callable[[torch.Tensor], torch.Tensor] | None = None  # κ' in closed form, if known
 
     def truncation(self, r: float) -> float:
         return 0.0 if self.terms == 0 else min(r, 1.0) ** self.terms * self.tail_energy
+
+    def slope(self, t: torch.Tensor, block: int) -> torch.Tensor:
+        """κ'(t) elementwise: the series' own derivative when known (no autograd graph), else
+        autograd over blocks of ``block`` entries, so memory stays O(block) beyond the output."""
+        if self.dfn is not None:
+            return self.dfn(t)
+        flat, out = t.reshape(-1), torch.empty_like(t).reshape(-1)
+        for i in range(0, flat.numel(), block):
+            out[i : i + block] = self.value_and_slope(flat[i : i + block])[1]
+        return out.reshape(t.shape)
 
     def value_and_slope(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(κ(t), κ'(t)) elementwise, by autograd."""
@@ -67,7 +78,12 @@ def kernel_at(act: Activation, q: float, max_terms: int) -> Kernel:
     def fn(t: torch.Tensor) -> torch.Tensor:
         return horner(coeffs, t / q)
 
-    return Kernel(q, fn, m2, keep, tail, f"Mehler series, {keep} terms")
+    slopes = coeffs[1:] * torch.arange(1, keep, dtype=coeffs.dtype) / q
+
+    def dfn(t: torch.Tensor) -> torch.Tensor:  # κ'(t) = Σ_n n c_n (t/q)^{n-1} / q
+        return horner(slopes, t / q) if keep > 1 else torch.zeros_like(t)
+
+    return Kernel(q, fn, m2, keep, tail, f"Mehler series, {keep} terms", dfn)
 
 
 def diagonal_map(act: Activation, sigma_w2: float, norm2_over_d: float) -> Callable[[float], float]:

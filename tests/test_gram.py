@@ -169,3 +169,16 @@ def test_infinite_width_ntk_is_the_limit_of_the_empirical_one(data):
     ]
     assert errs[1] < errs[0] / 1.25
     assert errs[1] < 0.08
+
+
+@pytest.mark.parametrize("name", ["tanh", "relu"])
+def test_kernel_slope_without_a_graph_matches_autograd(name):
+    """tanh: the series' own derivative Σ n c_n (t/q)^{n-1}/q; relu: autograd in blocks. Both
+    against autograd over the whole tensor (the same arithmetic, so ~1e-15 relative)."""
+    act = REGISTRY[name]
+    kernel = kernel_at(act, 0.7, POP.series_terms)
+    t = torch.linspace(-0.69, 0.69, 1001, dtype=torch.float64)
+    _, want = kernel.value_and_slope(t)
+    assert (kernel.dfn is not None) is (name == "tanh")
+    got = kernel.slope(t.reshape(7, 143), block=100).reshape(-1)
+    assert torch.allclose(got, want, rtol=1e-13, atol=1e-15)
