@@ -14,7 +14,6 @@ from numeric.gram import GramResult
 from numeric.quadrature import gaussian_expectation
 from symbolic.activations import Activation
 
-
 #: Entries per autograd block for a closed-form κ' (bounds the graph's memory: ~20 tensors of
 #: this size instead of ~20 n×n ones).
 SLOPE_BLOCK = 1 << 20

@@ -115,7 +115,6 @@ def test_json_on_stdout_is_clean_and_complete(capsys):
         "relu_activation",
         "ling_weight_scale",
         "gao_well_posed",
-        "gao_lambda0_positive",
     ]
     assert doc["version"] == 2 and doc["covered_by"] == ["truong2023"]
     assert [t["id"] for t in doc["theorems"]] == ["truong2023", "ling2023", "gao2022"]

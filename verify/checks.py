@@ -262,13 +262,15 @@ def run_checks(
 def gao_runs(
     act: Activation, data: Dataset, s: Settings, selected: bool, relu: ReluFact | Failed
 ) -> GaoRuns:
-    """λ_0 of G^∞ and, when the theorem is selected, training is on and φ is not refuted to be
-    ReLU, Gao & Gao's network trained at the model's width (and at m = c·n for n/4, n/2, n with
-    --width-ratio c). Each failure is kept as Failed."""
-    gram = explicit_gram(data.x)
-    lam0, gnorm = float(eigenvalues(gram)[0]), float(torch.linalg.matrix_norm(gram, ord=2))
+    """When the theorem is selected and φ is not refuted to be ReLU (its model accepts φ): λ_0 of
+    G^∞ and, when training is on, Gao & Gao's network trained at the model's width (and at
+    m = c·n for n/4, n/2, n with --width-ratio c). Each failure is kept as Failed."""
     runnable = selected and maybe_relu(relu if isinstance(relu, ReluFact) else None)
-    if not runnable or not s.train:
+    if not runnable:
+        return GaoRuns(relu, None, None, None, None)
+    ev = eigenvalues(explicit_gram(data.x))  # G^∞ is PSD: ‖G^∞‖₂ = its largest eigenvalue
+    lam0, gnorm = float(ev[0]), float(ev.abs().max())
+    if not s.train:
         return GaoRuns(relu, lam0, gnorm, None, None)
 
     def run(d: Dataset, width: int) -> ImplicitResult:
@@ -303,8 +305,9 @@ def other_conditions(
         _or_error(Condition.RELU_ACTIVATION, gao.relu, verdicts.relu_activation),
         verdicts.ling_weight_scale(model.sigma_w2, model.a_scale),
         verdicts.gao_well_posed(s.gao.gamma, limit_norm(s.gao.gamma)),
-        verdicts.gao_lambda0_positive(gao.lambda_0, data.n, gao.gram_norm),
     ]
+    if gao.lambda_0 is not None:
+        out.append(verdicts.gao_lambda0_positive(gao.lambda_0, data.n, gao.gram_norm))
     if training is not None and not isinstance(training, Failed):
         out += _ling_regime(s, data, training)
     if ling is not None:

@@ -26,6 +26,7 @@ class Theorem:
     conclusions: tuple[Condition, ...]
     regime: tuple[Condition, ...]
     reconstructed: str
+    accepts: Condition | None  # the hypothesis saying its model accepts φ (None: any φ)
 
 
 TRUONG = Theorem(
@@ -38,6 +39,7 @@ TRUONG = Theorem(
     (C.LAMBDA_STAR_POSITIVE, C.LAMBDA0_BOUND, C.LINEAR_RATE, C.WIDTH_STUDY),
     (C.BOUNDED_PHI, C.WIDTH_SWEEP),
     "--a-scale, --init-margin, --rate-constant",
+    None,
 )
 
 LING = Theorem(
@@ -51,6 +53,7 @@ LING = Theorem(
     (C.LAMBDA_STAR_POSITIVE, C.LAMBDA0_BOUND, C.LINEAR_RATE, C.LING_LINEAR_RATE),
     (C.LING_CONDITION1, C.LING_STEP_SIZE),
     "--ling-delta (Condition 1's δ)",
+    C.RELU_ACTIVATION,
 )
 
 GAO = Theorem(
@@ -63,6 +66,7 @@ GAO = Theorem(
     (C.GAO_LAMBDA0_POSITIVE, C.GAO_LINEAR_RATE, C.GAO_LINEAR_WIDTH),
     (C.GAO_GRAM_INIT,),
     "--gamma and the scale γ/m with |N(0,1)| entries, --gao-step-scale (SPEC §7.3)",
+    C.RELU_ACTIVATION,
 )
 
 THEOREMS: dict[str, Theorem] = {t.id: t for t in (TRUONG, LING, GAO)}
@@ -101,7 +105,8 @@ class Assessment:
 
 
 def assess(theorem: Theorem, results: dict[Condition, CheckResult]) -> Assessment:
-    """The theorem's block from the run's condition results."""
+    """The theorem's block from the run's condition results (no conclusions when its model does
+    not accept φ: what was measured then belongs to another model)."""
     hyps = tuple(results[c] for c in theorem.hypotheses if c in results)
     failed = tuple(r for r in hyps if r.status is Status.FAIL)
     if failed:
@@ -110,6 +115,8 @@ def assess(theorem: Theorem, results: dict[Condition, CheckResult]) -> Assessmen
         applies = Status.INCONCLUSIVE
     else:
         applies = Status.PASS
+    if theorem.accepts is not None and any(r.name is theorem.accepts for r in failed):
+        return Assessment(theorem, applies, failed, hyps, (), ())  # not its model: nothing to say
     concl = tuple(results[c] for c in theorem.conclusions if c in results)
     regime = tuple(results[c] for c in theorem.regime if c in results)
     return Assessment(theorem, applies, failed, hyps, concl, regime)
