@@ -207,7 +207,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     check_report_folder(Path(args.out), force=base.force)
     for act in acts:
-        precheck(act, replace(base, activation=act.name))
+        try:
+            precheck(act, replace(base, activation=act.name))
+        except VerifyError as exc:
+            raise VerifyError(f"{act.name}: {exc}") from None
     data = _loaded(base)
     runs = []
     for i, act in enumerate(acts, 1):
