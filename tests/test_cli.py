@@ -264,20 +264,20 @@ def test_width_study_trains_with_the_users_settings(monkeypatch, capsys):
 
     monkeypatch.setattr(checks, "train", spy)
     argv = [
-        "activation", "sin", "--width-study", "64,256", "--study-seeds", "2", "--steps", "60",
+        "activation", "sin", "--width-study", "32,64", "--study-seeds", "2", "--steps", "60",
         "--no-train", "--no-width-sweep", "--quiet", "--json", "-", "--hermite-terms", "4",
         "--dps", "15", "--lr", "0.01", "--solver", "anderson", "--a-scale", "2",
         "--init-margin", "0.1", "--rate-constant", "0.25", "--tol", "1e-11",
     ]  # fmt: skip
     main(argv)
     doc = json.loads(capsys.readouterr().out)
-    assert [c[0].width for c in calls] == [64, 64, 256, 256]
+    assert [c[0].width for c in calls] == [32, 32, 64, 64]
     for model, solve, schedule in calls:
         assert (model.a_scale, model.init_margin) == (2.0, 0.1)
         assert (solve.method, solve.tol) == ("anderson", 1e-11)
         assert (schedule.lr, schedule.rate_constant, schedule.steps) == (0.01, 0.25, 60)
     study = doc["width_study"]
-    assert study["widths"] == [64, 256] and study["lr"] == [0.01, 0.01]
+    assert study["widths"] == [32, 64] and study["lr"] == [0.01, 0.01]
     s = doc["settings"]
     used = (s["solver"], s["a_scale"], s["init_margin"], s["rate_constant"])
     assert used == ("anderson", 2.0, 0.1, 0.25)
