@@ -128,6 +128,8 @@ def test_the_refusal_rule_at_its_boundaries():
     numeric = _lip(None, 1.1)
     assert outside_theory(1 / (8 * 1.1**2) * 1.001, numeric) is not None
     assert outside_theory(1 / (8 * 1.1**2) * 0.999, numeric) is None
+    # a grid that overflowed (∞) is no lower bound on a proved-finite L
+    assert outside_theory(0.5, _lip(None, float("inf"))) is None
     # L infinite or unproved: nothing is refuted up front (the hypothesis fails on its own)
     assert outside_theory(0.5, _lip(None, float("inf"), bounded=False)) is None
     assert outside_theory(0.5, _lip(None, 1.0, bounded=None)) is None

@@ -49,6 +49,8 @@ def outside_theory(sigma_w2: float, lip: SupBound | None) -> str | None:
         refuted, L, how = bool(gap >= 0), float(sp.N(lip.exact, 17)), "L proved exactly"
     else:
         L, how = lip.numeric, "L ≥ the grid maximum of |φ'|"
+        if not math.isfinite(L):  # the grid overflowed (NaN or ∞ read as ∞): no lower bound
+            return None
         refuted = 8 * sigma_w2 * L * L >= 1 + _GRID_MARGIN
     if not refuted or L == 0:
         return None
