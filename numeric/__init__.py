@@ -3,8 +3,7 @@ finite-width DEQ with exact implicit gradients, gradient descent, width sweeps."
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from symbolic.lazy import lazy_getattr
 
 #: Public name -> module; imported on first use, so that light modules (errors, settings) can be
 #: imported without sympy and torch.
@@ -38,7 +37,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -28,6 +28,7 @@ from symbolic.dual import dual_closed_fn
 from symbolic.errors import SolverError, VerifyError
 from symbolic.evaluate import torch_function_of
 from symbolic.families import Q1, Q2, C
+from symbolic.functions import ArcCosJ1
 
 if TYPE_CHECKING:
     from verify.settings import PopulationSettings
@@ -298,7 +299,9 @@ def _closed_with_diagonal(act: Activation):
     fn = dual_closed_fn(act)
     if fn is None:
         return None
-    diag = sp.simplify(act.dual.subs({Q2: Q1, C: Q1}, simultaneous=True))
+    # J₁ nodes written out, so that sympy can take them at ρ = 1
+    dual = act.dual.rewrite(ArcCosJ1, sp.acos)
+    diag = sp.simplify(dual.subs({Q2: Q1, C: Q1}, simultaneous=True))
     return fn, torch_function_of(diag, (Q1,))
 
 

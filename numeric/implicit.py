@@ -104,6 +104,12 @@ def explicit_gram(x: torch.Tensor) -> torch.Tensor:
     return q / 2
 
 
+def explicit_spectrum(x: torch.Tensor) -> tuple[float, float]:
+    """(λ_0, ‖G^∞‖₂) = (λ_min, λ_max) of the PSD matrix G^∞, from one eigvalsh."""
+    ev = eigenvalues(explicit_gram(x))
+    return float(ev[0]), float(ev.abs().max())
+
+
 @dataclass(frozen=True)
 class ImplicitState:
     """The forward and adjoint solutions at one parameter point."""
@@ -181,16 +187,18 @@ def train_implicit(
     solve: SolveSettings,
     schedule: ScheduleSettings,
     *,
+    lambda_0: float,
     seed: int,
     device: str | torch.device,
 ) -> ImplicitResult:
     """Full-batch GD on (A, W, u, v) for ``schedule.steps`` steps at α = C·λ_0/n² (C =
-    ``gao.step_scale``, reconstructed). ‖B(k)‖₂ is computed exactly every ``norm_every`` steps
+    ``gao.step_scale``, reconstructed; ``lambda_0`` = λ_min(G^∞) of ``data``, from
+    :func:`explicit_spectrum`). ‖B(k)‖₂ is computed exactly every ``norm_every`` steps
     and bounded by ‖B(j)‖₂ + ‖B(k) - B(j)‖_F in between. Raises SolverError when a solve does not
     converge and VerifyError when the drawn weights are not well-posed."""
     x, y = data.x.to(device), data.y.to(device)
     n = x.shape[0]
-    lam0 = float(eigenvalues(explicit_gram(x))[0])
+    lam0 = lambda_0
     if not lam0 > 0:
         raise VerifyError(f"Gao & Gao: λ_0 = λ_min(G^∞) = {lam0:.3g} is not positive")
     lr = gao.step_scale * lam0 / n**2
@@ -244,6 +252,7 @@ __all__ = [
     "ImplicitParams",
     "ImplicitResult",
     "explicit_gram",
+    "explicit_spectrum",
     "features",
     "forward",
     "gradients",

@@ -67,17 +67,6 @@ class ArcCosJ1(sp.Function):
 
     nargs = 1
 
-    @classmethod
-    def eval(cls, rho):
-        if rho.is_Number:
-            if rho == 1:
-                return sp.pi
-            if rho == -1:
-                return sp.Integer(0)
-            if rho == 0:
-                return sp.Integer(1)
-        return None
-
     def _eval_rewrite_as_acos(self, rho, **kwargs):
         return sp.sqrt(1 - rho**2) + (sp.pi - sp.acos(rho)) * rho
 

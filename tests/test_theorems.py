@@ -12,6 +12,7 @@ from numeric.data import sphere_data
 from numeric.implicit import (
     ImplicitParams,
     explicit_gram,
+    explicit_spectrum,
     features,
     forward,
     gradients,
@@ -19,7 +20,7 @@ from numeric.implicit import (
     train_implicit,
 )
 from numeric.limits import limit_norm
-from symbolic import resolve
+from symbolic import VerifyError, resolve
 from symbolic.relu import relu_fact
 from verify import ExitCode, Settings, main
 from verify.checks import run_checks
@@ -127,16 +128,16 @@ def test_gamma_outside_the_well_posed_range_is_refused_with_the_bound(capsys):
 
 
 def test_a_drawn_implicit_weight_that_does_not_contract_is_refused():
-    with pytest.raises(Exception, match=r"‖\(γ/m\)A‖₂ = .* ≥ 1"):
+    with pytest.raises(VerifyError, match=r"‖\(γ/m\)A‖₂ = .* ≥ 1"):
         init_implicit(8, 3, GaoSettings(gamma=1.24), 0, "cpu")  # small m: ‖A‖/m ≈ 0.8 + noise
 
 
 def test_gao_training_descends_at_the_theorems_rate():
     data = sphere_data(10, 5, 0, 0.1)
     sched = ScheduleSettings(steps=60)
-    res = train_implicit(
-        RELU, data, 96, GaoSettings(step_scale=50.0), TIGHT, sched, seed=0, device="cpu"
-    )
+    lam0 = explicit_spectrum(data.x)[0]
+    gao = GaoSettings(step_scale=50.0)
+    res = train_implicit(RELU, data, 96, gao, TIGHT, sched, lambda_0=lam0, seed=0, device="cpu")
     assert res.well_posed and res.max_ratio <= res.rate_bound < 1
     assert res.final_loss < res.initial_loss * res.rate_bound**60
     assert res.lambda_0 == pytest.approx(float(torch.linalg.eigvalsh(explicit_gram(data.x))[0]))
@@ -183,7 +184,7 @@ def test_relu_is_covered_by_ling_and_gao_not_truong(capsys):
     # Theorem 1 at its own step: retrained on the same draw at 0.99 × the bound it states
     at_step = next(c for c in doc["conditions"] if c["name"] == "ling_linear_rate")
     step = next(c for c in doc["conditions"] if c["name"] == "ling_step_size")
-    assert at_step["status"] == "PASS" and f"0.99 × {step['bound']:.4g}" in at_step["detail"]
+    assert at_step["status"] == "PASS" and f"= 0.99 × {step['bound']:.4g}" in at_step["detail"]
     assert "ling_linear_rate" in blocks["ling2023"]["conditions"]
 
 
@@ -235,7 +236,7 @@ def test_ling_condition1_and_step_bound_by_hand():
     step = verdicts.ling_step_size(lc, 9.02e-4, 1.0, 1.0)  # bound 2·2050/(2050 + 81)² = 9.0285e-4
     assert step.status is Status.PASS and step.bound == pytest.approx(4100 / 2131**2, rel=1e-14)
     assert verdicts.ling_step_size(lc, 9.03e-4, 1.0, 1.0).status is Status.FAIL
-    with pytest.raises(Exception, match="≥ 1"):
+    with pytest.raises(VerifyError, match="≥ 1"):
         verdicts.ling_constants(0.9, 2.0, 1.0, 0.1)
     assert verdicts.ling_weight_scale(0.1249, 1.0).status is Status.PASS
     assert verdicts.ling_weight_scale(0.125, 1.0).status is Status.FAIL
@@ -269,3 +270,8 @@ def test_gao_rate_rules_refute_only_above_the_bound():
     assert verdicts.gao_lambda0_positive(-1e-3, 10, 1.0).status is Status.FAIL
     assert verdicts.gao_well_posed(1.25, limit_norm(1.25)).status is Status.PASS  # 0.9974
     assert verdicts.gao_well_posed(1.26, limit_norm(1.26)).status is Status.FAIL
+    # Lemma 3.3's regime: λ_min(G(0)) ≥ ¾λ_0 (λ_0 = 0.2 in the helper: the threshold is 0.15)
+    at = replace(_implicit_result(0.9, 0.99, True), gram_init=0.1501)
+    assert verdicts.gao_gram_init(at).status is Status.PASS
+    below = replace(at, gram_init=0.1499)
+    assert verdicts.gao_gram_init(below).status is Status.FAIL

@@ -139,11 +139,11 @@ def test_the_refusal_rule_at_its_boundaries():
 def test_exp_is_not_refused_up_front():
     """L = ∞: nothing is refuted up front (the hypothesis fails on its own in the run)."""
     from symbolic.activations import resolve
-    from verify.refusals import precheck
+    from verify.refusals import OutsideTheory, precheck
 
     s = replace(QUICK, activation="exp", model=replace(QUICK.model, sigma_w2=0.5))
     precheck(resolve("exp"), s)  # does not raise
-    with pytest.raises(Exception, match="outside the theory"):
+    with pytest.raises(OutsideTheory, match="outside the theory"):
         precheck(resolve("tanh"), replace(s, activation="tanh"))
 
 

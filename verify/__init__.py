@@ -5,8 +5,7 @@ The heavy layers are imported on first use, so ``python -m verify --help`` answe
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from symbolic.lazy import lazy_getattr
 
 _LAZY = {
     "ExitCode": "verify.cli",
@@ -22,7 +21,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'verify' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -21,7 +21,7 @@ import torch
 
 from numeric.data import Correlation, Dataset, load_dataset, max_correlation
 from numeric.gram import GramResult, population_gram
-from numeric.implicit import ImplicitResult, explicit_gram, train_implicit
+from numeric.implicit import ImplicitResult, explicit_spectrum, train_implicit
 from numeric.limits import limit_norm
 from numeric.mehler import dual_series
 from numeric.ntk import ntk_infinite
@@ -268,23 +268,32 @@ def gao_runs(
     runnable = selected and maybe_relu(relu if isinstance(relu, ReluFact) else None)
     if not runnable:
         return GaoRuns(relu, None, None, None, None)
-    ev = eigenvalues(explicit_gram(data.x))  # G^∞ is PSD: ‖G^∞‖₂ = its largest eigenvalue
-    lam0, gnorm = float(ev[0]), float(ev.abs().max())
+    lam0, gnorm = explicit_spectrum(data.x)
     if not s.train:
         return GaoRuns(relu, lam0, gnorm, None, None)
 
-    def run(d: Dataset, width: int) -> ImplicitResult:
+    def run(d: Dataset, width: int, lambda_0: float) -> ImplicitResult:
         return train_implicit(
-            act, d, width, s.gao, s.solve, s.schedule, seed=s.seed, device=s.device
+            act,
+            d,
+            width,
+            s.gao,
+            s.solve,
+            s.schedule,
+            lambda_0=lambda_0,
+            seed=s.seed,
+            device=s.device,
         )
 
-    training = _attempt(lambda: run(data, s.model.width))
+    def subset(k: int) -> ImplicitResult:
+        d = _first(data, k)
+        return run(d, math.ceil(s.gao.width_ratio * k), explicit_spectrum(d.x)[0])
+
+    training = _attempt(lambda: run(data, s.model.width, lam0))
     widths = None
     if s.gao.width_ratio is not None:
         sizes = sorted({max(2, math.ceil(data.n / k)) for k in (4, 2, 1)})
-        widths = _attempt(
-            lambda: tuple(run(_first(data, k), math.ceil(s.gao.width_ratio * k)) for k in sizes)
-        )
+        widths = _attempt(lambda: tuple(subset(k) for k in sizes))
     return GaoRuns(relu, lam0, gnorm, training, widths)
 
 

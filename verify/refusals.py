@@ -168,7 +168,7 @@ def _mp_grid_sup(act: Activation, k: int) -> tuple[float, str]:
     with mpmath.workprec(53):
         for i in range(points):
             x = -half + 2 * half * i / (points - 1)
-            fn = next(f for lo, hi, f in pieces if lo <= x < hi or (hi == math.inf and x >= lo))
+            fn = next(f for lo, hi, f in pieces if lo <= x < hi)
             try:
                 v = fn(mpmath.mpf(x))
                 value = abs(float(v)) if isinstance(v, mpmath.mpf) else math.inf

@@ -406,8 +406,8 @@ def ling_linear_rate(res: TrainingResult, eta_bound: float) -> CheckResult:
         base.value,
         base.bound,
         "GD at 0.99 × Theorem 1's step bound",
-        f"η = {res.lr:.4g} = 0.99 × {eta_bound:.4g} (Theorem 1's bound on this network); "
-        + base.detail,
+        f"η = {res.lr:.4g} = {res.lr / eta_bound:.2f} × {eta_bound:.4g} (Theorem 1's bound on "
+        "this network); " + base.detail,
     )
 
 
