@@ -10,7 +10,7 @@ from numeric.kernel import kernel_at
 from numeric.ntk import ntk_infinite
 from numeric.spectrum import spectral_bounds
 from symbolic import REGISTRY, SolverError, resolve
-from tests.helpers import POP, S2, SOLVE, certificate, eigmin, gram, params
+from tests.helpers import POP, S2, SOLVE, certificate, certified, eigmin, gram, params
 from tests.known import dual_reference
 from verify import verdicts
 from verify.results import Status
@@ -97,26 +97,48 @@ def test_divergence_is_a_clear_error():
         gram(REGISTRY["exp"], sphere_data(5, 3, 0, 0.1).x, S2)
 
 
-def _lambda_verdict(act, g, finite=False, singular=None):
+def _lambda_verdict(act, g, x, singular=None):
     return verdicts.lambda_star_positive(
-        spectral_bounds(g.gram, g.error), certificate(act, g), finite, g.method, singular
+        spectral_bounds(g.gram, g.error), certificate(act, g), certified(act, g, x), g.method,
+        singular,
     )
 
 
-@pytest.mark.parametrize("name", ["sin", "tanh", "relu", "gelu", "square"])
+@pytest.mark.parametrize("name", ["sin", "tanh", "relu", "gelu"])
 def test_lambda_star_positive_with_a_certificate_below_it(name, data):
     act = resolve(name)
     g = gram(act, data.x)
     cert = certificate(act, g)
     assert 0 < cert.value <= eigmin(g.gram)
-    assert _lambda_verdict(act, g).status is Status.PASS
+    result = _lambda_verdict(act, g, data.x)
+    assert result.status is Status.PASS and result.enclosure[0] > 0
+
+
+def test_square_lambda_star_is_not_certified_without_a_finite_l():
+    """x² has L = ∞: no growth bound for the Gaussian tails, so no enclosure; the float value
+    alone never makes a PASS."""
+    data = sphere_data(20, 10, 0, 0.1)
+    act = resolve("square")
+    g = gram(act, data.x)
+    result = verdicts.lambda_star_positive(
+        spectral_bounds(g.gram, g.error), certificate(act, g), "no certified L", g.method, None
+    )
+    assert eigmin(g.gram) > 1e-4 and result.status is Status.INCONCLUSIVE
 
 
 def test_identity_gives_zero_lambda_star_and_fail():
-    data = sphere_data(30, 10, 0, 0.1)  # n > d: the linear kernel has rank d
+    from numeric.data import Dataset, max_correlation
+    from symbolic.polynomial import polynomial_fact
+    from verify.checks import singular_gram
+
+    data = sphere_data(30, 10, 0, 0.1)  # n > d + 1: the affine kernel has rank ≤ d + 1
     act = resolve("x")
-    result = _lambda_verdict(act, gram(act, data.x), finite=True)
+    why = singular_gram(act, data, max_correlation(data.x), polynomial_fact(act, None))
+    assert "affine" in why and "rank" in why
+    g = gram(act, data.x)
+    result = _lambda_verdict(act, g, data.x, singular=why)
     assert result.status is Status.FAIL and abs(result.value) <= result.error
+    assert result.enclosure[0] <= 0 <= result.enclosure[1]  # the enclosure contains λ* = 0
 
 
 def test_square_is_positive_definite_through_the_deq_recursion():
@@ -132,14 +154,15 @@ def test_antipodal_data_make_odd_phi_singular():
     x[1] = -x[0]
     act = REGISTRY["sin"]
     # zero within the bar is not a refutation by itself (φ is no polynomial) ...
-    assert _lambda_verdict(act, gram(act, x)).status is Status.INCONCLUSIVE
+    plain = _lambda_verdict(act, gram(act, x), x)
+    assert plain.status is Status.INCONCLUSIVE and plain.enclosure[0] <= 0  # λ* = 0: no proof
     # ... the proof is: opposite inputs and an odd φ give opposite rows of G*
     from numeric.data import Dataset, max_correlation
     from verify.checks import singular_gram
 
     why = singular_gram(act, Dataset(x, x[:, 0], "test"), max_correlation(x))
     assert why is not None and "opposite" in why
-    assert _lambda_verdict(act, gram(act, x), singular=why).status is Status.FAIL
+    assert _lambda_verdict(act, gram(act, x), x, singular=why).status is Status.FAIL
     assert singular_gram(REGISTRY["cos"], Dataset(x, x[:, 0], "t"), max_correlation(x)) is None
 
 

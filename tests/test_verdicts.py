@@ -108,24 +108,45 @@ def cert(value):
     return Certificate(value, value, 0.0, 1, 0.5)
 
 
+def enclosed(lo, hi):
+    from flint import arb
+
+    from numeric.lambda_certificate import LambdaCertificate
+    from symbolic.enclosure import Enclosure
+    from symbolic.hermite_balls import QStar
+
+    q = QStar(Enclosure(arb(1), "test"), arb(0), arb(0))
+    return LambdaCertificate(lo, hi, q, lo, 0.0, 0.0, 0.0, 48, 128)
+
+
 @pytest.mark.parametrize(
-    "lam, err, c, status",
+    "lam, err, box, status",
     [
-        (1e-3, 1e-12, 5e-4, P),
-        (1e-3, 1e-12, 0.0, INC),  # positive, not certified
-        (1e-13, 1e-12, 0.0, INC),  # zero within the bar: no refutation without a proof
-        (-1e-13, 1e-12, 0.0, INC),
-        (1e-3, 1e-12, 2e-3, ERR),  # certificate above the eigenvalue: inconsistent
+        (1e-3, 1e-12, (9.9e-4, 1e-3), P),  # proved positive
+        (1e-3, 1e-12, (-1e-4, 1e-3), INC),  # positive estimate, proof did not close
+        (1e-3, 1e-12, None, INC),  # no certificate: the float value is not a proof
+        (1e-13, 1e-12, (-1e-12, 1e-12), INC),  # zero within the bar, no proof of singularity
+        (1e-3, 1e-12, (2e-3, 3e-3), ERR),  # the estimate outside the proved enclosure
+        (1e-3, 1e-12, (1e-5, 5e-4), ERR),
     ],
 )
-def test_lambda_star_positive(lam, err, c, status):
+def test_lambda_star_positive(lam, err, box, status):
     spec = Spectrum(torch.tensor([lam, 1.0], dtype=torch.float64), err)
-    result = verdicts.lambda_star_positive(spec, cert(c), False, "test", None)
+    proof = enclosed(*box) if box else "no certified L"
+    result = verdicts.lambda_star_positive(spec, cert(5e-4), proof, "test", None)
     assert result.status is status
     assert result.value == lam and result.error == err and result.bound == 0.0
-    if lam <= err:  # a proof of singularity, or a proved polynomial, makes it a refutation
-        assert verdicts.lambda_star_positive(spec, cert(c), False, "t", "why").status is F
-        assert verdicts.lambda_star_positive(spec, cert(c), True, "t", None).status is F
+    assert result.enclosure == box
+    if status is P:
+        assert "certified" in result.method and "9.9e-04" not in result.detail
+    else:
+        assert "certified" not in result.method or box is not None
+    # a proof of singularity refutes λ* > 0 when the estimate is zero within its bar, and
+    # contradicts a clearly positive one
+    singular = verdicts.lambda_star_positive(spec, cert(5e-4), proof, "t", "why")
+    assert singular.status is (F if lam <= err else ERR)
+    off = verdicts.lambda_star_positive(spec, cert(5e-4), None, "t", None)
+    assert off.status is INC and "--no-certify" in off.detail
 
 
 def test_width_sweep_is_informational():

@@ -22,6 +22,7 @@ import torch
 from numeric.data import Correlation, Dataset, load_dataset, max_correlation
 from numeric.gram import GramResult, population_gram
 from numeric.implicit import ImplicitResult, explicit_spectrum, train_implicit
+from numeric.lambda_certificate import LambdaCertificate, certify_lambda_star
 from numeric.limits import limit_norm
 from numeric.mehler import dual_series
 from numeric.ntk import ntk_infinite
@@ -39,10 +40,13 @@ from numeric.width import GramSweep, gram_sweep, theory_width_scale
 from symbolic.activations import Activation, resolve
 from symbolic.bounds import SupBound, sup_abs
 from symbolic.dual import dual_by_summation, dual_closed_fn
+from symbolic.enclosure import Enclosure
 from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
 from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp, parity
+from symbolic.hermite_balls import growth
 from symbolic.polynomial import PolynomialFact, polynomial_fact
 from symbolic.relu import ReluFact, relu_fact
+from symbolic.sup_enclosure import SupSearch, sup_enclosure
 from verify import verdicts
 from verify.refusals import OutsideTheory, check_sizes, maybe_relu, refusal
 from verify.results import CheckResult, Condition, Status
@@ -68,6 +72,7 @@ class SymbolicFacts:
     """What the symbolic layer established about φ (plus the float64 Hermite evidence)."""
 
     sups: dict[int, SupBound | Failed]  # k = 0, 1, 2
+    enclosures: dict[int, Enclosure | None]  # certified sup|φ^{(k)}|, where a proof closed
     polynomial: PolynomialFact | Failed
     coefficients: HermiteCoefficients | None  # the reported dps-digit coefficients at q = 1
     evidence: HermiteCoefficients | None  # float64 coefficients shown beside the verdict
@@ -89,6 +94,7 @@ class Population:
     gram: GramResult
     spectrum: Spectrum
     certificate: Certificate
+    certified: LambdaCertificate | Failed | None  # None: --no-certify
     lambda_min_sigma: float
     theta_star: torch.Tensor
     ntk_min: float
@@ -234,7 +240,7 @@ def run_checks(
     with clock.stage("gao2022"):
         gao = gao_runs(act, data, s, "gao2022" in theorems, relu)
     corr = max_correlation(data.x)
-    singular = singular_gram(act, data, corr)
+    singular = singular_gram(act, data, corr, facts.polynomial)
     conditions = judge(facts, model.sigma_w2, corr, data, pop, sweep, training, study, singular)
     conditions = _sorted(conditions + other_conditions(s, model, data, training, ling, gao))
     by_name = {c.name: c for c in conditions}
@@ -393,6 +399,22 @@ def suprema(act: Activation, clock: _Clock) -> dict[int, SupBound | Failed]:
     return sups
 
 
+def enclosures(
+    act: Activation, s: Settings, clock: _Clock, sups: dict[int, SupBound | Failed]
+) -> dict[int, Enclosure | None]:
+    """Certified sup|φ^{(k)}| for k = 0, 1, 2 where the symbolic layer proved it finite (the
+    closed form in ball arithmetic, or branch and bound); empty with --no-certify."""
+    p = s.precision
+    if not p.certify:
+        return {}
+    search = SupSearch(p.sup_window, p.sup_max_window, p.sup_tol, p.sup_evaluations)
+    out: dict[int, Enclosure | None] = {}
+    with clock.stage("certified_sups"):
+        for k, b in sups.items():
+            out[k] = sup_enclosure(act, k, b, p.prec, search) if isinstance(b, SupBound) else None
+    return out
+
+
 def symbolic_facts(
     act: Activation, s: Settings, clock: _Clock, sups: dict[int, SupBound | Failed]
 ) -> SymbolicFacts:
@@ -421,6 +443,7 @@ def symbolic_facts(
         curve = _attempt(lambda: dual_curve(act, p.dual_curve_terms))
     return SymbolicFacts(
         sups,
+        enclosures(act, s, clock, sups),
         poly,
         None if isinstance(coefficients, Failed) else coefficients,
         evidence,
@@ -474,13 +497,49 @@ def population(
         mu.values, mu.error, gram.corr.cpu(), eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
     )
     theta = ntk_infinite(act, gram, model.sigma_w2, model.a_scale)
+    spectrum = spectral_bounds(gram.gram, gram.error)
     return Population(
         gram,
-        spectral_bounds(gram.gram, gram.error),
+        spectrum,
         cert,
+        certified_lambda(act, data, model, facts, s, gram, spectrum.lambda_min),
         float(eigenvalues(gram.sigma)[0]),
         theta,
         float(eigenvalues(theta)[0]),
+    )
+
+
+def certified_lambda(
+    act: Activation,
+    data: Dataset,
+    model: ModelSettings,
+    facts: SymbolicFacts,
+    s: Settings,
+    gram: GramResult,
+    estimate: float,
+) -> LambdaCertificate | Failed | None:
+    """The ball-arithmetic enclosure of λ* (None with --no-certify; Failed, with the reason,
+    when a certified L is missing or a contraction constant is not below 1)."""
+    p = s.precision
+    if not p.certify:
+        return None
+    lip = facts.enclosures.get(1)
+    if lip is None:
+        return Failed(VerifyError("no certified L = sup|φ'|: the enclosure of G* needs one"))
+    g = growth(act, facts.enclosures.get(0), lip)
+    return _attempt(
+        lambda: certify_lambda_star(
+            act,
+            data.x,
+            model.sigma_w2,
+            gram.sigma,
+            gram.q_star,
+            estimate,
+            g,
+            terms=p.certify_terms,
+            prec=p.prec,
+            q_steps=p.certify_q_steps,
+        )
     )
 
 
@@ -562,7 +621,11 @@ def judge(
     """Every condition's verdict from the facts (ERROR where a fact could not be established),
     in report order; ``singular`` is a proof that G* is singular, if one was found."""
     out = [
-        _or_error(verdicts.BOUNDED[k], sup, lambda b, k=k: verdicts.bounded(k, b))
+        _or_error(
+            verdicts.BOUNDED[k],
+            sup,
+            lambda b, k=k: verdicts.bounded(k, b, facts.enclosures.get(k)),
+        )
         for k, sup in facts.sups.items()
     ]
     out.append(
@@ -574,7 +637,9 @@ def judge(
     )
     out.append(
         _or_error(
-            Condition.WEIGHT_SCALE, facts.sups[1], lambda b: verdicts.weight_scale(sigma_w2, b)
+            Condition.WEIGHT_SCALE,
+            facts.sups[1],
+            lambda b: verdicts.weight_scale(sigma_w2, b, facts.enclosures.get(1)),
         )
     )
     out.append(verdicts.nonparallel(corr, data.notices))
@@ -598,16 +663,27 @@ def _lambda_star(
 ) -> CheckResult:
     if isinstance(pop, Failed):
         return verdicts.could_not_run(Condition.LAMBDA_STAR_POSITIVE, pop.error)
-    poly = facts.polynomial
-    finite = isinstance(poly, PolynomialFact) and poly.is_polynomial is True
+    certified = str(pop.certified) if isinstance(pop.certified, Failed) else pop.certified
     return verdicts.lambda_star_positive(
-        pop.spectrum, pop.certificate, finite, pop.gram.method, singular
+        pop.spectrum, pop.certificate, certified, pop.gram.method, singular
     )
 
 
-def singular_gram(act: Activation, data: Dataset, corr: Correlation) -> str | None:
+def singular_gram(
+    act: Activation, data: Dataset, corr: Correlation, poly: PolynomialFact | Failed | None = None
+) -> str | None:
     """A proof that G* is singular, or None: two identical inputs give two identical rows of
-    G*; two opposite inputs give opposite rows when φ is odd (E[φ(-u)φ(v)] = -E[φ(u)φ(v)])."""
+    G*; two opposite inputs give opposite rows when φ is odd (E[φ(-u)φ(v)] = -E[φ(u)φ(v)]);
+    an affine φ (a proved polynomial of degree ≤ 1) gives G* = μ_0² 11ᵀ + μ_1² C with
+    C = (2σ_w² G* + (2/d) XXᵀ)/q*, so (1 - 2σ_w²μ_1²/q*) G* = μ_0² 11ᵀ + (2μ_1²/(d q*)) XXᵀ has
+    rank ≤ d + 1 (the factor on the left is positive: the diagonal map is a contraction)."""
+    n, d = data.x.shape
+    if isinstance(poly, PolynomialFact) and poly.is_polynomial and poly.degree is not None:
+        if poly.degree <= 1 and n > d + 1:
+            return (
+                f"φ is affine ({poly.reason}), so G* is a combination of 11ᵀ and XXᵀ of rank "
+                f"≤ d + 1 = {d + 1} < n = {n}"
+            )
     i, j = corr.pair
     if i == j:
         return None

@@ -7,6 +7,7 @@ from typing import Any
 
 import sympy as sp
 
+from numeric.lambda_certificate import LambdaCertificate
 from numeric.width import theory_width_scale
 from verify.checks import Verification
 from verify.results import Condition, Status, json_float
@@ -68,6 +69,13 @@ def to_json(v: Verification) -> dict[str, Any]:
             "q_star": pop.gram.q_star,
             "lambda_star": _f(pop.lambda_star),
             "lambda_star_error": _f(pop.spectrum.error),
+            "lambda_star_enclosure": _certified(pop).enclosure if _certified(pop) else None,
+            "lambda_star_method": _certified(pop).method if _certified(pop) else None,
+            "lambda_star_certified_positive": bool(_certified(pop) and _certified(pop).positive),
+            "q_star_enclosure": _certified(pop).q_star.enclosure.as_list()
+            if _certified(pop)
+            else None,
+            "certificate_failure": _certificate_failure(pop),
             "lambda_min_sigma": _f(pop.lambda_min_sigma),
             "certificate": _f(pop.certificate.value),
             "certificate_gershgorin": _f(pop.certificate.gershgorin),
@@ -176,6 +184,14 @@ def summary_lines(v: Verification) -> list[str]:
             f"λ_min(Σ*) = {_num(pop.lambda_min_sigma)}; certificate ≥ {_num(c.value)}; "
             f"fixed point: {g.steps} steps, residual {g.residual:.1e}"
         )
+        ok = _certified(pop)
+        if ok is not None:
+            out.append(
+                f"certified: λ* ∈ [{ok.lower:.10g}, {ok.upper:.10g}], q* ∈ "
+                f"{ok.q_star.enclosure} ({ok.method})"
+            )
+        else:
+            out.append(f"λ* not certified: {_certificate_failure(pop)}")
         out.append(
             f"contraction numbers: diagonal {_num(g.contraction_diag, 4)}, "
             f"off-diagonal {_num(g.contraction_offdiag, 4)}"
@@ -361,3 +377,18 @@ def render_summary_markdown(runs: list[Verification]) -> str:
         "",
     ]
     return "\n".join(head)
+
+
+def _certified(pop) -> LambdaCertificate | None:
+    """The population's λ* enclosure, when one was proved."""
+    c = pop.certified
+    return c if isinstance(c, LambdaCertificate) else None
+
+
+def _certificate_failure(pop) -> str | None:
+    """Why λ* has no enclosure (None when it has one)."""
+    if isinstance(pop.certified, LambdaCertificate):
+        return None
+    return (
+        "certification turned off (--no-certify)" if pop.certified is None else str(pop.certified)
+    )

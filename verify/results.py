@@ -96,6 +96,11 @@ class CheckResult:
     detail: str = ""
     error: float | None = None
     exact: str | None = None
+    enclosure: tuple[float, float] | None = None  # a certified [lo, hi] of the value
+
+    @property
+    def certified(self) -> bool:
+        return self.enclosure is not None
 
     @property
     def counts(self) -> bool:
@@ -113,6 +118,9 @@ class CheckResult:
             "method": self.method,
             "detail": self.detail,
             "exact": self.exact,
+            "enclosure": None
+            if self.enclosure is None
+            else [json_float(v) for v in self.enclosure],
         }
 
 

@@ -86,6 +86,18 @@ def _fraction_closed(text: str) -> float:
     return value
 
 
+#: Bits of the ball arithmetic: below 64 the certificates cannot beat float64's rounding; above
+#: 1024 the integrals take minutes.
+PREC_MIN, PREC_MAX = 64, 1024
+
+
+def _bits(text: str) -> int:
+    value = _positive_int(text)
+    if not PREC_MIN <= value <= PREC_MAX:
+        raise argparse.ArgumentTypeError(f"expected bits in [{PREC_MIN}, {PREC_MAX}], got {value}")
+    return value
+
+
 def _width_list(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(t) for t in text.split(","))
@@ -318,6 +330,21 @@ class PrecisionSettings:
     exact_total_limit: float = api_only(6.0, "seconds for all exact coefficients")
     dual_sum_limit: float = api_only(4.0, "seconds for sympy to sum the dual series")
     evidence_terms: int = api_only(60, "float64 coefficients shown as Hermite evidence")
+    certify: bool = option(
+        True, "certify λ* and the constants of the hypotheses in ball arithmetic (python-flint)"
+    )
+    prec: int = option(
+        128,
+        f"bits of the ball arithmetic of the certificates ({PREC_MIN} to {PREC_MAX})",
+        parse=_bits,
+        metavar="BITS",
+    )
+    certify_terms: int = api_only(48, "Hermite coefficients enclosed by the λ* certificate")
+    certify_q_steps: int = api_only(200, "ball evaluations of the variance map to refine q*")
+    sup_window: float = api_only(8.0, "first half-width of the branch and bound for sup|φ^(k)|")
+    sup_max_window: float = api_only(64.0, "largest half-width before the tail proof gives up")
+    sup_tol: float = api_only(1e-12, "relative width at which the branch and bound stops")
+    sup_evaluations: int = api_only(20000, "interval evaluations per piece of the branch and bound")
     dual_curve_terms: int = api_only(200, "Mehler terms of the plotted dual")
 
 

@@ -15,10 +15,12 @@ import sympy as sp
 
 from numeric.data import PARALLEL_TOL, Correlation
 from numeric.implicit import ImplicitResult
+from numeric.lambda_certificate import LambdaCertificate
 from numeric.spectrum import Certificate, Spectrum
 from numeric.training import TrainingResult
 from numeric.width import GramSweep
 from symbolic.bounds import SupBound
+from symbolic.enclosure import Enclosure, float_down, float_up
 from symbolic.errors import VerifyError
 from symbolic.hermite import HermiteCoefficients
 from symbolic.polynomial import PolynomialFact
@@ -39,9 +41,10 @@ def could_not_run(name: Condition, exc: BaseException) -> CheckResult:
     return CheckResult(name, Status.ERROR, None, None, "check could not run", f"{kind}{exc}")
 
 
-def bounded(k: int, b: SupBound) -> CheckResult:
+def bounded(k: int, b: SupBound, enclosure: Enclosure | None = None) -> CheckResult:
     """sup|φ^{(k)}| < ∞: PASS when proved bounded, FAIL when refuted (a jump, a pole, an infinite
-    limit), INCONCLUSIVE when neither. The supremum is the value; there is no threshold."""
+    limit), INCONCLUSIVE when neither. The supremum is the value; there is no threshold.
+    ``enclosure``: the certified [lo, hi] of the supremum, where ball arithmetic proved one."""
     status = {True: Status.PASS, False: Status.FAIL, None: Status.INCONCLUSIVE}[b.bounded]
     exact = sp.sstr(b.exact) if b.exact is not None else None
     if b.bounded is None:
@@ -53,12 +56,20 @@ def bounded(k: int, b: SupBound) -> CheckResult:
         detail = f"sup|{_SYMBOL[k]}| {rel} {b.value:.6g}. {b.detail}"
     else:
         detail = b.detail
+    if enclosure is not None and b.bounded:
+        detail = f"certified sup|{_SYMBOL[k]}| ∈ {enclosure} ({enclosure.method}). {detail}"
+        box = (enclosure.lo, enclosure.hi)
+        return CheckResult(
+            BOUNDED[k], status, b.value, None, b.method, detail, exact=exact, enclosure=box
+        )
     return CheckResult(BOUNDED[k], status, b.value, None, b.method, detail, exact=exact)
 
 
-def weight_scale(sigma_w2: float, lip: SupBound) -> CheckResult:
-    """σ_w² < 1/(8 L²): PASS or FAIL only when L was proved exactly; FAIL when L = ∞ is proved;
-    INCONCLUSIVE when L is known only numerically or not proved finite."""
+def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = None) -> CheckResult:
+    """σ_w² < 1/(8 L²): PASS or FAIL when L was proved exactly, or enclosed in ball arithmetic
+    (``enclosure`` = [lo, hi]: PASS when σ_w² < 1/(8 hi²), FAIL when σ_w² ≥ 1/(8 lo²)); FAIL when
+    L = ∞ is proved; INCONCLUSIVE when L is known only numerically or not proved finite, or the
+    enclosure straddles the threshold."""
     name = Condition.WEIGHT_SCALE
     if lip.bounded is False:
         detail = "φ' is unbounded: no σ_w² > 0 satisfies σ_w² < 1/(8L²)"
@@ -71,6 +82,8 @@ def weight_scale(sigma_w2: float, lip: SupBound) -> CheckResult:
         f"σ_w² = {sigma_w2:.6g} vs 1/(8L²) = {bound:.6g} with L = {L:.6g} "
         f"(largest admissible σ_w²: just below {bound:.6g})"
     )
+    if lip.exact is None and lip.bounded and enclosure is not None:
+        return _weight_scale_certified(sigma_w2, enclosure, detail)
     if lip.exact is None or lip.bounded is None:
         why = "L was not proved exactly" if lip.bounded else "L was not proved finite"
         return CheckResult(
@@ -84,6 +97,27 @@ def weight_scale(sigma_w2: float, lip: SupBound) -> CheckResult:
     exact = sp.sstr(sp.simplify(sp.Rational(1, 8) / lip.exact**2))
     status = Status.PASS if sigma_w2 < bound else Status.FAIL
     return CheckResult(name, status, sigma_w2, bound, "exact L from sympy", detail, exact=exact)
+
+
+def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> CheckResult:
+    """σ_w² against 1/(8L²) with L ∈ [lo, hi] certified: the threshold lies in
+    [1/(8 hi²), 1/(8 lo²)], computed in ball arithmetic and rounded outward."""
+    from flint import arb
+
+    inv = 1 / (8 * enc.ball * enc.ball)
+    low, high = float_down(inv), float_up(inv)
+    detail = f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ [{low:.12g}, {high:.12g}] ({enc.method})"
+    name = Condition.WEIGHT_SCALE
+    method = "certified L (ball arithmetic)"
+    box = (low, high)
+    if arb(sigma_w2) < inv:
+        return CheckResult(name, Status.PASS, sigma_w2, low, method, detail, enclosure=box)
+    if arb(sigma_w2) >= inv:
+        return CheckResult(name, Status.FAIL, sigma_w2, high, method, detail, enclosure=box)
+    why = "σ_w² lies inside the certified range of 1/(8L²): raise --prec"
+    return CheckResult(
+        name, Status.INCONCLUSIVE, sigma_w2, low, method, f"{detail}; {why}", enclosure=box
+    )
 
 
 def infinite_hermite(fact: PolynomialFact, evidence: HermiteCoefficients | None) -> CheckResult:
@@ -142,47 +176,60 @@ def nonparallel(corr: Correlation, notices: tuple[str, ...]) -> CheckResult:
 def lambda_star_positive(
     spec: Spectrum,
     cert: Certificate,
-    hermite_finite: bool,
+    certified: LambdaCertificate | str | None,
     gram_method: str,
     singular: str | None,
 ) -> CheckResult:
-    """λ* = λ_min(G*) > 0: PASS when eigvalsh exceeds its error bar and the Hermite certificate
-    is positive; FAIL when λ* is zero within its error bar and either G* is proved singular
-    (``singular``: why) or φ is a proved polynomial;
-    INCONCLUSIVE when positive but not certified, or zero within the bar for a φ not proved a
-    polynomial; ERROR when the certificate exceeds the eigenvalue (an inconsistent computation)."""
+    """λ* = λ_min(G*) > 0, on the strength of proofs only:
+
+    * PASS when the ball-arithmetic enclosure ``certified`` has a lower end > 0;
+    * FAIL when G* is proved singular (``singular`` names the proof: equal inputs, opposite
+      inputs with φ odd, φ affine with n > d + 1) and the float λ_min is zero within its bar;
+    * ERROR when the float estimate and the proof disagree (the estimate outside the certified
+      enclosure beyond its error bar, or a proof of singularity against a clearly positive
+      λ_min): an inconsistent computation;
+    * INCONCLUSIVE otherwise, with the certified bounds when there are any (``certified`` is a
+      string: why no certificate closed; None: certification was turned off).
+
+    The float eigvalsh value and the float Hermite certificate stay as evidence in the detail."""
     lam, err = spec.lambda_min, spec.error
-    detail = (
-        f"λ_min(G*) = {lam:.6g} ± {err:.1e}; certificate Σ_r μ_r² λ_lower(C^∘r) = {cert.value:.6g} "
-        f"(Gershgorin only: {cert.gershgorin:.6g}, first positive at r = {cert.first_r}); "
-        f"max_r μ_r²(1-(n-1)ρ_max^r) = {cert.spec_bound:.3g} with ρ_max = {cert.rho_max:.6f}; "
-        f"G* by {gram_method}"
+    evidence = (
+        f"float estimate λ_min(G*) = {lam:.10g} ± {err:.1e}; float Hermite bound "
+        f"Σ_r μ_r² λ_lower(C^∘r) = {cert.value:.6g} (Gershgorin only: {cert.gershgorin:.6g}, "
+        f"first positive at r = {cert.first_r}), ρ_max = {cert.rho_max:.6f}; G* by {gram_method}"
     )
-    method = "eigvalsh(G*) with backward-error bound; Hermite certificate"
+    name = Condition.LAMBDA_STAR_POSITIVE
+    if isinstance(certified, LambdaCertificate):
+        box = (certified.lower, certified.upper)
+        proof = (
+            f"certified λ* ∈ [{certified.lower:.10g}, {certified.upper:.10g}], q* ∈ "
+            f"{certified.q_star.enclosure} ({certified.method})"
+        )
+        method = f"certified: {certified.method}"
+    else:
+        box = None
+        why = certified if certified is not None else "certification turned off (--no-certify)"
+        proof = f"no certified enclosure: {why}"
+        method = "float estimate only (eigvalsh with backward-error bound)"
 
     def result(status: Status, why: str) -> CheckResult:
-        text = f"{why} {detail}" if why else detail
-        return CheckResult(Condition.LAMBDA_STAR_POSITIVE, status, lam, 0.0, method, text, err)
+        text = f"{why} {proof}. Evidence: {evidence}"
+        return CheckResult(name, status, lam, 0.0, method, text, err, enclosure=box)
 
-    if cert.value > lam + err:
-        return result(Status.ERROR, "certificate exceeds the eigenvalue: inconsistent computation.")
-    if lam <= err and singular:
-        return result(Status.FAIL, f"λ* = 0 exactly: {singular}.")
-    if lam <= err and hermite_finite:
-        return result(
-            Status.FAIL, "λ* is zero to working precision (finitely many Hermite coefficients)."
-        )
-    if lam <= err:  # φ is not a proved polynomial: a tiny positive λ* looks the same as 0
+    if box is not None and (box[1] < lam - err or box[0] > lam + err):
+        return result(Status.ERROR, "the float λ_min lies outside the certified enclosure:")
+    if singular:
+        if lam <= err:
+            return result(Status.FAIL, f"λ* = 0, proved: {singular}.")
+        return result(Status.ERROR, f"a proof says G* is singular ({singular}), but")
+    if box is not None and box[0] > 0:
+        return result(Status.PASS, "λ* > 0 proved:")
+    if box is not None:
         return result(
             Status.INCONCLUSIVE,
-            "λ* is zero to working precision, but φ is not a proved polynomial: λ* may be "
-            "positive below float64's reach (e.g. structure far in the Gaussian tail).",
+            f"λ* ≤ {box[1]:.6g} (certified upper bound), not proved positive:",
         )
-    if cert.value <= 0:
-        return result(
-            Status.INCONCLUSIVE, "λ_min(G*) is positive but the Hermite certificate is not."
-        )
-    return result(Status.PASS, "")
+    return result(Status.INCONCLUSIVE, "λ* > 0 not proved:")
 
 
 def width_sweep(sweep: GramSweep) -> CheckResult:

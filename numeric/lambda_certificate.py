@@ -1,0 +1,195 @@
+"""A certified enclosure [lo, hi] of λ* = λ_min(G*) for unit-norm data (the inputs taken as
+x_i/‖x_i‖ exactly).
+
+Ingredients, each proved:
+
+1. q* as a ball (:func:`symbolic.hermite_balls.q_star_ball`) and μ_k(q*)² for k < N as balls
+   (Arb integrals), with the Parseval remainder P = E[φ(√q* Z)²] - Σ_{k<N} μ_k² ∈ [P_lo, P_hi],
+   E[φ(√q*Z)²] = (q* - 2/d)/(2σ_w²) exactly (the diagonal of the fixed point).
+2. The correlations ρ*_ij = Σ*_ij/q* solve ρ = h(ρ) = (2σ_w² κ(ρ) + (2/d)s_ij)/q* with
+   κ(ρ) = Σ_k μ_k² ρ^k; |h'| ≤ c = 2σ_w²L² < 1 on [-1, 1] (Price: dκ/dρ = q E[φ'φ'] ≤ qL²), and
+   h maps [-1, 1] into itself, so the float64 ρ̃ of the solver satisfies
+   |ρ* - ρ̃| ≤ |h(ρ̃) - ρ̃|/(1 - c) (Banach a posteriori). h(ρ̃) is evaluated in float64 with an
+   a-priori error bound: Horner's rule γ_{2N}Σ|a_k|, the coefficients' radii, the series tail
+   |ρ|^N·P_hi, s_ij's rounding 4γ_{d+3}, q*'s radius and the last roundings.
+3. G* = G_N + T_N with G_N = Σ_{k<N} μ_k² C*^{∘k} and T_N = Σ_{k≥N} μ_k² C*^{∘k} ⪰ 0 (Schur):
+   λ_min(T_N) ≥ P_lo·(1 - max_i Σ_{j≠i}|ρ*_ij|^N) (Gershgorin, |ρ|^k ≤ |ρ|^N for k ≥ N).
+   G_N's midpoint matrix Ã (float64 Horner at ρ̃) differs from G_N by R_ij ≤ E_h + D·|ρ*-ρ̃|_ij,
+   D = Σ k·a_k, and ‖R‖₂ ≤ ‖R‖_F.
+4. λ_min(Ã) ≥ t by one Cholesky (:mod:`numeric.positive_definite`).
+
+    lo = t - ‖R‖_F + P_lo·(1 - max_i Σ_{j≠i} ρ̄_ij^N)₊,
+    hi = vᵀG*v/vᵀv bounded above for v the eigenvector estimate of Ã (Rayleigh quotient).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from flint import arb, ctx
+
+from numeric.positive_definite import gamma, lambda_min_lower
+from symbolic.activations import Activation
+from symbolic.enclosure import float_down, float_up
+from symbolic.errors import VerifyError
+from symbolic.hermite_balls import Growth, QStar, hermite_balls, q_star_ball
+
+EPS = 2.0**-53
+#: Shifts tried by the Cholesky test, as fractions of the float λ_min below it.
+SHIFTS = (1e-6, 1e-4, 1e-3, 1e-2, 0.1, 0.5, 1.0)
+#: Relative allowance for the rounding of float64 sums of n² nonnegative terms (n ≤ 10⁵).
+SUM_MARGIN = 1 + 1e-5
+
+
+@dataclass(frozen=True)
+class LambdaCertificate:
+    """λ* ∈ [lower, upper], proved; with q*'s enclosure and the pieces of the lower bound."""
+
+    lower: float
+    upper: float
+    q_star: QStar
+    cholesky_bound: float  # t ≤ λ_min(Ã)
+    frobenius: float  # ‖R‖_F
+    tail: float  # P_lo (1 - max_i Σ ρ̄^N)₊
+    rho_radius: float  # max |ρ* - ρ̃|
+    terms: int
+    prec: int
+
+    @property
+    def positive(self) -> bool:
+        return self.lower > 0
+
+    @property
+    def enclosure(self) -> list[float]:
+        return [self.lower, self.upper]
+
+    @property
+    def method(self) -> str:
+        return (
+            f"ball arithmetic, {self.prec} bits (Arb): q* by Banach a posteriori, μ_k(q*) for "
+            f"k < {self.terms} by rigorous integration, Σ* by a posteriori bounds on the float "
+            "entries; Rump's Cholesky test on the midpoint matrix; Gershgorin on the Hermite tail"
+        )
+
+
+def _horner(coeffs: list[float], rho: torch.Tensor) -> torch.Tensor:
+    out = torch.full_like(rho, coeffs[-1])
+    for c in reversed(coeffs[:-1]):
+        out = out * rho + c
+    return out
+
+
+def certify_lambda_star(
+    act: Activation,
+    x: torch.Tensor,
+    sigma_w2: float,
+    sigma_float: torch.Tensor,
+    q_float: float,
+    estimate: float,
+    growth: Growth,
+    *,
+    terms: int,
+    prec: int,
+    q_steps: int,
+) -> LambdaCertificate:
+    """The enclosure of λ_min(G*) described in the module docstring. ``sigma_float`` and
+    ``q_float`` are the float solver's Σ* and q*, ``estimate`` its λ_min(G*). Raises
+    :class:`VerifyError` when a contraction constant is not below 1."""
+    old = ctx.prec
+    ctx.prec = prec
+    try:
+        return _certify(
+            act, x, sigma_w2, sigma_float, q_float, estimate, growth, terms, prec, q_steps
+        )
+    finally:
+        ctx.prec = old
+
+
+def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms, prec, q_steps):
+    n, d = x.shape
+    x = x.to(torch.float64).cpu()
+    sigma_float = sigma_float.to(torch.float64).cpu()
+    qs = q_star_ball(act, sigma_w2, d, q_float, g, q_steps)
+    big_q = qs.enclosure.ball
+    s2 = 2 * arb(sigma_w2)
+    c_off = s2 * g.lip**2
+    if not c_off < 1:
+        raise VerifyError(f"2σ_w²L² ≤ {float(c_off.upper()):.3g} is not below 1: no certificate")
+    mu = hermite_balls(act, big_q, terms, g)
+    a = [m * m for m in mu]
+    moment = (big_q - arb(2) / d) / s2
+    rest = moment - sum(a, arb(0))
+    p_lo, p_hi = max(float_down(rest), 0.0), float_up(rest)
+    mids = [float(v.mid()) for v in a]
+    coef_err = float_up(sum((abs(v - arb(m)) for v, m in zip(a, mids)), arb(0)))
+    slope = float_up(sum((k * v for k, v in enumerate(a)), arb(0)))  # D ≥ Σ k a_k
+    horner_err = float_up(gamma(2 * terms) * sum(abs(m) for m in mids) * SUM_MARGIN) + coef_err
+
+    q_mid = float(big_q.mid())
+    q_lo = float_down(big_q)
+    r_q = float_up(abs(big_q - arb(q_mid)))
+    unit = x / x.norm(dim=1, keepdim=True)
+    s = unit @ unit.T
+    s_err = float_up(4 * gamma(d + 3))
+    rho = (sigma_float / q_float).clamp(-1.0, 1.0)
+    rho.fill_diagonal_(1.0)
+    kappa = _horner(mids, rho)
+    w2, wd = 2 * sigma_w2, 2.0 / d
+    num = w2 * kappa + wd * s
+    h = num / q_mid
+    tail = rho.abs() ** terms * p_hi
+    num_err = w2 * (horner_err + tail) + wd * s_err + 4 * EPS * (w2 * kappa.abs() + wd * s.abs())
+    h_err = num_err / q_lo + num.abs() * (r_q / (q_lo * q_lo)) + 2 * EPS * h.abs()
+    delta = (h - rho).abs() * (1 + EPS) + h_err
+    c = float_up(c_off)
+    r_rho = delta / (1 - c) * (1 + 4 * EPS)
+    r_rho.fill_diagonal_(0.0)  # C*_ii = 1 exactly
+
+    mid = kappa
+    mid = (mid + mid.T) / 2  # exactly symmetric midpoint; the averaging error is in R below
+    radius = horner_err + slope * r_rho + 2 * EPS * kappa.abs()
+    frob = float(torch.linalg.norm(radius)) * SUM_MARGIN
+
+    rho_bar = (rho.abs() + r_rho).clamp(max=1.0)
+    rho_bar.fill_diagonal_(0.0)
+    row = float((rho_bar**terms).sum(dim=1).max()) * SUM_MARGIN
+    tail_lo = p_lo * max(1.0 - row, 0.0)
+    tail_hi = p_hi * (1.0 + row)
+
+    lam_a = estimate - p_hi * (1 + row)  # λ_min(Ã) ≥ λ_min(G*) - ‖T_N‖: the first shift to try
+    pd = lambda_min_lower(mid, lam_a if lam_a > 0 else estimate, SHIFTS)
+    lower = pd.lower - frob + tail_lo
+    lower = math.nextafter(lower, -math.inf)
+    upper = _rayleigh_upper(mid, radius, tail_hi, pd.shift)
+    return LambdaCertificate(
+        lower, upper, qs, pd.lower, frob, tail_lo, float(r_rho.max()), terms, prec
+    )
+
+
+def _rayleigh_upper(mid: torch.Tensor, radius: torch.Tensor, tail_hi: float, shift: float):
+    """vᵀG*v/vᵀv ≤ (vᵀÃv + |v|ᵀR|v| + ‖T_N‖‖v‖² + rounding)/‖v‖², v from a few steps of
+    inverse iteration on Ã - shift·I (or eigh when no shift succeeded)."""
+    n = mid.shape[0]
+    if math.isfinite(shift):
+        factor, info = torch.linalg.cholesky_ex(mid - shift * torch.eye(n, dtype=mid.dtype))
+    if not math.isfinite(shift) or int(info) != 0:
+        v = torch.linalg.eigh(mid)[1][:, 0]
+    else:
+        v = torch.ones(n, dtype=mid.dtype)
+        for _ in range(8):
+            v = torch.cholesky_solve(v[:, None], factor)[:, 0]
+            v = v / v.norm()
+    av = mid @ v
+    quad = float(v @ av)
+    absv = v.abs()
+    rounding = 2 * float(gamma(n + 1).mid()) * float(absv @ (mid.abs() @ absv)) * 2
+    extra = float(absv @ (radius @ absv)) * SUM_MARGIN
+    norm2 = float(v @ v) * (1 - 2 * n * EPS)
+    return math.nextafter(
+        (quad + rounding + extra + tail_hi * float(v @ v) * SUM_MARGIN) / norm2, math.inf
+    )
+
+
+__all__ = ["SHIFTS", "LambdaCertificate", "certify_lambda_star"]

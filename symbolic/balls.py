@@ -1,0 +1,230 @@
+"""Sympy expressions evaluated in ball arithmetic (Arb, through python-flint).
+
+A ball ``m ± r`` is an enclosure: every operation returns a ball that contains the exact result
+for every point of its input balls, so a compiled expression evaluated on a ball ``[a, b]``
+encloses the range of the expression on ``[a, b]``, and on a point it encloses the exact value
+at the working precision ``flint.ctx.prec`` (bits). Constants are converted exactly (integers,
+rationals, the binary value of a Float) or computed as balls (π, e, √2, ...): nothing passes
+through float64.
+
+Over ``acb`` (complex balls) the compiled function also serves as an integrand of
+``acb.integral``: with ``analytic=True`` it returns a non-finite ball where the expression is
+not holomorphic on the input box (a branch cut of log, √, atan, asin, or a non-smooth atom), as
+Arb's rigorous integration requires.
+
+Tree walking only, like :mod:`symbolic.evaluate`: no text is ever evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+from flint import acb, arb, fmpq, fmpz
+
+from symbolic.errors import VerifyError
+from symbolic.formula import X
+
+Ball = Any  # arb or acb
+BallFn = Callable[[Ball, bool], Ball]
+
+
+def _nan(z: Ball) -> Ball:
+    return acb("nan") if isinstance(z, acb) else arb("nan")
+
+
+def _im_below_one(z: Ball) -> bool:
+    """|Im z| < 1 on the whole box: off the cuts of atan and asinh (±i[1, ∞))."""
+    return not isinstance(z, acb) or abs(z.imag).upper() < 1
+
+
+def _re_inside_unit(z: Ball) -> bool:
+    """|Re z| < 1 on the whole box: off the cuts of asin and acos (±[1, ∞))."""
+    return not isinstance(z, acb) or abs(z.real).upper() < 1
+
+
+def _guarded(method: str, ok: Callable[[Ball], bool]) -> Callable[[Ball, bool], Ball]:
+    def fn(z: Ball, analytic: bool) -> Ball:
+        if analytic and not ok(z):
+            return _nan(z)
+        return getattr(z, method)()
+
+    return fn
+
+
+def _with_flag(method: str) -> Callable[[Ball, bool], Ball]:
+    """Methods with Arb's own branch-cut check (log, sqrt) on complex balls."""
+
+    def fn(z: Ball, analytic: bool) -> Ball:
+        if isinstance(z, acb):
+            return getattr(z, method)(analytic=analytic)
+        return getattr(z, method)()
+
+    return fn
+
+
+def _real_only(fn: Callable[..., Ball]) -> Callable[..., Ball]:
+    """A non-smooth atom: defined on real balls; never holomorphic, so never an integrand."""
+
+    def wrapped(*args: Ball, analytic: bool) -> Ball:
+        if analytic or any(isinstance(a, acb) for a in args):
+            return _nan(args[0])
+        return fn(*args)
+
+    return wrapped
+
+
+def _sign(z: arb) -> arb:
+    if z > 0:
+        return arb(1)
+    if z < 0:
+        return arb(-1)
+    return arb(0) if z.is_zero() else arb(0, 1)  # the range {-1, 0, 1} is inside [-1, 1]
+
+
+def _heaviside(z: arb) -> arb:
+    if z >= 0:  # every point of the ball is ≥ 0: H = 1 (H(0) = 1, the registry's step)
+        return arb(1)
+    if z < 0:
+        return arb(0)
+    return arb(0.5, 0.5)  # both values possible: [0, 1]
+
+
+def _max(*zs: arb) -> arb:
+    out = zs[0]
+    for z in zs[1:]:
+        out = out.max(z)
+    return out
+
+
+def _min(*zs: arb) -> arb:
+    out = zs[0]
+    for z in zs[1:]:
+        out = out.min(z)
+    return out
+
+
+#: sympy head -> ball function of (argument, analytic).
+_UNARY: dict[type, Callable[[Ball, bool], Ball]] = {
+    sp.sin: _guarded("sin", lambda z: True),
+    sp.cos: _guarded("cos", lambda z: True),
+    sp.tan: _guarded("tan", lambda z: True),
+    sp.exp: _guarded("exp", lambda z: True),
+    sp.tanh: _guarded("tanh", lambda z: True),
+    sp.sinh: _guarded("sinh", lambda z: True),
+    sp.cosh: _guarded("cosh", lambda z: True),
+    sp.erf: _guarded("erf", lambda z: True),
+    sp.erfc: _guarded("erfc", lambda z: True),
+    sp.atan: _guarded("atan", _im_below_one),
+    sp.asinh: _guarded("asinh", _im_below_one),
+    sp.asin: _guarded("asin", _re_inside_unit),
+    sp.acos: _guarded("acos", _re_inside_unit),
+    sp.log: _with_flag("log"),
+}
+
+_NONSMOOTH: dict[type, Callable[..., Ball]] = {
+    sp.Abs: _real_only(lambda z: abs(z)),
+    sp.sign: _real_only(_sign),
+    sp.Heaviside: _real_only(_heaviside),
+    sp.Max: _real_only(_max),
+    sp.Min: _real_only(_min),
+}
+
+
+def ball_constant(value: sp.Expr) -> arb:
+    """The exact real number ``value`` as a ball at the current precision."""
+    fn = ball_function(value)
+    return fn(arb(0), False)
+
+
+def ball_function(expr: sp.Expr) -> BallFn:
+    """``expr`` (in x) as a function ``f(ball, analytic) -> ball`` over arb or acb balls."""
+    return _compile(sp.Integer(expr) if isinstance(expr, int) else expr)
+
+
+def _number(expr: sp.Expr) -> Callable[[Ball], Ball] | None:
+    if isinstance(expr, sp.Rational):  # Integer included
+        q = fmpq(fmpz(int(expr.p)), fmpz(int(expr.q)))
+        return lambda z: arb(q)
+    if isinstance(expr, sp.Float):
+        sign, man, exp, _ = expr._mpf_  # the Float's exact binary value
+        value = arb(fmpz(-man if sign else man)) * arb(2) ** int(exp)
+        return lambda z: value
+    if expr is sp.pi:
+        return lambda z: arb.pi()
+    if expr is sp.E:
+        return lambda z: arb.const_e()
+    return None
+
+
+def _compile(expr: sp.Expr) -> BallFn:
+    if expr == X:
+        return lambda z, analytic: z
+    const = _number(expr)
+    if const is not None:
+        return lambda z, analytic: const(z)
+    if expr.is_Symbol or isinstance(expr, sp.NumberSymbol) or expr is sp.I:
+        raise VerifyError(f"cannot evaluate {expr} in ball arithmetic")
+    args = [_compile(a) for a in expr.args]
+    if isinstance(expr, sp.Add):
+
+        def add(z, analytic):
+            out = args[0](z, analytic)
+            for f in args[1:]:
+                out = out + f(z, analytic)
+            return out
+
+        return add
+    if isinstance(expr, sp.Mul):
+
+        def mul(z, analytic):
+            out = args[0](z, analytic)
+            for f in args[1:]:
+                out = out * f(z, analytic)
+            return out
+
+        return mul
+    if isinstance(expr, sp.Pow):
+        return _power(expr, args[0], args[1])
+    if expr.func in _UNARY and len(args) == 1:
+        fn, (arg,) = _UNARY[expr.func], args
+        return lambda z, analytic: fn(arg(z, analytic), analytic)
+    if expr.func in _NONSMOOTH:
+        fn = _NONSMOOTH[expr.func]
+        used = args[:1] if isinstance(expr, sp.Heaviside) else args
+        return lambda z, analytic: fn(*(a(z, analytic) for a in used), analytic=analytic)
+    raise VerifyError(f"cannot evaluate {expr.func.__name__} in ball arithmetic")
+
+
+def _power(expr: sp.Pow, base: BallFn, power: BallFn) -> BallFn:
+    e = expr.exp
+    if e.is_Integer:
+        k = int(e)
+        if k >= 0:
+            return lambda z, analytic: base(z, analytic) ** k
+        return lambda z, analytic: 1 / base(z, analytic) ** (-k)
+    if e == sp.S.Half:
+        sqrt = _with_flag("sqrt")
+        return lambda z, analytic: sqrt(base(z, analytic), analytic)
+    if e == -sp.S.Half:
+        sqrt = _with_flag("sqrt")
+        return lambda z, analytic: 1 / sqrt(base(z, analytic), analytic)
+    log = _with_flag("log")
+
+    def general(z, analytic):  # b^e = exp(e log b), on the principal branch (b > 0)
+        b = base(z, analytic)
+        if not isinstance(b, acb) and not b > 0:
+            return arb("nan")
+        return (power(z, analytic) * log(b, analytic)).exp()
+
+    return general
+
+
+def real_interval(lo: arb | float, hi: arb | float) -> arb:
+    """The ball that contains the real interval [lo, hi] (endpoints exact or balls)."""
+    a, b = arb(lo), arb(hi)
+    return a.lower().union(b.upper())
+
+
+__all__ = ["Ball", "BallFn", "ball_constant", "ball_function", "real_interval"]
