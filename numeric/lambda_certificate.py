@@ -108,7 +108,7 @@ def certify_lambda_star(
 
 
 def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms, prec, q_steps):
-    n, d = x.shape
+    _n, d = x.shape
     x = x.to(torch.float64).cpu()
     sigma_float = sigma_float.to(torch.float64).cpu()
     qs = q_star_ball(act, sigma_w2, d, q_float, g, q_steps)

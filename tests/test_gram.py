@@ -99,7 +99,10 @@ def test_divergence_is_a_clear_error():
 
 def _lambda_verdict(act, g, x, singular=None):
     return verdicts.lambda_star_positive(
-        spectral_bounds(g.gram, g.error), certificate(act, g), certified(act, g, x), g.method,
+        spectral_bounds(g.gram, g.error),
+        certificate(act, g),
+        certified(act, g, x),
+        g.method,
         singular,
     )
 
@@ -127,7 +130,7 @@ def test_square_lambda_star_is_not_certified_without_a_finite_l():
 
 
 def test_identity_gives_zero_lambda_star_and_fail():
-    from numeric.data import Dataset, max_correlation
+    from numeric.data import max_correlation
     from symbolic.polynomial import polynomial_fact
     from verify.checks import singular_gram
 

@@ -1,0 +1,169 @@
+"""Ball-arithmetic certificates: each enclosure checked against a value known another way
+(closed forms, the float route, a perturbed input), and the proofs' failure modes."""
+
+import math
+
+import mpmath
+import pytest
+import sympy as sp
+import torch
+from flint import arb, ctx
+
+from numeric.data import sphere_data
+from numeric.positive_definite import cholesky_lower_bound
+from numeric.sup import grid_sup
+from symbolic import REGISTRY, resolve
+from symbolic.bounds import sup_abs
+from symbolic.evaluate import mp_function as mpmath_function
+from symbolic.hermite_balls import growth, hermite_balls, q_star_ball
+from symbolic.sup_enclosure import SupSearch, sup_enclosure
+from tests.helpers import S2, S, certified, eigmin, gram
+
+SEARCH = SupSearch(8.0, 64.0, 1e-12, 20000)
+
+
+def _enclosures(act, prec=128):
+    return [sup_enclosure(act, k, sup_abs(act, k, *grid_sup(act, k)), prec, SEARCH) for k in (0, 1)]
+
+
+def _contains(ball, value: str) -> bool:
+    """Whether the ball overlaps the 40-digit decimal ``value`` ± 1e-39 (its rounding)."""
+    return ball.overlaps(arb(value, 1e-39))
+
+
+@pytest.mark.parametrize("name", ["sin", "relu", "erf"])
+def test_hermite_balls_contain_the_closed_forms_and_are_tight(name):
+    """μ_n(1) from the closed form in n (sympy, 40 digits) lies in every ball, radius < 1e-20."""
+    act = REGISTRY[name]
+    closed = act.hermite
+    assert closed is not None
+    ctx.prec = 128
+    try:
+        mu = hermite_balls(act, arb(1), 12, growth(act, *_enclosures(act)))
+        for n, ball in enumerate(mu):
+            exact = sp.N(closed.mu(n, sp.Integer(1)), 40)
+            assert _contains(ball, str(exact)), (n, ball, exact)
+            assert float(ball.rad()) < 1e-20
+    finally:
+        ctx.prec = 53
+
+
+def test_relu_q_star_ball_contains_the_exact_fixed_point():
+    """E[relu(√q Z)²] = q/2, so q* = (2/d)/(1 - σ_w²) exactly."""
+    act, d, s2 = REGISTRY["relu"], 10, 1 / 16
+    ctx.prec = 128
+    try:
+        qs = q_star_ball(act, s2, d, 0.2, growth(act, *_enclosures(act)), 200)
+        exact = (arb(2) / d) / (1 - arb(s2))
+        assert qs.enclosure.ball.contains(exact)
+        assert float(qs.enclosure.ball.rad()) < 1e-30
+    finally:
+        ctx.prec = 53
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "erf", "gelu", "atan", "softsign", "elu"])
+def test_certified_l_equals_the_closed_form(name):
+    act = REGISTRY[name]
+    proof = sup_abs(act, 1, *grid_sup(act, 1))
+    enc = sup_enclosure(act, 1, proof, 128, SEARCH)
+    with mpmath.workdps(40):
+        exact = mpmath.mpf(str(sp.N(proof.exact, 40)))
+        assert enc.lo <= float(exact) <= enc.hi and enc.radius < 1e-30
+
+
+@pytest.mark.parametrize("formula", ["swish", "x*tanh(log(1+exp(x)))"])
+def test_branch_and_bound_l_encloses_the_numeric_maximum(formula):
+    """No closed form: the enclosure holds the max on a fine mpmath grid near the critical point
+    and every grid value lies below its upper end."""
+    act = resolve(formula)
+    proof = sup_abs(act, 1, *grid_sup(act, 1))
+    enc = sup_enclosure(act, 1, proof, 128, SEARCH)
+    assert enc is not None and enc.hi - enc.lo < 1e-9
+    d1 = act.derivative_expr(1)[0].expr
+    with mpmath.workdps(30):
+        f = mpmath_function(d1)
+        xs = [mpmath.mpf(k) / 100 for k in range(-800, 801)]
+        x0 = max(xs, key=lambda x: abs(f(x)))
+        fine = [x0 + mpmath.mpf(k) / 10**6 for k in range(-(10**4), 10**4 + 1, 7)]
+        best = max(abs(f(x)) for x in fine)
+    assert enc.lo - 1e-12 <= float(best) <= enc.hi + 1e-12
+    assert proof.value <= enc.hi  # the float grid undershoots, never overshoots
+
+
+def test_no_enclosure_where_the_supremum_is_infinite_or_unproved():
+    assert _enclosures(REGISTRY["exp"])[1] is None  # L = ∞ (refuted), nothing to enclose
+    step = REGISTRY["step"]
+    assert sup_enclosure(step, 1, sup_abs(step, 1, *grid_sup(step, 1)), 128, SEARCH) is None
+
+
+def test_cholesky_bound_is_below_the_true_least_eigenvalue_and_close():
+    torch.manual_seed(3)
+    q, _ = torch.linalg.qr(torch.randn(50, 50, dtype=torch.float64))
+    eig = torch.linspace(1e-3, 2.0, 50, dtype=torch.float64)
+    a = (q * eig) @ q.T
+    a = (a + a.T) / 2
+    lower = cholesky_lower_bound(a, 1e-3 * (1 - 1e-6))
+    assert lower is not None and lower <= 1e-3 and 1e-3 - lower < 1e-8
+    # a shift above λ_min: Cholesky breaks down, no claim is made
+    assert cholesky_lower_bound(a, 1.1e-3) is None
+    # an indefinite matrix by 1e-14: no positive bound, whatever the shift
+    b = (q * torch.linspace(-1e-14, 1.0, 50, dtype=torch.float64)) @ q.T
+    b = (b + b.T) / 2
+    bound = cholesky_lower_bound(b, -1e-12)
+    assert bound is None or bound <= -1e-14
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sphere_data(20, 10, 0, 0.1)
+
+
+@pytest.mark.parametrize("name", ["sin", "tanh", "erf"])
+def test_certified_lambda_star_within_one_percent_of_the_float_value(name, data):
+    act = REGISTRY[name]
+    g = gram(act, data.x)
+    lam = eigmin(g.gram)
+    c = certified(act, g, data.x)
+    # the float value carries ~1e-15 of rounding: it must sit inside the enclosure up to that
+    assert c.lower <= lam + 1e-13 and lam - 1e-13 <= c.upper
+    assert 0 < c.lower and (lam - c.lower) / lam < 0.01  # measured ~1e-6
+    assert c.q_star.enclosure.lo <= g.q_star <= c.q_star.enclosure.hi + 1e-15
+
+
+def test_a_perturbed_float_entry_widens_the_enclosure_but_never_moves_it(data):
+    """The float Σ* is only the midpoint: corrupt one entry by 1e-3 and the proof must still
+    contain the true λ* (the unperturbed enclosure), and be wider."""
+    act = REGISTRY["tanh"]
+    g = gram(act, data.x)
+    good = certified(act, g, data.x)
+    bad_sigma = g.sigma.clone()
+    bad_sigma[0, 1] += 1e-3
+    bad_sigma[1, 0] += 1e-3
+    bad = certified(act, type(g)(**{**g.__dict__, "sigma": bad_sigma}), data.x)
+    assert bad.lower <= good.lower and bad.upper >= good.upper - 1e-15
+    assert bad.rho_radius > 1e-4  # the a posteriori residual saw the corruption
+
+
+def test_low_precision_never_gives_a_wrong_pass(data):
+    """At 64 bits the integrals' radii grow; the enclosure must still contain the 128-bit one's
+    lower end or fall below it."""
+    act = REGISTRY["tanh"]
+    g = gram(act, data.x)
+    hi = certified(act, g, data.x, prec=128)
+    lo = certified(act, g, data.x, prec=64)
+    assert lo.lower <= hi.upper and lo.upper >= hi.lower
+
+
+def test_identity_enclosure_contains_zero():
+    data = sphere_data(30, 10, 0, 0.1)
+    act = REGISTRY["identity"]
+    g = gram(act, data.x)
+    c = certified(act, g, data.x)
+    assert c.lower <= 0 <= c.upper and c.upper < 1e-10
+
+
+def test_precision_is_a_setting_with_limits():
+    from verify.settings import PREC_MAX, PREC_MIN
+
+    assert S.precision.prec == 128 and PREC_MIN == 64 and PREC_MAX == 1024
+    assert math.isfinite(S2)
