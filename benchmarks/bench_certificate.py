@@ -40,9 +40,8 @@ def main() -> None:
     t_sup = time.perf_counter() - t0
     g = growth(act, enc[0], enc[1])
     print(f"sup enclosures (once per activation): {t_sup:.2f} s")
-    print(
-        f"{'n':>6} {'eigvalsh':>9} {'float G*+λ':>11} {'certified':>10} {'ratio':>6}  λ float / [lo, hi]"
-    )
+    head = f"{'n':>6} {'eigvalsh':>9} {'float G*+λ':>11} {'certified':>10} {'ratio':>6}"
+    print(f"{head}  λ float / [lo, hi]")
     for n in (20, 1000, 4000):
         x = sphere_data(n, 10, 0, 0.1).x
         t0 = time.perf_counter()
