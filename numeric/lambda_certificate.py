@@ -146,6 +146,9 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
     c = float_up(c_off)
     r_rho = delta / (1 - c) * (1 + 4 * EPS)
     r_rho.fill_diagonal_(0.0)  # C*_ii = 1 exactly
+    # Σ̃ need not be bitwise symmetric (x @ x.T is not): the midpoint averages (i, j) and (j, i),
+    # each within its own radius of the same ρ*_ij
+    r_rho = torch.maximum(r_rho, r_rho.T)
 
     mid = kappa
     mid = (mid + mid.T) / 2  # exactly symmetric midpoint; the averaging error is in R below
@@ -155,13 +158,12 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
     rho_bar = (rho.abs() + r_rho).clamp(max=1.0)
     rho_bar.fill_diagonal_(0.0)
     row = float((rho_bar**terms).sum(dim=1).max()) * SUM_MARGIN
-    tail_lo = p_lo * max(1.0 - row, 0.0)
-    tail_hi = p_hi * (1.0 + row)
+    tail_lo = float_down(arb(p_lo) * (1 - arb(row)).nonnegative_part())
+    tail_hi = float_up(arb(p_hi) * (1 + arb(row)))
 
     lam_a = estimate - p_hi * (1 + row)  # λ_min(Ã) ≥ λ_min(G*) - ‖T_N‖: the first shift to try
     pd = lambda_min_lower(mid, lam_a if lam_a > 0 else estimate, SHIFTS)
-    lower = pd.lower - frob + tail_lo
-    lower = math.nextafter(lower, -math.inf)
+    lower = float_down(arb(pd.lower) - arb(frob) + arb(tail_lo))  # no rounding lifts it
     upper = _rayleigh_upper(mid, radius, tail_hi, pd.shift)
     return LambdaCertificate(
         lower, upper, qs, pd.lower, frob, tail_lo, float(r_rho.max()), terms, prec

@@ -160,11 +160,10 @@ def q_star_ball(
             "enclosure of q*"
         )
     q = arb(q_float)
-    residual = arb(0)
-    for _ in range(steps):
+    for k in range(steps):
         new = s2 * second_moment(act, q, g) + base
-        residual = abs(new - q)
-        if residual.upper() < abs(q) * arb(2) ** (10 - ctx.prec):
+        residual = abs(new - q)  # T's residual at this q: the radius below is q's own
+        if k == steps - 1 or residual.upper() < abs(q) * arb(2) ** (10 - ctx.prec):
             break
         q = arb(new.mid())
     radius = residual.upper() / (1 - c).lower()

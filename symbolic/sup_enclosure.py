@@ -84,8 +84,10 @@ def _branch_and_bound(act: Activation, k: int, prec: int, search: SupSearch) -> 
         tails = []
         forms = _forms(sp.diff(g, X))
         while True:
-            a = lo if lo != -sp.oo else -sp.Integer(int(window))
-            b = hi if hi != sp.oo else sp.Integer(int(window))
+            # an unbounded piece's window ends at ±window, or at its finite end if that lies
+            # beyond (a piece (10, ∞) with window 8 is bounded on [10, 10] plus its tail)
+            a = lo if lo != -sp.oo else sp.Min(-sp.Integer(int(window)), hi)
+            b = hi if hi != sp.oo else sp.Max(sp.Integer(int(window)), a)
             try:
                 tails = [
                     _tail(g, forms, b, +1) if hi == sp.oo else None,

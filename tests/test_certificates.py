@@ -167,3 +167,56 @@ def test_precision_is_a_setting_with_limits():
 
     assert S.precision.prec == 128 and PREC_MIN == 64 and PREC_MAX == 1024
     assert math.isfinite(S2)
+
+
+def test_a_piece_beyond_the_window_is_bounded_too():
+    """A kink at x = 10, outside the first window [-8, 8]: the piece (10, ∞) has φ' = swish' + 1,
+    whose supremum 1 + swish'(10) ≈ 2.0005 is the answer (swish' ≤ 1.0999 elsewhere)."""
+    act = resolve("x/(1+exp(-x)) + Max(0, x - 10)")
+    proof = sup_abs(act, 1, *grid_sup(act, 1))
+    enc = sup_enclosure(act, 1, proof, 128, SEARCH)
+    with mpmath.workdps(30):
+        at10 = 1 + mpmath_function(REGISTRY["swish"].derivative_expr(1)[0].expr)(mpmath.mpf(10))
+    assert enc is not None and enc.lo <= float(at10) <= enc.hi and enc.hi - enc.lo < 1e-9
+
+
+def test_weight_scale_against_a_certified_l():
+    """1/(8L²) for swish's L ∈ [lo, hi]: PASS strictly below, FAIL at or above, INCONCLUSIVE
+    inside a deliberately fat enclosure."""
+    from symbolic.enclosure import Enclosure
+    from verify import verdicts
+    from verify.results import Status
+
+    act = REGISTRY["swish"]
+    proof = sup_abs(act, 1, *grid_sup(act, 1))
+    enc = sup_enclosure(act, 1, proof, 128, SEARCH)
+    threshold = 1 / (8 * enc.mid**2)
+    assert verdicts.weight_scale(threshold * (1 - 1e-6), proof, enc).status is Status.PASS
+    assert verdicts.weight_scale(threshold * (1 + 1e-6), proof, enc).status is Status.FAIL
+    fat = Enclosure(arb(enc.mid, 1e-3), "test")
+    assert verdicts.weight_scale(threshold, proof, fat).status is Status.INCONCLUSIVE
+    assert verdicts.weight_scale(threshold, proof, None).status is Status.INCONCLUSIVE
+
+
+def test_no_certificate_outside_the_contraction_range(data):
+    """σ_w² = 0.6 for sin: 2σ_w²L² = 1.2 ≥ 1, so neither fixed point is proved unique."""
+    from symbolic.errors import VerifyError
+
+    act = REGISTRY["sin"]
+    g = gram(act, data.x)
+    with pytest.raises(VerifyError, match=r"contraction|not below 1"):
+        certified(act, g, data.x, sigma_w2=0.6)
+
+
+def test_affine_proof_needs_more_points_than_d_plus_one():
+    from numeric.data import max_correlation
+    from symbolic.polynomial import polynomial_fact
+    from verify.checks import singular_gram
+
+    act = REGISTRY["identity"]
+    poly = polynomial_fact(act, None)
+    few, many = sphere_data(11, 10, 0, 0.1), sphere_data(12, 10, 0, 0.1)
+    assert singular_gram(act, few, max_correlation(few.x), poly) is None  # n = d + 1
+    assert "affine" in singular_gram(act, many, max_correlation(many.x), poly)
+    cos = REGISTRY["cos"]  # not a polynomial: no affine proof at any n
+    assert singular_gram(cos, many, max_correlation(many.x), polynomial_fact(cos, None)) is None

@@ -137,10 +137,12 @@ def test_lambda_star_positive(lam, err, box, status):
     assert result.status is status
     assert result.value == lam and result.error == err and result.bound == 0.0
     assert result.enclosure == box
+    # "certified" in the method only when an enclosure exists; the detail says what it proved
+    assert ("certified" in result.method) == (box is not None)
     if status is P:
-        assert "certified" in result.method and "9.9e-04" not in result.detail
-    else:
-        assert "certified" not in result.method or box is not None
+        assert result.detail.startswith("λ* > 0 proved")
+    elif status is INC and box is not None:
+        assert f"λ* ≤ {box[1]:.6g} (certified upper bound)" in result.detail
     # a proof of singularity refutes λ* > 0 when the estimate is zero within its bar, and
     # contradicts a clearly positive one
     singular = verdicts.lambda_star_positive(spec, cert(5e-4), proof, "t", "why")

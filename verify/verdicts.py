@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import sympy as sp
+from flint import arb
 
 from numeric.data import PARALLEL_TOL, Correlation
 from numeric.implicit import ImplicitResult
@@ -102,22 +103,17 @@ def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = N
 def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> CheckResult:
     """σ_w² against 1/(8L²) with L ∈ [lo, hi] certified: the threshold lies in
     [1/(8 hi²), 1/(8 lo²)], computed in ball arithmetic and rounded outward."""
-    from flint import arb
-
     inv = 1 / (8 * enc.ball * enc.ball)
     low, high = float_down(inv), float_up(inv)
     detail = f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ [{low:.12g}, {high:.12g}] ({enc.method})"
     name = Condition.WEIGHT_SCALE
     method = "certified L (ball arithmetic)"
-    box = (low, high)
     if arb(sigma_w2) < inv:
-        return CheckResult(name, Status.PASS, sigma_w2, low, method, detail, enclosure=box)
+        return CheckResult(name, Status.PASS, sigma_w2, low, method, detail)
     if arb(sigma_w2) >= inv:
-        return CheckResult(name, Status.FAIL, sigma_w2, high, method, detail, enclosure=box)
+        return CheckResult(name, Status.FAIL, sigma_w2, high, method, detail)
     why = "σ_w² lies inside the certified range of 1/(8L²): raise --prec"
-    return CheckResult(
-        name, Status.INCONCLUSIVE, sigma_w2, low, method, f"{detail}; {why}", enclosure=box
-    )
+    return CheckResult(name, Status.INCONCLUSIVE, sigma_w2, low, method, f"{detail}; {why}")
 
 
 def infinite_hermite(fact: PolynomialFact, evidence: HermiteCoefficients | None) -> CheckResult:
