@@ -41,6 +41,8 @@ EPS = 2.0**-53
 SHIFTS = (1e-6, 1e-4, 1e-3, 1e-2, 0.1, 0.5, 1.0)
 #: Relative allowance for the rounding of float64 sums of n² nonnegative terms (n ≤ 10⁵).
 SUM_MARGIN = 1 + 1e-5
+#: Entries per row block of the elementwise bounds (2 MiB of float64: stays in cache).
+BLOCK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,30 @@ class LambdaCertificate:
     rho_radius: float  # max |ρ* - ρ̃|
     terms: int
     prec: int
+    precision_part: float  # n·Σ_k rad(μ_k²): the part of ‖R‖_F that --prec controls
+
+    @property
+    def shortfall(self) -> str:
+        """Why the lower end is not positive, and which setting (if any) would change that."""
+        if self.positive:
+            return ""
+        if not self.cholesky_bound > 0:
+            return (
+                "no shift t > 0 made fl-Cholesky of Ã - tI provably succeed: λ* is at or below "
+                "float64's rounding floor for this n (γ_{n+1}·tr Ã); no setting of this tool "
+                "raises it"
+            )
+        if self.precision_part >= self.frobenius / 2:
+            return (
+                f"the coefficients' radii (n·Σ rad μ_k² = {self.precision_part:.2e}) dominate "
+                f"‖R‖_F = {self.frobenius:.2e} > t = {self.cholesky_bound:.2e}: raise --prec "
+                f"(now {self.prec})"
+            )
+        return (
+            f"the float64 entries' error ‖R‖_F = {self.frobenius:.2e} exceeds the Cholesky bound "
+            f"t = {self.cholesky_bound:.2e}: λ* is within float64's entry error at this n; "
+            "raising --prec does not help"
+        )
 
     @property
     def positive(self) -> bool:
@@ -75,9 +101,10 @@ class LambdaCertificate:
 
 
 def _horner(coeffs: list[float], rho: torch.Tensor) -> torch.Tensor:
+    """Σ_k c_k ρ^k by Horner's rule, in place (one temporary)."""
     out = torch.full_like(rho, coeffs[-1])
     for c in reversed(coeffs[:-1]):
-        out = out * rho + c
+        out.mul_(rho).add_(c)
     return out
 
 
@@ -131,24 +158,32 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
     q_lo = float_down(big_q)
     r_q = float_up(abs(big_q - arb(q_mid)))
     unit = x / x.norm(dim=1, keepdim=True)
-    s = unit @ unit.T
     s_err = float_up(4 * gamma(d + 3))
-    rho = (sigma_float / q_float).clamp(-1.0, 1.0)
-    rho.fill_diagonal_(1.0)
-    kappa = _horner(mids, rho)
     w2, wd = 2 * sigma_w2, 2.0 / d
-    num = w2 * kappa + wd * s
-    h = num / q_mid
-    tail = rho.abs() ** terms * p_hi
-    num_err = w2 * (horner_err + tail) + wd * s_err + 4 * EPS * (w2 * kappa.abs() + wd * s.abs())
-    h_err = num_err / q_lo + num.abs() * (r_q / (q_lo * q_lo)) + 2 * EPS * h.abs()
-    delta = (h - rho).abs() * (1 + EPS) + h_err
     c = float_up(c_off)
-    r_rho = delta / (1 - c) * (1 + 4 * EPS)
+    n = x.shape[0]
+    kappa = torch.empty(n, n, dtype=torch.float64)
+    r_rho = torch.empty(n, n, dtype=torch.float64)
+    step = max(1, BLOCK // n)  # row blocks that stay in cache through the Horner passes
+    for r0 in range(0, n, step):
+        rows = slice(r0, min(n, r0 + step))
+        s = unit[rows] @ unit.T
+        rho = (sigma_float[rows] / q_float).clamp(-1.0, 1.0)
+        rho.diagonal(offset=r0).fill_(1.0)
+        kap = _horner(mids, rho)
+        num = w2 * kap + wd * s
+        h = num / q_mid
+        tail = rho.abs() ** terms * p_hi
+        num_err = w2 * (horner_err + tail) + wd * s_err + 4 * EPS * (w2 * kap.abs() + wd * s.abs())
+        h_err = num_err / q_lo + num.abs() * (r_q / (q_lo * q_lo)) + 2 * EPS * h.abs()
+        delta = (h - rho).abs() * (1 + EPS) + h_err
+        kappa[rows] = kap
+        r_rho[rows] = delta / (1 - c) * (1 + 4 * EPS)
     r_rho.fill_diagonal_(0.0)  # C*_ii = 1 exactly
     # Σ̃ need not be bitwise symmetric (x @ x.T is not): the midpoint averages (i, j) and (j, i),
     # each within its own radius of the same ρ*_ij
     r_rho = torch.maximum(r_rho, r_rho.T)
+    rho = (sigma_float / q_float).clamp(-1.0, 1.0)
 
     mid = kappa
     mid = (mid + mid.T) / 2  # exactly symmetric midpoint; the averaging error is in R below
@@ -166,7 +201,16 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
     lower = float_down(arb(pd.lower) - arb(frob) + arb(tail_lo))  # no rounding lifts it
     upper = _rayleigh_upper(mid, radius, tail_hi, pd.shift)
     return LambdaCertificate(
-        lower, upper, qs, pd.lower, frob, tail_lo, float(r_rho.max()), terms, prec
+        lower,
+        upper,
+        qs,
+        pd.lower,
+        frob,
+        tail_lo,
+        float(r_rho.max()),
+        terms,
+        prec,
+        n * coef_err,
     )
 
 

@@ -27,6 +27,7 @@ from symbolic.activations import Activation
 from symbolic.balls import ball_constant, ball_function
 from symbolic.enclosure import Enclosure
 from symbolic.errors import VerifyError
+from symbolic.hermite import parity
 
 #: Cramér's constant, rounded up: |He_n(z)| e^{-z²/4} ≤ CRAMER·√(n!) for every n and real z.
 CRAMER = arb("1.086436")
@@ -59,7 +60,8 @@ class _Window:
     radius_z: arb
 
 
-def _window(act: Activation, q: arb) -> _Window:
+def _window(act: Activation, q: arb, start: arb | None = None) -> _Window:
+    """The pieces of [-W, W] (or of [start, W] when ``start`` is given)."""
     prec = ctx.prec
     r = (4 * (prec + 16) * arb(2).log()).sqrt()  # e^{-R²/4} ≈ 2^-(prec+16)
     w = float((r * q.sqrt()).upper()) + 1.0  # exact binary endpoint ≥ R√q
@@ -68,7 +70,7 @@ def _window(act: Activation, q: arb) -> _Window:
     for p in act.pieces:
         lo = -edge if p.lo == -sp.oo else ball_constant(p.lo)
         hi = edge if p.hi == sp.oo else ball_constant(p.hi)
-        lo, hi = lo.max(-edge), hi.min(edge)
+        lo, hi = lo.max(-edge if start is None else start), hi.min(edge)
         if lo < hi:
             pieces.append((lo, hi, ball_function(p.expr)))
     return _Window(pieces, (edge / q.sqrt()).lower())
@@ -91,31 +93,52 @@ def _integral(window: _Window, integrand) -> arb:
     return total
 
 
+def zero_by_parity(kind: str, n: int) -> bool:
+    """μ_n = 0 for every q, by the parity ``kind`` of :func:`symbolic.hermite.parity`: odd φ
+    (even n), even φ (odd n), φ - φ(0) odd (even n ≥ 2: E[h_n] = 0), φ - c·x even (odd n ≥ 3:
+    x = √q h_1 is orthogonal to h_n)."""
+    return {
+        "odd": n % 2 == 0,
+        "even": n % 2 == 1,
+        "odd+const": n % 2 == 0 and n >= 2,
+        "even+linear": n % 2 == 1 and n >= 3,
+    }.get(kind, False)
+
+
 def hermite_balls(act: Activation, q: arb, terms: int, g: Growth) -> list[arb]:
-    """μ_n(q) = E[φ(√q Z) h_n(Z)] for n < ``terms`` as balls, for every q in the ball ``q``."""
-    window = _window(act, q)
+    """μ_n(q) = E[φ(√q Z) h_n(Z)] for n < ``terms`` as balls, for every q in the ball ``q``.
+
+    h_n(z) = He_n(z)/√n! = 2^{-n/2} H_n(z/√2)/√n! (Arb's physicists' H_n); coefficients that vanish
+    by the proved parity of φ are exact zeros, and for odd or even φ the even integrand
+    φ(x)h_n(x/√q)e^{-x²/2q} is integrated over [0, W] and doubled."""
+    kind = parity(act)
+    full = _window(act, q)
+    half = _window(act, q, arb(0)) if kind in ("odd", "even") else None
     sq = q.sqrt()
     norm = 1 / (2 * arb.pi() * q).sqrt()
-    big_r = window.radius_z
+    big_r = full.radius_z
     tail = (
         2
         * CRAMER
         / (2 * arb.pi()).sqrt()
         * (g.a * arb.pi().sqrt() * (big_r / 2).erfc() + 2 * g.b * sq * (-big_r * big_r / 4).exp())
     )
+    scale = (2 * q).sqrt()
     out = []
     for n in range(terms):
+        if zero_by_parity(kind, n):
+            out.append(arb(0))
+            continue
+        root = 1 / ((arb(2) ** n) * arb.fac_ui(n)).sqrt()
 
-        def integrand(x, phi, n=n):
-            z = x / sq
-            damp = (-z * z / 4).exp()
-            prev, cur = acb(0), damp  # ψ_{-1}, ψ_0 = e^{-z²/4}
-            for k in range(n):
-                prev, cur = cur, (z * cur - arb(k).sqrt() * prev) / arb(k + 1).sqrt()
-            return phi * cur * damp
+        def integrand(x, phi, n=n, root=root):
+            return phi * (x / scale).hermite_h(n) * root * (-x * x / (2 * q)).exp()
 
-        value = _integral(window, integrand) * norm
-        out.append(value + arb(0, tail))
+        if half is not None:
+            value = 2 * _integral(half, integrand)
+        else:
+            value = _integral(full, integrand)
+        out.append(value * norm + arb(0, tail))
     return out
 
 
@@ -175,4 +198,13 @@ def q_star_ball(
     return QStar(Enclosure(ball, method), c, residual)
 
 
-__all__ = ["CRAMER", "Growth", "QStar", "growth", "hermite_balls", "q_star_ball", "second_moment"]
+__all__ = [
+    "CRAMER",
+    "Growth",
+    "QStar",
+    "growth",
+    "hermite_balls",
+    "q_star_ball",
+    "second_moment",
+    "zero_by_parity",
+]

@@ -11,13 +11,16 @@ from flint import arb, ctx
 
 from numeric.data import sphere_data
 from numeric.positive_definite import cholesky_lower_bound
+from numeric.spectrum import Spectrum
 from numeric.sup import grid_sup
 from symbolic import REGISTRY, resolve
 from symbolic.bounds import sup_abs
 from symbolic.evaluate import mp_function as mpmath_function
-from symbolic.hermite_balls import growth, hermite_balls, q_star_ball
+from symbolic.hermite import hermite_mp, parity
+from symbolic.hermite_balls import growth, hermite_balls, q_star_ball, zero_by_parity
 from symbolic.sup_enclosure import SupSearch, sup_enclosure
-from tests.helpers import S2, S, certified, eigmin, gram
+from tests.helpers import S2, S, certificate, certified, eigmin, gram
+from verify.results import Status
 
 SEARCH = SupSearch(8.0, 64.0, 1e-12, 20000)
 
@@ -44,6 +47,25 @@ def test_hermite_balls_contain_the_closed_forms_and_are_tight(name):
             exact = sp.N(closed.mu(n, sp.Integer(1)), 40)
             assert _contains(ball, str(exact)), (n, ball, exact)
             assert float(ball.rad()) < 1e-20
+    finally:
+        ctx.prec = 53
+
+
+@pytest.mark.parametrize("name", ["cos", "sigmoid", "gelu", "swish", "leaky_relu"])
+def test_hermite_balls_match_the_mpmath_route_for_every_parity_class(name):
+    """Even, odd+const, even+linear and no parity (the zeros and half-windows taken from the
+    parity proof): μ_n(0.7) against Gauss–Legendre in mpmath at 30 digits (its error < 1e-28),
+    and the zeros are exact."""
+    act = REGISTRY[name]
+    ref = hermite_mp(act, 10, "0.7", dps=30)
+    ctx.prec = 128
+    try:
+        mu = hermite_balls(act, arb("0.7"), 10, growth(act, *_enclosures(act)))
+        for n, (ball, value) in enumerate(zip(mu, ref.values)):
+            assert ball.overlaps(arb(mpmath.nstr(value, 35), 1e-28)), (n, ball, value)
+            assert float(ball.rad()) < 1e-20
+            if zero_by_parity(parity(act), n):
+                assert ball == 0
     finally:
         ctx.prec = 53
 
@@ -220,3 +242,51 @@ def test_affine_proof_needs_more_points_than_d_plus_one():
     assert "affine" in singular_gram(act, many, max_correlation(many.x), poly)
     cos = REGISTRY["cos"]  # not a polynomial: no affine proof at any n
     assert singular_gram(cos, many, max_correlation(many.x), polynomial_fact(cos, None)) is None
+
+
+def test_a_tiny_positive_lambda_is_inconclusive_with_both_bounds(data):
+    """Two inputs 1e-6 apart: λ* > 0 (distinct unit inputs, φ = tanh non-polynomial) but about
+    4e-15, below float64's Cholesky floor γ_{n+1}·tr ≈ 6e-14 at this n. The certificate's lower
+    end is ≤ 0, its upper end bounds the float value, the verdict is INCONCLUSIVE with both
+    bounds, and the reason says no setting raises it. At 1e-5 apart (λ* ≈ 3.7e-13, above the
+    floor) the same route proves λ* > 0."""
+    from verify.verdicts import lambda_star_positive
+
+    act = REGISTRY["tanh"]
+
+    def near(gap):
+        x = data.x.clone()
+        x[1] = x[0] + gap * x[2]
+        x = x / x.norm(dim=1, keepdim=True)
+        g = gram(act, x)
+        return g, certified(act, g, x), eigmin(g.gram)
+
+    g, c, lam = near(1e-6)
+    assert c.lower <= 0 < lam <= c.upper < 1e-13
+    assert "rounding floor" in c.shortfall and "no setting" in c.shortfall
+    r = lambda_star_positive(
+        Spectrum(torch.tensor([lam]), 1e-16), certificate(act, g), c, "t", None
+    )
+    assert r.status == Status.INCONCLUSIVE
+    assert r.enclosure == (c.lower, c.upper)
+    assert f"λ* ≤ {c.upper:.6g}" in r.detail and "rounding floor" in r.detail
+    _, c, lam = near(1e-5)
+    assert 0 < c.lower <= lam <= c.upper < 1e-12
+
+
+def test_the_shortfall_names_the_setting_that_would_help():
+    """Which part of the lower bound fails decides the advice: the coefficients' radii (raise
+    --prec) or the float64 entries (no precision helps); a positive lower end has none."""
+    from numeric.lambda_certificate import LambdaCertificate
+    from symbolic.enclosure import Enclosure
+    from symbolic.hermite_balls import QStar
+
+    q = QStar(Enclosure(arb(1), "test"), arb(0), arb(0))
+
+    def cert(lower, t, frob, prec_part):
+        return LambdaCertificate(lower, 1.0, q, t, frob, 0.0, 0.0, 48, 64, prec_part)
+
+    assert "raise --prec (now 64)" in cert(-1e-9, 1e-9, 2e-9, 1.5e-9).shortfall
+    assert "does not help" in cert(-1e-9, 1e-9, 2e-9, 0.5e-9).shortfall
+    assert "rounding floor" in cert(-1.0, float("-inf"), 2e-9, 0.0).shortfall
+    assert cert(1e-9, 2e-9, 1e-9, 0.0).shortfall == ""

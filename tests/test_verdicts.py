@@ -116,7 +116,7 @@ def enclosed(lo, hi):
     from symbolic.hermite_balls import QStar
 
     q = QStar(Enclosure(arb(1), "test"), arb(0), arb(0))
-    return LambdaCertificate(lo, hi, q, lo, 0.0, 0.0, 0.0, 48, 128)
+    return LambdaCertificate(lo, hi, q, lo, 0.0, 0.0, 0.0, 48, 128, 0.0)
 
 
 @pytest.mark.parametrize(

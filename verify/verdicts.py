@@ -223,7 +223,8 @@ def lambda_star_positive(
     if box is not None:
         return result(
             Status.INCONCLUSIVE,
-            f"λ* ≤ {box[1]:.6g} (certified upper bound), not proved positive:",
+            f"λ* ≤ {box[1]:.6g} (certified upper bound), not proved positive "
+            f"({certified.shortfall}):",
         )
     return result(Status.INCONCLUSIVE, "λ* > 0 not proved:")
 
