@@ -103,6 +103,14 @@ def equilibrium(
     return equilibrium_of(act, p.W, p.U @ x.T, z0, solve)
 
 
+def times(a: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """a @ z for a square m×m ``a`` and a thin m×n ``z``, computed as (zᵀ aᵀ)ᵀ: BLAS then streams
+    ``a`` in the order it is stored with the n columns of z as rows. Measured on this project's
+    2-core CPU, one thread, m = 1024 / 4096, n = 16: W @ Z 2.7 / 59 ms, Wᵀ @ Z 4.9 / 108 ms,
+    (Zᵀ Wᵀ)ᵀ 1.3 / 24 ms, (Zᵀ W)ᵀ 1.2 / 28 ms. The result is a transposed view (not contiguous)."""
+    return (z.T @ a.T).T
+
+
 def equilibrium_of(
     act: Activation,
     W: torch.Tensor,
@@ -114,8 +122,8 @@ def equilibrium_of(
     None); S = W Z + B is returned beside Z."""
     phi = act.torch_fn(0)
     start = torch.zeros_like(b) if z0 is None else z0
-    sol = fixed_point(lambda z: phi(W @ z + b), start, solve, what="equilibrium solve")
-    return Equilibrium(**vars(sol), s=W @ sol.value + b)
+    sol = fixed_point(lambda z: phi(times(W, z) + b), start, solve, what="equilibrium solve")
+    return Equilibrium(**vars(sol), s=times(W, sol.value) + b)
 
 
 def adjoint(
@@ -135,7 +143,7 @@ def adjoint(
     rhs = rhs[:, None].expand_as(s) if rhs.dim() == 1 else rhs
     start = rhs.clone() if w0 is None else w0
     picard = replace(solve, method="picard")
-    sol = fixed_point(lambda w: rhs + W.T @ (dphi * w), start, picard, what="adjoint solve")
+    sol = fixed_point(lambda w: rhs + times(W.T, dphi * w), start, picard, what="adjoint solve")
     return Adjoint(**vars(sol), v=dphi * sol.value)
 
 
