@@ -11,7 +11,7 @@ Each expectation is Arb's rigorous integral (``acb.integral``) over the window |
   R² > j - 1) on (A + B√q z)².
 
 The fixed point q* of T(q) = 2σ_w² E[φ(√q Z)²] + 2/d is enclosed a posteriori (Banach): T is a
-contraction on [2/d, ∞) with constant c = 2σ_w² sup|d/dq E[φ(√qZ)²]|, and
+contraction on [q_lo, ∞), q_lo = max(2/d, q̃/2), with constant c = 2σ_w² sup|d/dq E[φ(√qZ)²]|, and
 d/dq E[φ(√q Z)²] = E[φ φ'(√q Z) Z]/√q, so |·| ≤ L·min(A√(2/π)/√q + B, sup|φ|√(2/π)/√q)
 (|φ| ≤ A + B|x|, E|Z| = √(2/π), E Z² = 1). Then |q* - q̃| ≤ |T(q̃) - q̃|/(1 - c).
 """
@@ -171,17 +171,14 @@ def q_star_ball(
     """q* = T(q*) enclosed (see the module docstring); ``q_float`` starts the refinement, which
     takes at most ``steps`` ball evaluations of T. Raises VerifyError when c ≥ 1."""
     s2, base = 2 * arb(sigma_w2), arb(2) / d
-    q_lo = base
-    decay = (2 / arb.pi()).sqrt() / q_lo.sqrt()
-    slope = g.lip * (g.a * decay + g.b)
-    if g.sup is not None:
-        slope = slope.min(g.lip * g.sup * decay)
-    c = s2 * slope
-    if not c < 1:
-        raise VerifyError(
-            f"the variance map is not proved a contraction (c ≤ {float(c.upper()):.3g}); no "
-            "enclosure of q*"
-        )
+
+    def contraction(q_lo: arb) -> arb:  # 2σ_w² sup_{q ≥ q_lo} |d/dq E[φ(√q Z)²]|
+        decay = (2 / arb.pi()).sqrt() / q_lo.sqrt()
+        slope = g.lip * (g.a * decay + g.b)
+        if g.sup is not None:
+            slope = slope.min(g.lip * g.sup * decay)
+        return s2 * slope
+
     q = arb(q_float)
     for k in range(steps):
         new = s2 * second_moment(act, q, g) + base
@@ -189,11 +186,29 @@ def q_star_ball(
         if k == steps - 1 or residual.upper() < abs(q) * arb(2) ** (10 - ctx.prec):
             break
         q = arb(new.mid())
+    # T is a contraction on I = [q_lo, ∞) with q_lo = max(2/d, q̃/2) when c(q_lo) < 1: it maps
+    # [q̃ - r, q̃ + r] ⊂ I, r = |T(q̃) - q̃|/(1 - c), into itself, so exactly one fixed point lies
+    # there (and, when c(2/d) < 1 too, it is the only one on [2/d, ∞), where every q* lies)
+    q_lo = arb(q.mid()) / 2
+    q_lo = q_lo if q_lo > base else base
+    c = contraction(q_lo)
+    if not c < 1:
+        raise VerifyError(
+            f"the variance map is not proved a contraction (c ≤ {float(c.upper()):.3g} for "
+            f"q ≥ {float(q_lo.lower()):.3g}); no enclosure of q*"
+        )
     radius = residual.upper() / (1 - c).lower()
+    if not radius < arb(q.mid()) / 2:
+        raise VerifyError(
+            f"q* not enclosed: the residual {float(residual.upper()):.2e} is too large for the "
+            f"contraction c ≤ {float(c.upper()):.3g} (raise the refinement steps or --prec)"
+        )
     ball = arb(q.mid(), radius)
+    unique = "unique on [2/d, ∞)" if contraction(base) < 1 else "unique near q̃"
     method = (
         f"Banach a posteriori: |T(q̃) - q̃| ≤ {float(residual.upper()):.2e}, contraction "
-        f"c ≤ {float(c.upper()):.4f}; Arb integrals, {ctx.prec} bits"
+        f"c ≤ {float(c.upper()):.4f} for q ≥ {float(q_lo.lower()):.4g} ({unique}); Arb "
+        f"integrals, {ctx.prec} bits"
     )
     return QStar(Enclosure(ball, method), c, residual)
 

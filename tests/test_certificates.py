@@ -83,6 +83,34 @@ def test_relu_q_star_ball_contains_the_exact_fixed_point():
         ctx.prec = 53
 
 
+def test_q_star_enclosed_where_only_the_local_contraction_holds():
+    """Sigmoid, σ_w² = 1, d = 64: the global constant c(2/d) = 2σ_w²L·√(2/π)/√(2/d) ≈ 2.26 is
+    not below 1, but on q ≥ q̃/2 it is ≈ 0.73. The ball contains q* from a 30-digit mpmath
+    iteration of T (quadrature error < 1e-25; 400 steps contract the start's error by 1e-50)."""
+    act, d, s2 = REGISTRY["sigmoid"], 64, 1.0
+    with mpmath.workdps(30):
+
+        def second(q):
+            def f(z):
+                return mpmath.exp(-z * z / 2) / (1 + mpmath.exp(-mpmath.sqrt(q) * z)) ** 2
+
+            return mpmath.quad(f, [-mpmath.inf, 0, mpmath.inf]) / mpmath.sqrt(2 * mpmath.pi)
+
+        q = mpmath.mpf("0.5")
+        for _ in range(400):
+            q = 2 * s2 * second(q) + mpmath.mpf(2) / d
+        exact = mpmath.nstr(q, 28)
+    ctx.prec = 128
+    try:
+        qs = q_star_ball(act, s2, d, float(q), growth(act, *_enclosures(act)), 200)
+        assert qs.enclosure.ball.overlaps(arb(exact, 1e-26))
+        assert float(qs.enclosure.ball.rad()) < 1e-25
+        assert "unique near q̃" in qs.enclosure.method
+        assert float(qs.contraction.upper()) < 0.8
+    finally:
+        ctx.prec = 53
+
+
 @pytest.mark.parametrize("name", ["tanh", "sigmoid", "erf", "gelu", "atan", "softsign", "elu"])
 def test_certified_l_equals_the_closed_form(name):
     act = REGISTRY[name]

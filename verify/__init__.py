@@ -16,6 +16,9 @@ _LAZY = {
     "CheckResult": "verify.results",
     "Condition": "verify.results",
     "Status": "verify.results",
+    "study": "verify.study_report",
+    "StudyGrid": "verify.study_grid",
+    "parse_activations": "verify.study_grid",
 }
 
 __all__ = sorted(_LAZY)

@@ -52,6 +52,45 @@ _GROUPS = {
 
 #: The report command trains only when asked (--train); every other default is Settings'.
 REPORT_DEFAULTS = replace(Settings(), train=False)
+#: The study's own grid replaces these settings (its cells always train, force, Truong only).
+STUDY_EXCLUDED = frozenset(
+    {"n", "data", "width", "sigma_w2", "width_study", "width_sweep", "theorem", "force", "train"}
+    | {"sweep_seeds", "study_seeds"}
+)
+STUDY_DEFAULTS = Settings()
+#: The default study: covered (sin, tanh, sigmoid), outside (relu: φ'' unbounded; exp: φ'
+#: unbounded, at a σ_w² where its variance map has a fixed point).
+STUDY_ACTIVATIONS = "sin,tanh,sigmoid,relu,exp@0.01"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _nonnegative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}")
+    return value
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
 
 
 def _add_field(group, f, default) -> None:
@@ -78,17 +117,26 @@ def _add_field(group, f, default) -> None:
     group.add_argument(flag, **kwargs)
 
 
-def add_settings_options(p: argparse.ArgumentParser, defaults: Settings) -> None:
-    """One option per Settings leaf that is not API-only, grouped by sub-record."""
+def add_settings_options(
+    p: argparse.ArgumentParser, defaults: Settings, exclude: frozenset[str] = frozenset()
+) -> None:
+    """One option per Settings leaf that is not API-only (nor in ``exclude``, by key), grouped
+    by sub-record."""
     top = p.add_argument_group("run")
     for f in fields(defaults):
         value = getattr(defaults, f.name)
         if is_dataclass(value):
-            flagged = [sub for sub in fields(value) if not sub.metadata.get("api_only")]
+            flagged = [
+                sub
+                for sub in fields(value)
+                if not sub.metadata.get("api_only") and key_of(sub) not in exclude
+            ]
             group = p.add_argument_group(_GROUPS[f.name]) if flagged else None
             for sub in flagged:
                 _add_field(group, sub, getattr(value, sub.name))
-        elif not (f.metadata.get("api_only") or f.metadata.get("positional")):
+        elif not (
+            f.metadata.get("api_only") or f.metadata.get("positional") or key_of(f) in exclude
+        ):
             _add_field(top, f, value)
     top.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
@@ -115,6 +163,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("activations", nargs="*", help="names or formulas (default: the whole registry)")
     p.add_argument("--out", metavar="DIR", required=True, help="output folder")
     add_settings_options(p, REPORT_DEFAULTS)
+    p = sub.add_parser(
+        "study",
+        help="a grid of activations × data × n × widths × seeds, stored and resumable, "
+        "with an atlas",
+        epilog=EPILOG,
+    )
+    g = p.add_argument_group("the grid")
+    g.add_argument(
+        "--activations",
+        default=STUDY_ACTIVATIONS,
+        help="names or formulas, comma-separated; NAME@S gives that one σ_w² = S "
+        f"(default {STUDY_ACTIVATIONS})",
+    )
+    g.add_argument("--n", dest="study_n", default="8,16", help="numbers of points (default 8,16)")
+    g.add_argument("--widths", default="32,128,512", help="widths m (default 32,128,512)")
+    g.add_argument(
+        "--seeds", type=_positive, default=3, help="replicates per (n, width) (default 3)"
+    )
+    g.add_argument(
+        "--data",
+        dest="study_data",
+        default="sphere,digits",
+        help="data sources: sphere, digits or files, comma-separated (default sphere,digits)",
+    )
+    g.add_argument(
+        "--sigma-w2",
+        dest="study_sigma_w2",
+        type=_positive_number,
+        help="σ_w² for every activation without its own @S (default: each one's 1/(16L²))",
+    )
+    g = p.add_argument_group("where it runs and what it writes")
+    g.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run the cells on this Dask scheduler"
+    )
+    g.add_argument(
+        "--workers",
+        type=_nonnegative,
+        help="local processes (default: the cores; 0 runs in this process)",
+    )
+    g.add_argument("--out", metavar="DIR", required=True, help="folder: the store and the atlas")
+    g.add_argument("--json", metavar="PATH", help="write the JSON summary to PATH ('-': stdout)")
+    add_settings_options(p, STUDY_DEFAULTS, STUDY_EXCLUDED)
     return parser
 
 
@@ -228,6 +318,92 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return exit_code([v.verdict for v in runs])
 
 
+def _cmd_study(args: argparse.Namespace) -> int:
+    from verify.study_grid import (
+        SPHERE,
+        StudyGrid,
+        parse_activations,
+        parse_ints,
+        split_top_level,
+    )
+
+    base = settings_from_args(args, "sin")
+    base = replace(base, model=replace(base.model, sigma_w2=args.study_sigma_w2))
+    grid = StudyGrid(
+        parse_activations(args.activations),
+        parse_ints(args.study_n, "--n"),
+        parse_ints(args.widths, "--widths"),
+        args.seeds,
+        tuple(split_top_level(args.study_data)),
+        base.study.study_fraction,
+    )
+    _check_grid(grid, base, SPHERE)
+    from verify.report_folder import check_report_folder
+
+    out = Path(args.out)
+    check_report_folder(out, force=False, names=["atlas.md", "atlas.html"])
+    from verify.study_report import finish_study
+    from verify.study_run import connect, default_workers, run_study
+
+    client = connect(args.scheduler) if args.scheduler else None
+    workers = args.workers if args.workers is not None else default_workers()
+    bar = _study_bar(args.quiet, grid.size)
+    try:
+        run = run_study(grid, base, out, workers=workers, client=client, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+        if client is not None:
+            client.close()
+    summary, text = finish_study(run, base, out, args.scheduler or f"{workers} local processes")
+    if args.json == "-":
+        print(json.dumps(summary, indent=2))
+        if not args.quiet:
+            print(text, file=sys.stderr, end="")
+    else:
+        print(text, end="")
+        if args.json:
+            _write_text(args.json, json.dumps(summary, indent=2))
+    return ExitCode.PASS
+
+
+def _check_grid(grid, base: Settings, sphere: str) -> None:
+    """Bad names, files and sizes refuse the study before any cell runs."""
+    from symbolic.activations import resolve
+    from verify.refusals import check_sizes
+
+    for a in grid.activations:
+        resolve(a.name)
+    for src in grid.data:
+        if src != sphere:
+            _loaded(replace(base, data=replace(base.data, n=max(grid.ns), data=src)))
+    for n in grid.ns:
+        check_sizes(n, replace(base, model=replace(base.model, width=max(grid.widths))))
+
+
+def _study_bar(quiet: bool, total: int):
+    """A tqdm bar on stderr (cells done/total, elapsed, time left), or None when quiet or stderr
+    is not a terminal. Returns a callable progress(done, total, computed) with .close()."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="cells", unit="cell", file=sys.stderr, dynamic_ncols=True)
+
+    class Bar:
+        def __call__(self, done: int, _total: int, computed: int) -> None:
+            if computed == 0:  # reused cells: not part of the rate behind the estimate
+                bar.initial = done
+            bar.n = done
+            bar.set_postfix(computed=computed, refresh=False)
+            bar.refresh()
+
+        def close(self) -> None:
+            bar.close()
+
+    return Bar()
+
+
 def _precheck(settings: Settings, folder: str | None):
     """Everything that can refuse the run before any numeric work (and before torch is
     imported): the activation, the report folder, settings outside the theory."""
@@ -276,6 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_list()
         elif args.command == "activation":
             code = _cmd_activation(args)
+        elif args.command == "study":
+            code = _cmd_study(args)
         else:
             code = _cmd_report(args)
         sys.stdout.flush()  # a closed pipe must raise here, not at interpreter exit

@@ -1,0 +1,389 @@
+"""The study's atlas: Markdown and HTML pages with the tables and plots, CSV and LaTeX exports,
+and the JSON summary, all from :class:`verify.study_analysis.Atlas`.
+
+Files (next to the store ``study.sqlite``, written through
+:func:`verify.report_folder.write_into`, so an interrupted write leaves the folder as it was):
+``atlas.md``, ``atlas.html``, ``groups.csv`` (one row per activation, data, n), ``cells.csv``
+(one row per training run), ``exponents.csv``, ``groups.tex`` and ``exponents.tex`` (a
+``tabular`` each, to paste inside a ``table``), and the figures ``lambda_star.png``,
+``minimal_width.png``, ``rates.png``.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+from verify.study_analysis import Atlas, GroupRow
+
+#: Characters LaTeX treats specially, and their escapes.
+_TEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def tex_escape(text: str) -> str:
+    return "".join(_TEX.get(ch, ch) for ch in text)
+
+
+def _g(x: float | None, digits: int = 4) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, float) and not math.isfinite(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:.{digits}g}"
+
+
+GROUP_HEADER = [
+    "activation",
+    "data",
+    "n",
+    "σ_w²",
+    "λ*",
+    "λ* certified ≥",
+    "q*",
+    "Truong applies",
+    "m_min",
+    "n²/λ*²·log(n²/t)",
+    "m_min/(n²/λ*²)",
+]
+
+
+def group_cells(r: GroupRow) -> list[str]:
+    lower = r.enclosure[0] if r.enclosure else None
+    return [
+        r.activation,
+        r.data,
+        str(r.n),
+        _g(r.sigma_w2),
+        _g(r.lambda_star, 6),
+        _g(lower, 6) if lower is not None else "no certificate",
+        _g(r.q_star, 6),
+        r.covered + (f" ({', '.join(r.refuted)} refuted)" if r.refuted else ""),
+        str(r.minimal_width) if r.minimal_width is not None else "> grid",
+        _g(r.scale),
+        _g(r.ratio),
+    ]
+
+
+EXPONENT_HEADER = ["activation", "data", "exponent of m_min in n", "± se", "points", "theory"]
+
+
+def exponent_cells(atlas: Atlas) -> list[list[str]]:
+    out = []
+    for c in atlas.curves:
+        fit, th = c.fit, c.theory
+        out.append(
+            [
+                c.activation,
+                c.data,
+                _g(fit.slope, 3) if fit else "—",
+                _g(fit.se, 2) if fit and fit.se is not None else "—",
+                str(fit.points) if fit else "0",
+                _g(th.slope, 3) if th else "—",
+            ]
+        )
+    return out
+
+
+RATE_HEADER = [
+    "activation",
+    "data",
+    "n",
+    "m",
+    "rate",
+    "bound",
+    "Θ(0) prediction",
+    "m·Θ* prediction",
+    "λ_0/(mλ*)",
+    "held",
+]
+
+
+def rate_cells(atlas: Atlas) -> list[list[str]]:
+    return [
+        [
+            r.activation,
+            r.data,
+            str(r.n),
+            str(r.width),
+            f"{r.rate:.6f}",
+            f"{r.bound:.6f}",
+            f"{r.finite:.6f}",
+            f"{r.infinite:.6f}" if r.infinite is not None else "—",
+            _g(r.lambda_0_ratio, 3),
+            f"{r.held:.0%}",
+        ]
+        for r in atlas.rates
+    ]
+
+
+def to_csv(header: list[str], rows: list[list[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def to_tex(header: list[str], rows: list[list[str]]) -> str:
+    """A ``tabular`` (booktabs rules) of the cells, escaped for LaTeX; Unicode symbols kept
+    (compile with LuaLaTeX/XeLaTeX, or replace them)."""
+    spec = "l" * 2 + "r" * (len(header) - 2)
+    lines = [f"\\begin{{tabular}}{{{spec}}}", "\\toprule"]
+    lines.append(" & ".join(tex_escape(h) for h in header) + r" \\")
+    lines.append("\\midrule")
+    lines += [" & ".join(tex_escape(c) for c in row) + r" \\" for row in rows]
+    lines += ["\\bottomrule", "\\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def _md(header: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def _html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def findings(atlas: Atlas) -> list[str]:
+    """The answers in words: exponents against the theory, activations outside the hypotheses,
+    and data sources compared."""
+    out = []
+    for c in atlas.curves:
+        if c.fit is None:
+            out.append(
+                f"{c.activation} ({c.data}): a minimal width was found at fewer than two n; no "
+                "exponent."
+            )
+            continue
+        se = f" ± {c.fit.se:.2f}" if c.fit.se is not None else " (two points: no error bar)"
+        th = f"{c.theory.slope:.2f}" if c.theory else "n/a"
+        out.append(
+            f"{c.activation} ({c.data}): m_min ∝ n^{c.fit.slope:.2f}{se}; the theory's scale "
+            f"n²/λ*²·log(n²/t) grows as n^{th} over the same n."
+        )
+    outside = sorted({r.activation for r in atlas.groups if r.covered != "PASS"})
+    if outside:
+        parts = []
+        for name in outside:
+            mine = [r for r in atlas.groups if r.activation == name]
+            found = [f"{r.data} n = {r.n}: {r.minimal_width or '> grid'}" for r in mine]
+            parts.append(
+                f"{name} (hypotheses: {mine[0].covered}; refuted: "
+                f"{', '.join(mine[0].refuted) or 'none'}) — m_min {'; '.join(found)}"
+            )
+        out.append("Outside Truong's hypotheses: " + " / ".join(parts) + ".")
+    failures: dict[str, set[str]] = {}
+    for r in atlas.groups:
+        if r.enclosure is None and r.certificate_failure:
+            failures.setdefault(r.activation, set()).add(r.certificate_failure)
+    for name, reasons in sorted(failures.items()):
+        out.append(f"{name}: λ* not certified — {'; '.join(sorted(reasons))}.")
+    sources = sorted({r.data for r in atlas.groups})
+    if len(sources) > 1:
+        for name in sorted({r.activation for r in atlas.groups}):
+            cells = []
+            for src in sources:
+                mine = [r for r in atlas.groups if (r.activation, r.data) == (name, src)]
+                lam = ", ".join(f"{_g(r.lambda_star, 3)}" for r in mine)
+                mm = ", ".join(str(r.minimal_width) if r.minimal_width else ">" for r in mine)
+                cells.append(f"{src}: λ* = {lam}; m_min = {mm}")
+            out.append(
+                f"{name} by data (n = {sorted({r.n for r in atlas.groups})}): " + "; ".join(cells)
+            )
+    return out
+
+
+def _figures(atlas: Atlas) -> dict[str, bytes]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def png(fig) -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        return buf.getvalue()
+
+    out = {}
+    series = sorted({(r.activation, r.data) for r in atlas.groups})
+    styles = {src: ls for src, ls in zip(sorted({s for _, s in series}), ["-", "--", ":", "-."])}
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for act, src in series:
+        rows = [r for r in atlas.groups if (r.activation, r.data) == (act, src)]
+        pos = [r for r in rows if r.lambda_star > 0]
+        ax.plot(
+            [r.n for r in pos],
+            [r.lambda_star for r in pos],
+            "o",
+            ls=styles[src],
+            label=f"{act} ({src})",
+        )
+    ax.set(xscale="log", yscale="log", xlabel="n (points)", ylabel="λ* = λ_min(G*)")
+    ax.set_title("λ* per activation")
+    ax.legend(fontsize=7, ncol=2)
+    out["lambda_star.png"] = png(fig)
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    anchor = None
+    for act, src in series:
+        rows = [r for r in atlas.groups if (r.activation, r.data) == (act, src) and r.minimal_width]
+        if rows:
+            ax.plot(
+                [r.n for r in rows],
+                [r.minimal_width for r in rows],
+                "o",
+                ls=styles[src],
+                label=f"{act} ({src})",
+            )
+            anchor = anchor or (rows[0].n, rows[0].minimal_width)
+    if anchor:
+        ns = sorted({r.n for r in atlas.groups})
+        n0, m0 = anchor
+        ax.plot(
+            ns, [m0 * (n / n0) ** 2 for n in ns], color="gray", lw=1, ls="--", label="slope 2 (n²)"
+        )
+    ax.set(xscale="log", yscale="log", xlabel="n (points)", ylabel="minimal width m_min")
+    ax.set_title(f"smallest width where ≥ {atlas.fraction:.0%} of seeds held")
+    ax.legend(fontsize=7, ncol=2)
+    out["minimal_width.png"] = png(fig)
+
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    for act, src in series:
+        rows = [r for r in atlas.rates if (r.activation, r.data) == (act, src)]
+        ax.plot([r.finite for r in rows], [r.rate for r in rows], "o", ms=4, label=f"{act} ({src})")
+    lo = min((min(r.rate, r.finite) for r in atlas.rates), default=0.9)
+    ax.plot([lo, 1], [lo, 1], color="gray", lw=1, ls="--", label="measured = predicted")
+    ax.set(xlabel="predicted rate, Θ(0) lazy dynamics", ylabel="measured rate per step")
+    ax.set_title("measured vs predicted rate")
+    ax.legend(fontsize=7)
+    out["rates.png"] = png(fig)
+    return out
+
+
+def write_atlas(
+    atlas: Atlas, cells: list[dict[str, Any]], folder: Path, meta: dict[str, str]
+) -> None:
+    """Write every atlas file into ``folder`` (a fresh temporary folder; see the module doc)."""
+    groups_rows = [group_cells(r) for r in atlas.groups]
+    exps = exponent_cells(atlas)
+    rates = rate_cells(atlas)
+    figs = _figures(atlas)
+    for name, data in figs.items():
+        (folder / name).write_bytes(data)
+    cell_header = sorted({k for c in cells for k in c})
+    (folder / "cells.csv").write_text(
+        to_csv(cell_header, [[c.get(k) for k in cell_header] for c in cells]), encoding="utf-8"
+    )
+    (folder / "groups.csv").write_text(to_csv(GROUP_HEADER, groups_rows), encoding="utf-8")
+    (folder / "exponents.csv").write_text(to_csv(EXPONENT_HEADER, exps), encoding="utf-8")
+    (folder / "groups.tex").write_text(to_tex(GROUP_HEADER, groups_rows), encoding="utf-8")
+    (folder / "exponents.tex").write_text(to_tex(EXPONENT_HEADER, exps), encoding="utf-8")
+    said = findings(atlas)
+    setting = "; ".join(f"{k}: {v}" for k, v in meta.items())
+    md = [
+        "# Study atlas",
+        "",
+        f"Settings: {setting}.",
+        "",
+        "## What it says",
+        "",
+        *[f"- {s}" for s in said],
+        "",
+        "## λ* and the minimal width per activation",
+        "",
+        _md(GROUP_HEADER, groups_rows),
+        "![λ*](lambda_star.png)",
+        "",
+        "![minimal width](minimal_width.png)",
+        "",
+        "## Exponent of the minimal width in n",
+        "",
+        _md(EXPONENT_HEADER, exps),
+        "## Rates: measured, bound, predictions",
+        "",
+        _md(RATE_HEADER, rates),
+        "![rates](rates.png)",
+        "",
+        "Exports: groups.csv, cells.csv, exponents.csv, groups.tex, exponents.tex.",
+        "",
+    ]
+    (folder / "atlas.md").write_text("\n".join(md), encoding="utf-8")
+    page = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>Study atlas</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+        "padding:2px 6px}</style></head><body>",
+        "<h1>Study atlas</h1>",
+        f"<p>Settings: {html.escape(setting)}.</p>",
+        "<h2>What it says</h2><ul>",
+        *[f"<li>{html.escape(s)}</li>" for s in said],
+        "</ul><h2>λ* and the minimal width per activation</h2>",
+        _html_table(GROUP_HEADER, groups_rows),
+        "<p><img src='lambda_star.png' alt='λ* per activation'>",
+        "<img src='minimal_width.png' alt='minimal width against n'></p>",
+        "<h2>Exponent of the minimal width in n</h2>",
+        _html_table(EXPONENT_HEADER, exps),
+        "<h2>Rates</h2>",
+        "<details><summary>every (activation, data, n, width)</summary>",
+        _html_table(RATE_HEADER, rates),
+        "</details><p><img src='rates.png' alt='measured against predicted rate'></p>",
+        "<p>Exports: <a href='groups.csv'>groups.csv</a>, <a href='cells.csv'>cells.csv</a>, "
+        "<a href='exponents.csv'>exponents.csv</a>, <a href='groups.tex'>groups.tex</a>, "
+        "<a href='exponents.tex'>exponents.tex</a>.</p></body></html>",
+    ]
+    (folder / "atlas.html").write_text("\n".join(page), encoding="utf-8")
+
+
+def summary_json(atlas: Atlas, counts: dict[str, Any], first_data: str) -> dict[str, Any]:
+    """The ``--json`` summary: counts, the store, and per activation (first data source)
+    λ* and m_min per n with the exponent; ``by_data`` holds the same for every source."""
+
+    def block(src: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for c in atlas.curves:
+            if c.data != src:
+                continue
+            rows = [r for r in atlas.groups if (r.activation, r.data) == (c.activation, src)]
+            out[c.activation] = {
+                "lambda_star": {str(r.n): r.lambda_star for r in rows},
+                "lambda_star_certified_lower": {
+                    str(r.n): (r.enclosure[0] if r.enclosure else None) for r in rows
+                },
+                "minimal_width": {str(r.n): r.minimal_width for r in rows},
+                "exponent": c.fit.slope if c.fit else None,
+                "exponent_se": c.fit.se if c.fit else None,
+                "theory_exponent": c.theory.slope if c.theory else None,
+            }
+        return out
+
+    sources = sorted({r.data for r in atlas.groups})
+    return {
+        **counts,
+        "activations": block(first_data),
+        "by_data": {src: block(src) for src in sources},
+    }
+
+
+__all__ = ["findings", "summary_json", "tex_escape", "to_csv", "to_tex", "write_atlas"]

@@ -1,0 +1,128 @@
+"""The work of a study, as plain functions of picklable records: they run unchanged in this
+process, a local process pool or a Dask worker, and return JSON-ready dicts.
+
+* :func:`run_group`: the pipeline of ``python -m verify activation NAME --no-train`` restricted to
+  Truong's theorem (with ``--force``: activations outside the hypotheses are measured too),
+  reduced to the numbers the study keeps: λ* (float, and its ball-arithmetic enclosure), q*,
+  σ_w² and L as used, which hypotheses held, Θ* for the infinite-width rate prediction.
+* :func:`run_cell`: one gradient-descent run at the cell's width with the cell's own weight seed,
+  and the three conclusions of the theorem measured on it: λ_0 ≥ mλ*/2, every step's loss ratio
+  within 1 - c·ηλ_0 with λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2, and L‖W(k)‖₂ < 1 all along.
+
+Torch runs on one thread inside each task (set here, so a pool of processes, a Dask worker and
+the driver compute bit-identical numbers, and two tasks do not fight over the cores).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from typing import Any
+
+from verify.study_grid import Cell, Group
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def run_group(group: Group) -> dict[str, Any]:
+    """λ*, its certificate, q*, coverage and Θ* for ``group`` (see the module docstring)."""
+    _one_thread()
+    from numeric.lambda_certificate import LambdaCertificate
+    from verify.checks import Failed, run_checks
+    from verify.results import Condition
+
+    t0 = time.perf_counter()
+    v = run_checks(group.settings)
+    pop = v.population
+    if isinstance(pop, Failed):
+        raise RuntimeError(f"{group.activation}, n = {group.n}: no G*: {pop}")
+    cert = pop.certified
+    truong = v.assessments[0]
+    lam_check = v.condition(Condition.LAMBDA_STAR_POSITIVE)
+    return {
+        "activation": group.activation,
+        "data": group.data,
+        "n": group.n,
+        "sigma_w2": v.model.sigma_w2,
+        "lip": v.symbolic.sup_value(1),
+        "lambda_star": pop.lambda_star,
+        "lambda_star_enclosure": cert.enclosure if isinstance(cert, LambdaCertificate) else None,
+        "lambda_star_status": lam_check.status.value if lam_check else None,
+        "certificate_failure": None
+        if cert is None or isinstance(cert, LambdaCertificate)
+        else str(cert),
+        "q_star": pop.gram.q_star,
+        "covered": truong.applies.value,
+        "refuted": [c.name.value for c in truong.failed],
+        "hypotheses": {c.name.value: c.status.value for c in truong.hypotheses},
+        "theta_star": pop.theta_star.cpu().tolist(),
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
+    """One GD run of ``cell`` and its conclusions, with λ* and Θ* from its ``group`` record."""
+    _one_thread()
+    import torch
+
+    from numeric.data import load_dataset
+    from numeric.training import train
+    from verify.verdicts import LAZY_DRIFT
+
+    t0 = time.perf_counter()
+    s = cell.settings
+    data = load_dataset(s.data, s.seed)
+    model = replace(s.model, sigma_w2=group["sigma_w2"])  # as resolved for the group
+    theta = torch.tensor(group["theta_star"], dtype=torch.float64)
+    res = train(
+        _activation(cell.activation),
+        data,
+        model,
+        s.solve,
+        s.schedule,
+        lip=group["lip"],
+        seed=cell.weight_seed,
+        theta_star=theta,
+        device=s.device,
+        progress=None,
+    )
+    lam = group["lambda_star"]
+    lambda0_held = res.lambda_0 >= res.width * lam / 2
+    rate_held = res.rate.max_ratio <= res.rate_bound and res.lambda_kept
+    return {
+        "width": res.width,
+        "replicate": cell.replicate,
+        "weight_seed": cell.weight_seed,
+        "lr": res.lr,
+        "lambda_0": res.lambda_0,
+        "lambda_0_ratio": res.lambda_0 / (res.width * lam) if lam > 0 else math.inf,
+        "lambda0_held": lambda0_held,
+        "rate": res.rate.rate,
+        "rate_r2": res.rate.r2,
+        "max_ratio": res.rate.max_ratio,
+        "rate_bound": res.rate_bound,
+        "rate_finite": res.rate_finite,
+        "rate_infinite": res.rate_infinite,
+        "rate_held": rate_held,
+        "lambda_kept": res.lambda_kept,
+        "well_posed": res.well_posed,
+        "lazy": res.history.ntk_drift[-1] < LAZY_DRIFT,
+        "held": lambda0_held and rate_held and res.well_posed is not False,
+        "initial_loss": res.initial_loss,
+        "final_loss": res.final_loss,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def _activation(name: str):
+    from symbolic.activations import resolve
+
+    return resolve(name)
+
+
+__all__ = ["run_cell", "run_group"]

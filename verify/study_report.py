@@ -1,0 +1,83 @@
+"""The end of a study: the analysis of its records, the atlas written into the study folder, the
+JSON summary and the text printed; and :func:`study`, the same run from Python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from verify.atlas import findings, summary_json, write_atlas
+from verify.report_folder import write_into
+from verify.settings import Settings
+from verify.study_analysis import Atlas, analyse
+from verify.study_grid import StudyGrid
+from verify.study_run import StudyRun, run_study
+
+
+def atlas_of(run: StudyRun, base: Settings) -> Atlas:
+    """The analysis of ``run``'s records (the cells tagged with their group's coordinates)."""
+    cells = [
+        {**run.cells[c.key], "activation": c.activation, "data": c.data, "n": c.n}
+        for c in run.cell_list
+        if c.key in run.cells
+    ]
+    groups = [run.groups[g.key] for g in run.group_list if g.key in run.groups]
+    return analyse(groups, cells, run.grid.fraction, base.study.confidence_t)
+
+
+def finish_study(run: StudyRun, base: Settings, out: Path, where: str) -> tuple[dict, str]:
+    """Write the atlas into ``out`` and return (JSON summary, text to print)."""
+    atlas = atlas_of(run, base)
+    cells = [
+        {**run.cells[c.key], "activation": c.activation, "data": c.data, "n": c.n}
+        for c in run.cell_list
+        if c.key in run.cells
+    ]
+    meta = {
+        "seed": str(base.seed),
+        "steps": str(base.schedule.steps),
+        "fraction of seeds": f"{run.grid.fraction:g}",
+        "t": f"{base.study.confidence_t:g}",
+        "ran on": where,
+        "store": run.store.name,
+    }
+    write_into(out, False, lambda folder: write_atlas(atlas, cells, folder, meta))
+    counts = {
+        "cells_total": run.cells_total,
+        "cells_computed": run.cells_computed,
+        "cells_reused": run.cells_reused,
+        "store": str(run.store),
+        "seed": base.seed,
+        "seconds": round(run.seconds, 3),
+    }
+    summary = summary_json(atlas, counts, run.grid.data[0])
+    lines = [
+        f"study: {run.cells_total} cells ({run.cells_computed} computed, {run.cells_reused} "
+        f"reused) in {run.seconds:.1f} s on {where}; seed {base.seed}",
+        *[f"- {s}" for s in findings(atlas)],
+        f"atlas: {out / 'atlas.html'}",
+        "",
+    ]
+    return summary, "\n".join(lines)
+
+
+def study(
+    grid: StudyGrid,
+    out: str | Path,
+    settings: Settings | None = None,
+    *,
+    workers: int = 0,
+    client: Any = None,
+) -> tuple[StudyRun, dict]:
+    """Run (or resume) ``grid`` into the folder ``out`` and write its atlas; returns the run and
+    the JSON summary. ``settings``: every other setting (defaults when None); ``client``: a
+    ``dask.distributed.Client`` (else ``workers`` local processes, 0 = this process)."""
+    base = settings if settings is not None else Settings()
+    out = Path(out)
+    run = run_study(grid, base, out, workers=workers, client=client)
+    where = "a Dask cluster" if client is not None else f"{workers} local processes"
+    summary, _ = finish_study(run, base, out, where)
+    return run, summary
+
+
+__all__ = ["atlas_of", "finish_study", "study"]
