@@ -1,7 +1,7 @@
-"""Training data: points on the unit sphere, a user's file, or scikit-learn's 8×8 digits (SPEC §3).
+"""Training data: points on the unit sphere, a user's file, or the 8×8 digits (theory §3).
 
 Every draw comes from the seed given. A file is used whole unless ``--n`` asks for fewer rows.
-Rows are normalized to unit norm, since the population Gram matrix of SPEC §4 assumes
+Rows are normalized to unit norm, since the population Gram matrix of theory §4 assumes
 ‖x_i‖ = 1; parallel rows are refused (or dropped on request). Every change made to the data is a
 notice, printed and recorded.
 """

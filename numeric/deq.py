@@ -1,4 +1,4 @@
-"""A finite-width deep equilibrium model and its exact implicit gradients (SPEC §3).
+"""A finite-width deep equilibrium model and its exact implicit gradients (theory §3).
 
     z*(x) = φ(W z*(x) + U x),   f(x) = aᵀ z*(x),
     W_ij ~ N(0, 2σ_w²/m),  U_ij ~ N(0, 2/d),  a_j ~ N(0, A/m)  (A: reconstructed, default 1).
@@ -148,7 +148,7 @@ def adjoint(
 
 
 def empirical_ntk(z: torch.Tensor, v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Θ = ZᵀZ + (VᵀV) ∘ (ZᵀZ + X Xᵀ), n×n (SPEC §3): the a-, W- and U-gradient overlaps."""
+    """Θ = ZᵀZ + (VᵀV) ∘ (ZᵀZ + X Xᵀ), n×n (theory §3): the a-, W- and U-gradient overlaps."""
     zz = z.T @ z
     return zz + (v.T @ v) * (zz + x @ x.T)
 

@@ -1,4 +1,4 @@
-"""Fixed-point iteration z = g(z) with a residual tolerance the caller sets (SPEC §3).
+"""Fixed-point iteration z = g(z) with a residual tolerance the caller sets (theory §3).
 
 Plain (Picard) iteration or Anderson acceleration. A solve that does not reach the tolerance
 raises :class:`SolverError` with the residual, the tolerance and the setting to change; it never

@@ -1,4 +1,4 @@
-"""The population Gram matrix G* of the equilibrium points and its fixed point Σ* (SPEC §4).
+"""The population Gram matrix G* of the equilibrium points and its fixed point Σ* (theory §4).
 
     Σ⁽⁰⁾ = (2/d) X Xᵀ,   G⁽ˡ⁾_ij = E[φ(u)φ(v)],  (u, v) ~ N(0, Σ⁽ˡ⁻¹⁾ restricted to {i, j}),
     Σ⁽ˡ⁾ = 2σ_w² G⁽ˡ⁾ + (2/d) X Xᵀ.
@@ -238,7 +238,7 @@ def population_gram_general(
     max_steps: int,
     quadrature_points: int | None,
 ) -> GramResult:
-    """The matrix recursion of SPEC §4 for any inputs, each with its own variance Σ_ii, iterated
+    """The matrix recursion of theory §4 for any inputs, each with its own variance Σ_ii, iterated
     until the max update is ≤ ``tol``·max_i Σ_ii.
 
     E[φ(u)φ(v)] from the closed-form dual when ``quadrature_points`` is None (it must exist), else

@@ -1,11 +1,11 @@
 """Gao & Gao's ReLU implicit network (arXiv 2205.07463; model of arXiv 2110.05645), trained by
 gradient descent with exact implicit gradients.
 
-Model (SPEC §7.2, read in the paper): with Φ = σ(W Xᵀ)/√m (m×n) the explicit feature,
+Model (theory §7.2, read in the paper): with Φ = σ(W Xᵀ)/√m (m×n) the explicit feature,
 
     Z = σ(B Z + Φ),  B = scale · A,   ŷ = uᵀZ + vᵀΦ,   σ = ReLU,
 
-A, W, u, v all trained. Initialization, reconstructed for the linear-width paper (SPEC §7.3): a
+A, W, u, v all trained. Initialization, reconstructed for the linear-width paper (theory §7.3): a
 nonnegative implicit weight A_ij = |N(0, 1)| with scale = γ/m (so ‖B‖₂ → γ·√(2/π) as m grows),
 W_ij ~ N(0, 1), u_i, v_i Rademacher. With B ≥ 0 and Φ ≥ 0 the equilibrium at initialization is
 Z = (I - B)⁻¹Φ exactly.

@@ -1,4 +1,4 @@
-"""The one-correlation kernel κ_q(t) = E[φ(u)φ(v)], Var u = Var v = q, Cov(u, v) = t (SPEC §2, §4).
+"""The one-correlation kernel κ_q(t) = E[φ(u)φ(v)], Var u = Var v = q, Cov = t (theory §2, §4).
 
 From the registry's closed-form dual when there is one, else from the Mehler series
 ``Σ_n μ_n(q)² (t/q)^n`` with its rigorous tail bound. κ is differentiable in torch, and
@@ -87,7 +87,7 @@ def kernel_at(act: Activation, q: float, max_terms: int) -> Kernel:
 
 
 def diagonal_map(act: Activation, sigma_w2: float, norm2_over_d: float) -> Callable[[float], float]:
-    """q ↦ 2σ_w² E[φ(√q Z)²] + 2‖x‖²/d (the variance recursion of SPEC §4); E[φ²] by
+    """q ↦ 2σ_w² E[φ(√q Z)²] + 2‖x‖²/d (the variance recursion of theory §4); E[φ²] by
     panelled Gauss–Legendre quadrature (split at kinks, error ~1e-16 relative)."""
 
     def step(q: float) -> float:

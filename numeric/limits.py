@@ -9,8 +9,8 @@ ABS_GAUSSIAN_MEAN = math.sqrt(2 / math.pi)
 
 
 def limit_norm(gamma: float) -> float:
-    """lim_{m→∞} ‖(γ/m)A‖₂ = γ·√(2/π) for A_ij = |N(0, 1)| (Gao & Gao's implicit weight, SPEC
-    §7.3): well-posed at large width only if this is below 1."""
+    """lim_{m→∞} ‖(γ/m)A‖₂ = γ·√(2/π) for A_ij = |N(0, 1)| (Gao & Gao's implicit weight,
+    theory §7.3): well-posed at large width only if this is below 1."""
     return gamma * ABS_GAUSSIAN_MEAN
 
 

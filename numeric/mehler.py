@@ -1,4 +1,4 @@
-"""The truncated Mehler series of the dual activation, with its rigorous tail bound (SPEC §2).
+"""The truncated Mehler series of the dual activation, with its rigorous tail bound (theory §2).
 
 ``E[φ(u)φ(v)] = Σ_n μ_n(q1) μ_n(q2) ρ^n``; truncating after N terms leaves at most
 ``|ρ|^N sqrt(tail1 · tail2)`` with ``tail_i = E[φ(√q_i Z)²] - Σ_{n<N} μ_n(q_i)²`` (Cauchy–Schwarz).

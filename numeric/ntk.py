@@ -1,4 +1,4 @@
-"""The infinite-width DEQ neural tangent kernel in SPEC §3's scaling (Feng and Kolter).
+"""The infinite-width DEQ neural tangent kernel in theory §3's scaling (Feng and Kolter).
 
 With Ġ_ij = E[φ'(u)φ'(v)] = κ'(Σ*_ij) (Price's theorem), the adjoint overlaps
 Q_ij = lim w_iᵀw_j / A solve Q = 1 + 2σ_w² Ġ ∘ Q, so with a_j ~ N(0, A/m) the overlaps

@@ -1,4 +1,4 @@
-"""Least eigenvalues and the Hermite certificate for λ* = λ_min(G*) (SPEC §4).
+"""Least eigenvalues and the Hermite certificate for λ* = λ_min(G*) (theory §4).
 
 G* = Σ_r μ_r(q*)² C^{∘r} with C = Σ*/q* and every Hadamard power PSD, so
 
@@ -25,7 +25,7 @@ class Certificate:
 
     value: float
     gershgorin: float
-    spec_bound: float  # max_r μ_r² (1 - (n-1) ρ_max^r), the simplest form in SPEC §4
+    spec_bound: float  # max_r μ_r² (1 - (n-1) ρ_max^r), the simplest form in theory §4
     first_r: int | None  # smallest r whose Gershgorin bound is positive
     rho_max: float
 

@@ -1,4 +1,4 @@
-"""Full-batch gradient descent on (W, U, a) with exact implicit gradients (SPEC §5).
+"""Full-batch gradient descent on (W, U, a) with exact implicit gradients (theory §5).
 
 Each step: forward solve warm-started from the last equilibrium, one adjoint solve for
 v_i = D_i (I - Wᵀ D_i)^{-1} a, then ∂L/∂W = V diag(r) Zᵀ, ∂L/∂U = V diag(r) X, ∂L/∂a = Z r

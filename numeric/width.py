@@ -1,4 +1,4 @@
-"""How the finite-width Gram matrix approaches G* (SPEC §5), and the theory's width scale."""
+"""How the finite-width Gram matrix approaches G* (theory §5), and the theory's width scale."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def gram_sweep(
 
 
 def theory_width_scale(n: int, lambda_star: float, t: float) -> float:
-    """n²/λ*² · log(n²/t): the scale of the width requirement (constants unknown, SPEC §5)."""
+    """n²/λ*² · log(n²/t): the scale of the width requirement (constants unknown, theory §5)."""
     return n**2 / lambda_star**2 * math.log(n**2 / t) if lambda_star > 0 else math.inf
 
 

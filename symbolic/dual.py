@@ -1,4 +1,4 @@
-"""The dual activation E[φ(u)φ(v)] for a centered Gaussian pair (SPEC §2).
+"""The dual activation E[φ(u)φ(v)] for a centered Gaussian pair (theory §2).
 
 ``Var u = q1``, ``Var v = q2``, ``Cov(u, v) = c``, ``ρ = c / sqrt(q1 q2)``:
 ``E[φ(u)φ(v)] = Σ_n μ_n(q1) μ_n(q2) ρ^n``. Here: the registry's closed form as a torch function,

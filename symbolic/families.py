@@ -1,4 +1,4 @@
-"""Closed forms known in general n: Hermite coefficients and dual activations (SPEC §1, §2).
+"""Closed forms known in general n: Hermite coefficients and dual activations (theory §1, §2).
 
 A :class:`HermiteClosedForm` gives ``μ_n(q)`` for every n: explicit values for the first few n,
 then ``μ_{start + step·k}(q) = term(k, q)`` for k = 0, 1, ..., and zero for the indices the step
@@ -149,7 +149,7 @@ _RHO12 = C / sp.sqrt(Q1 * Q2)
 #: √(q1 q2)·J₁(ρ)/(2π) with J₁(ρ) = √(1 - ρ²) + (π - arccos ρ)ρ, evaluated stably near ρ = -1.
 _RELU_DUAL = sp.sqrt(Q1 * Q2) * ArcCosJ1(_RHO12) / (2 * sp.pi)
 
-#: Closed-form duals E[φ(u)φ(v)] of the base families (SPEC §2).
+#: Closed-form duals E[φ(u)φ(v)] of the base families (theory §2).
 DUAL_FAMILIES: dict[str, sp.Expr] = {
     "sin": sp.exp(-(Q1 + Q2) / 2) * sp.sinh(C),
     "cos": sp.exp(-(Q1 + Q2) / 2) * sp.cosh(C),

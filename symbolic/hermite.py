@@ -1,4 +1,4 @@
-"""Normalized probabilists' Hermite coefficients μ_n(q) = E[φ(√q Z) h_n(Z)] (SPEC §1).
+"""Normalized probabilists' Hermite coefficients μ_n(q) = E[φ(√q Z) h_n(Z)] (theory §1).
 
 Two routes here, and a float64 one in :mod:`numeric.quadrature`, each checked against the others
 in the tests:

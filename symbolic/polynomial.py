@@ -1,4 +1,4 @@
-"""Is φ a polynomial? The fact behind the hypothesis "infinitely many nonzero μ_n" (SPEC §5).
+"""Is φ a polynomial? The fact behind the hypothesis "infinitely many nonzero μ_n" (theory §5).
 
 φ ∈ L²(N(0,1)) has finitely many nonzero Hermite coefficients exactly when it equals a
 polynomial almost everywhere. Proof of non-polynomiality from the behaviour at ±∞: a polynomial

@@ -1,10 +1,10 @@
-"""Catalogue of known answers (SPEC §1, §2, §6), used through parametrize with readable ids."""
+"""Catalogue of known answers (theory §1, §2, §6), used through parametrize with readable ids."""
 
 import math
 
 import mpmath
 
-# name -> μ_n(1) for n = 0..5, from SPEC §1 / hand derivations (independent of symbolic.families)
+# name -> μ_n(1) for n = 0..5, from theory §1 / hand derivations (independent of symbolic.families)
 KNOWN_MU = {
     "sin": [
         math.exp(-0.5) * math.sin(n * math.pi / 2) / math.sqrt(math.factorial(n)) for n in range(6)
@@ -35,7 +35,7 @@ KNOWN_MU = {
 
 
 def dual_reference(name, q1, q2, c):
-    """SPEC §2 closed forms, written out independently of the registry."""
+    """theory §2 closed forms, written out independently of the registry."""
     rho = c / math.sqrt(q1 * q2)
     return {
         "exp": math.exp((q1 + q2) / 2 + c),

@@ -28,7 +28,7 @@ def numeric_sup(act, k):
 
 P, F, INC = Status.PASS, Status.FAIL, Status.INCONCLUSIVE
 
-# SPEC §6: (φ bounded, φ' bounded, φ'' bounded, infinite Hermite)
+# theory §6: (φ bounded, φ' bounded, φ'' bounded, infinite Hermite)
 SPEC_TABLE = {
     "sin": (P, P, P, P),
     "tanh": (P, P, P, P),

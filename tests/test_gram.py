@@ -40,7 +40,7 @@ def test_fast_path_matches_general_recursion(name, data):
 
 
 def test_general_recursion_tracks_each_inputs_variance():
-    """Inputs of different norms: an independent loop with SPEC §2's closed form for sin."""
+    """Inputs of different norms: an independent loop with theory §2's closed form for sin."""
     gen = torch.Generator().manual_seed(3)
     scales = torch.tensor([0.5, 1, 1.5, 2, 0.7, 1.2], dtype=torch.float64)
     x = torch.randn(6, 4, generator=gen, dtype=torch.float64) * scales[:, None]

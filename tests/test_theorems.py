@@ -56,7 +56,7 @@ def _params(m=24, d=4, seed=0) -> ImplicitParams:
 
 
 def test_equilibrium_at_initialization_is_the_closed_form():
-    """With B ≥ 0 and Φ ≥ 0 the ReLU never clips: Z = (I - B)⁻¹Φ exactly (SPEC §7.3)."""
+    """With B ≥ 0 and Φ ≥ 0 the ReLU never clips: Z = (I - B)⁻¹Φ exactly (theory §7.3)."""
     p = _params()
     x = sphere_data(6, 4, 0, 0.1).x
     st = forward(RELU, p, x, None, TIGHT)

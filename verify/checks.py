@@ -315,7 +315,7 @@ def other_conditions(
     ling: LingRun | Failed | None,
     gao: GaoRuns,
 ) -> tuple[CheckResult, ...]:
-    """The conditions of Ling et al. and Gao & Gao beyond Truong's (SPEC §7)."""
+    """The conditions of Ling et al. and Gao & Gao beyond Truong's (theory §7)."""
     out = [
         _or_error(Condition.RELU_ACTIVATION, gao.relu, verdicts.relu_activation),
         verdicts.ling_weight_scale(model.sigma_w2, model.a_scale),

@@ -64,7 +64,7 @@ class Condition(str, enum.Enum):
         needs only φ' and φ'' bounded (softplus, gelu, swish qualify); the width sweep is
         evidence for ZᵀZ/m → G*, whose rate the theory does not pin down; Ling's Condition 1 and
         step bound and Gao's λ_min(G(0)) ≥ ¾λ_0 say whether *this* network is inside the
-        theorem's finite-width regime (SPEC §7.4). An ERROR still counts: a check that could
+        theorem's finite-width regime (theory §7.4). An ERROR still counts: a check that could
         not run means the run is broken."""
         return self in (
             Condition.BOUNDED_PHI,

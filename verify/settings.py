@@ -150,7 +150,7 @@ GENERATED_POINTS = 20
 
 @dataclass(frozen=True)
 class DataSettings:
-    """The training data (SPEC §3): n points on the unit sphere of R^d, or a file, or digits."""
+    """The training data (theory §3): n points on the unit sphere of R^d, or a file, or digits."""
 
     n: int | None = option(
         None,
@@ -216,7 +216,7 @@ class SolveSettings:
 
 @dataclass(frozen=True)
 class PopulationSettings:
-    """The infinite-width Gram fixed point and its certificate (SPEC §4)."""
+    """The infinite-width Gram fixed point and its certificate (theory §4)."""
 
     tol: float = api_only(1e-14, "last update of the entrywise fixed point", key="gram_tol")
     q_tol: float = api_only(1e-15, "last relative update of the scalar q*", key="gram_q_tol")
@@ -281,7 +281,7 @@ def _theorem(text: str) -> str:
 
 @dataclass(frozen=True)
 class LingSettings:
-    """Ling et al.'s Condition 1 (SPEC §7.1): the slack δ in ρ̄ = ‖·(0)‖₂ + δ."""
+    """Ling et al.'s Condition 1 (theory §7.1): the slack δ in ρ̄ = ‖·(0)‖₂ + δ."""
 
     delta: float | None = option(
         None,
@@ -293,7 +293,7 @@ class LingSettings:
 
 @dataclass(frozen=True)
 class GaoSettings:
-    """Gao & Gao's implicit network (SPEC §7.2-7.3): B = (γ/m)A, A_ij = |N(0, 1)|, step
+    """Gao & Gao's implicit network (theory §7.2-7.3): B = (γ/m)A, A_ij = |N(0, 1)|, step
     α = C·λ_0/n² (the scale of A, γ and C are reconstructed)."""
 
     gamma: float = option(

@@ -1,9 +1,9 @@
-"""The theorems checked, as data: one entry per paper (SPEC §5 and §7).
+"""The theorems checked, as data: one entry per paper (theory §5 and §7).
 
 Each entry names its model, the conditions that are its hypotheses (on φ, on the scalings and
 on the data: they decide whether it *applies*), its conclusions (measured on a real network of
 its model) and the conditions that say whether this network is in its finite-width regime
-(information only, SPEC §7.4). Adding a paper is one entry here plus its checks in
+(information only, theory §7.4). Adding a paper is one entry here plus its checks in
 ``verify.verdicts`` and, if its model is new, a stage in ``verify.checks``.
 """
 
@@ -65,7 +65,7 @@ GAO = Theorem(
     (C.RELU_ACTIVATION, C.DATA_NONPARALLEL, C.GAO_WELL_POSED),
     (C.GAO_LAMBDA0_POSITIVE, C.GAO_LINEAR_RATE, C.GAO_LINEAR_WIDTH),
     (C.GAO_GRAM_INIT,),
-    "--gamma and the scale γ/m with |N(0,1)| entries, --gao-step-scale (SPEC §7.3)",
+    "--gamma and the scale γ/m with |N(0,1)| entries, --gao-step-scale (theory §7.3)",
     C.RELU_ACTIVATION,
 )
 

@@ -344,7 +344,7 @@ def width_study(study: WidthStudy) -> CheckResult:
     )
 
 
-# --- the other theorems: Ling et al. (ling2023) and Gao & Gao (gao2022), SPEC §7 ------------
+# --- the other theorems: Ling et al. (ling2023) and Gao & Gao (gao2022), theory §7 ------------
 
 
 def relu_activation(fact: ReluFact) -> CheckResult:
@@ -375,7 +375,7 @@ def ling_weight_scale(sigma_w2: float, a_scale: float) -> CheckResult:
 
 @dataclass(frozen=True)
 class LingConstants:
-    """Condition 1's constants at initialization (SPEC §7.1): ρ̄ = norm + δ, c_w, c_u, c_a."""
+    """Condition 1's constants at initialization (theory §7.1): ρ̄ = norm + δ, c_w, c_u, c_a."""
 
     delta: float
     c_w: float
@@ -457,7 +457,7 @@ def ling_linear_rate(res: TrainingResult, eta_bound: float) -> CheckResult:
 
 def gao_well_posed(gamma: float, limit_norm: float) -> CheckResult:
     """Well-posed at every large width: lim ‖(γ/m)A‖₂ = γ·√(2/π) < 1 (A_ij = |N(0, 1)|; the
-    scale is reconstructed, SPEC §7.3). The drawn ‖B(k)‖₂ is checked along training."""
+    scale is reconstructed, theory §7.3). The drawn ‖B(k)‖₂ is checked along training."""
     ok = limit_norm < 1
     return CheckResult(
         Condition.GAO_WELL_POSED,
