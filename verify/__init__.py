@@ -17,6 +17,11 @@ _LAZY = {
     "Condition": "verify.results",
     "Status": "verify.results",
     "study": "verify.study_report",
+    "check": "verify.api",
+    "hermite": "verify.api",
+    "population_gram": "verify.api",
+    "lambda_star": "verify.api",
+    "train": "verify.api",
     "StudyGrid": "verify.study_grid",
     "parse_activations": "verify.study_grid",
 }

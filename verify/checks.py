@@ -167,6 +167,55 @@ class Verification:
         """The stage's record, or None when it failed or did not run."""
         return None if stage is None or isinstance(stage, Failed) else stage
 
+    @property
+    def gram(self):
+        """G*, Σ*, q*, λ* and its certificate as :class:`verify.api.PopulationGram` (None when
+        the population stage failed)."""
+        from verify.api import LambdaStar, PopulationGram
+
+        pop = self.ok(self.population)
+        if pop is None:
+            return None
+        c = pop.certified
+        if c is None:
+            cert = None
+        elif isinstance(c, Failed):
+            cert = LambdaStar(pop.lambda_star, None, "float eigvalsh only", str(c))
+        else:
+            cert = LambdaStar(pop.lambda_star, (c.lower, c.upper), c.method, None)
+        g = pop.gram
+        return PopulationGram(
+            g.gram, g.sigma, g.q_star, pop.lambda_star, pop.spectrum.error, g.method, cert
+        )
+
+    @property
+    def hermite(self):
+        """The reported coefficients μ_n(1) as :class:`verify.api.Hermite` (None if unavailable)."""
+        from verify.api import Hermite
+
+        co = self.symbolic.coefficients
+        if co is None:
+            return None
+        return Hermite.of(self.act, co.q, co.as_floats(), co.error, co.method)
+
+    def __repr__(self) -> str:
+        lam = self.gram.lambda_star if self.gram is not None else float("nan")
+        return (
+            f"Verification({self.act.name}: {self.verdict.value}, covered by "
+            f"{', '.join(self.covering) or 'no theorem'}; λ* = {lam:.6g}; "
+            f"{len(self.conditions)} conditions)"
+        )
+
+    def __str__(self) -> str:
+        from verify.render import render_text
+
+        return render_text(self)
+
+    def _repr_markdown_(self) -> str:
+        from verify.render import render_markdown
+
+        return render_markdown(self)
+
 
 class _Clock:
     """Times the stages and reports their names as progress."""

@@ -1,0 +1,292 @@
+"""The Python API: the five common uses in one call each, returning frozen results with tensors
+and a readable summary (``repr``, and Markdown for notebooks).
+
+    import verify
+    r = verify.check("tanh", n=12, train=False)     # the CLI's run: verdicts, G*, training
+    r.gram.lambda_star, r.gram.enclosure, r.hermite.coefficients[:4]
+    verify.hermite("gelu", 8, q=0.5)                 # μ_0..μ_7(q), 30 digits
+    g = verify.population_gram("sin", x, 1 / 16)     # G*, Σ*, q* for your inputs
+    verify.lambda_star("sin", x, 1 / 16)             # λ* with its ball-arithmetic enclosure
+    verify.train("tanh", x, y, width=512)            # a real DEQ trained by GD
+
+Settings are the command line's, by their flag names without dashes (``n=12``, ``width=1024``,
+``solver="anderson"``, ``prec=256``; ``verify.settings.Settings`` lists them all), parsed once
+here into the typed record the library takes; defaults are ``Settings()``'s.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import torch
+
+from verify.settings import Settings, from_flat
+
+
+def settings(activation: str = "sin", **values: Any) -> Settings:
+    """A :class:`Settings` from flat keys (the flags without dashes); unknown keys raise."""
+    try:
+        return from_flat({**values, "activation": activation})
+    except KeyError as exc:
+        raise TypeError(f"unknown setting(s): {exc.args[0]}") from None
+
+
+@dataclass(frozen=True)
+class Hermite:
+    """μ_n(q) = E[φ(√q Z) h_n(Z)] for n < len(coefficients), h_n = He_n/√(n!). The indices in
+    ``zeros`` are exactly 0 by φ's proved parity (stored as 0.0, not as quadrature noise)."""
+
+    activation: str
+    q: float
+    coefficients: tuple[float, ...]
+    error: float  # estimate of the largest absolute error
+    method: str
+    zeros: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, act, q: float, values: list[float], error: float, method: str) -> Hermite:
+        """With the parity zeros of ``act`` set exactly (symbolic.hermite.parity)."""
+        from symbolic.hermite import parity
+        from symbolic.hermite_balls import zero_by_parity
+
+        kind = parity(act)
+        zeros = tuple(n for n in range(len(values)) if zero_by_parity(kind, n))
+        vals = tuple(0.0 if n in zeros else float(v) for n, v in enumerate(values))
+        return cls(act.name, float(q), vals, float(error), method, zeros)
+
+    def as_tensor(self) -> torch.Tensor:
+        return torch.tensor(self.coefficients, dtype=torch.float64)
+
+    def __repr__(self) -> str:
+        head = ", ".join(f"{c:.6g}" for c in self.coefficients[:6])
+        more = ", …" if len(self.coefficients) > 6 else ""
+        return (
+            f"Hermite({self.activation}, q={self.q:g}: μ = [{head}{more}] "
+            f"(N = {len(self.coefficients)}, error ≤ {self.error:.1e}))"
+        )
+
+    def _repr_markdown_(self) -> str:
+        rows = "\n".join(f"| {n} | {c:.12g} |" for n, c in enumerate(self.coefficients))
+        return (
+            f"**Hermite coefficients of {self.activation}** at q = {self.q:g} "
+            f"({self.method}; error ≤ {self.error:.1e})\n\n| n | μ_n |\n|---|---|\n{rows}\n"
+        )
+
+
+@dataclass(frozen=True)
+class LambdaStar:
+    """λ* = λ_min(G*): the float value, and [lo, hi] ∋ λ* proved in ball arithmetic (None when no
+    proof closed: ``failure`` says why)."""
+
+    value: float
+    enclosure: tuple[float, float] | None
+    method: str
+    failure: str | None
+
+    @property
+    def certified_positive(self) -> bool:
+        return self.enclosure is not None and self.enclosure[0] > 0
+
+    def __repr__(self) -> str:
+        if self.enclosure is None:
+            return f"LambdaStar({self.value:.10g}, not certified: {self.failure})"
+        lo, hi = self.enclosure
+        return f"LambdaStar({self.value:.10g} ∈ [{lo:.10g}, {hi:.10g}], certified)"
+
+    def _repr_markdown_(self) -> str:
+        return f"λ* = {self.value:.10g}; {self!r}; method: {self.method}"
+
+
+@dataclass(frozen=True)
+class PopulationGram:
+    """G*, Σ* (n×n float64) and q* for the given inputs; λ* from one eigvalsh, with its error
+    bar, and how G* was computed."""
+
+    gram: torch.Tensor
+    sigma: torch.Tensor
+    q_star: float
+    lambda_star: float
+    lambda_error: float
+    method: str
+    certificate: LambdaStar | None = None  # the certified enclosure, when one was computed
+
+    @property
+    def eigenvalues(self) -> torch.Tensor:
+        """Ascending eigenvalues of G* (one eigvalsh)."""
+        return torch.linalg.eigvalsh(self.gram)
+
+    @property
+    def enclosure(self) -> tuple[float, float] | None:
+        return None if self.certificate is None else self.certificate.enclosure
+
+    def __repr__(self) -> str:
+        n = self.gram.shape[0]
+        cert = "" if self.certificate is None else f", {self.certificate!r}"
+        return (
+            f"PopulationGram(n={n}, q*={self.q_star:.8g}, λ*={self.lambda_star:.8g} ± "
+            f"{self.lambda_error:.1e}{cert}; {self.method})"
+        )
+
+    def _repr_markdown_(self) -> str:
+        return f"`{self!r}`"
+
+
+def check(activation: str, **values: Any):
+    """The command line's run (``python -m verify activation NAME`` with these settings), as a
+    :class:`verify.checks.Verification`: ``.verdict``, ``.conditions``, ``.gram``, ``.hermite``,
+    ``.training``; it prints as the CLI's text."""
+    from verify.checks import run_checks
+
+    return run_checks(settings(activation, **values))
+
+
+def hermite(activation: str, n: int, q: float = 1.0, dps: int = 30) -> Hermite:
+    """μ_0..μ_{n-1}(q) to ``dps`` digits (mpmath quadrature split at the exact kinks, with an
+    error estimate from two rules)."""
+    from symbolic.activations import resolve
+    from symbolic.hermite import hermite_mp
+
+    act = resolve(activation)
+    co = hermite_mp(act, n, repr(float(q)), dps=dps)
+    return Hermite.of(act, q, co.as_floats(), co.error, co.method)
+
+
+def _act_sups(activation: str):
+    """φ and (sup|φ|, sup|φ'|, sup|φ''|) as the CLI finds them (∞ when refuted or unknown)."""
+    from symbolic.activations import resolve
+    from symbolic.bounds import SupBound
+    from verify.checks import _Clock, suprema
+
+    act = resolve(activation)
+    found = suprema(act, _Clock(None))
+
+    def value(b) -> float:
+        return b.value if isinstance(b, SupBound) and b.bounded is not False else math.inf
+
+    return act, tuple(value(found[k]) for k in (0, 1, 2))
+
+
+def population_gram(
+    activation: str, x: torch.Tensor, sigma_w2: float, **values: Any
+) -> PopulationGram:
+    """G* and Σ* of theory §4 for the rows of ``x`` (n×d), by the population settings
+    (``gram_tol``, ``gram_series_terms``, …). Unit-norm rows take the one-variance path; rows of
+    different norms keep each input's own variance Σ_ii, which needs a closed-form dual (sin,
+    cos, exp, erf, relu, step), else a VerifyError says so."""
+    from numeric.gram import population_gram as gram_of
+    from numeric.gram import population_gram_general
+    from numeric.spectrum import spectral_bounds
+    from symbolic.errors import VerifyError
+
+    act, sups = _act_sups(activation)
+    s = settings(activation, **values)
+    x = torch.as_tensor(x, dtype=torch.float64)
+    if (x.norm(dim=1) - 1).abs().max() <= 1e-10:
+        g = gram_of(act, x, sigma_w2, sups, s.population)
+    elif act.dual is None:
+        raise VerifyError(
+            f"inputs of different norms need a closed-form dual, which {act.name} lacks; "
+            "normalize the rows (x / x.norm(dim=1, keepdim=True))"
+        )
+    else:
+        pop = s.population
+        g = population_gram_general(
+            act, x, sigma_w2, tol=pop.tol, max_steps=pop.max_steps, quadrature_points=None
+        )
+    spec = spectral_bounds(g.gram, g.error)
+    return PopulationGram(g.gram, g.sigma, g.q_star, spec.lambda_min, spec.error, g.method)
+
+
+def lambda_star(activation: str, x: torch.Tensor, sigma_w2: float, **values: Any) -> LambdaStar:
+    """λ* for unit-norm rows of ``x`` (normalized here), with its certified enclosure (``prec``
+    bits, 128 by default; see theory §4)."""
+    from numeric.lambda_certificate import certify_lambda_star
+    from numeric.sup import grid_sup
+    from symbolic.bounds import sup_abs
+    from symbolic.errors import VerifyError
+    from symbolic.hermite_balls import growth
+    from symbolic.sup_enclosure import SupSearch, sup_enclosure
+
+    x = torch.as_tensor(x, dtype=torch.float64)
+    x = x / x.norm(dim=1, keepdim=True)
+    g = population_gram(activation, x, sigma_w2, **values)
+    s = settings(activation, **values)
+    p = s.precision
+    act, _ = _act_sups(activation)
+    search = SupSearch(p.sup_window, p.sup_max_window, p.sup_tol, p.sup_evaluations)
+    try:
+        enc = [
+            sup_enclosure(act, k, sup_abs(act, k, *grid_sup(act, k)), p.prec, search)
+            for k in (0, 1)
+        ]
+        if enc[1] is None:
+            raise VerifyError("no certified L = sup|φ'|: the enclosure of G* needs one")
+        c = certify_lambda_star(
+            act,
+            x,
+            sigma_w2,
+            g.sigma,
+            g.q_star,
+            g.lambda_star,
+            growth(act, enc[0], enc[1]),
+            terms=p.certify_terms,
+            prec=p.prec,
+            q_steps=p.certify_q_steps,
+        )
+    except VerifyError as exc:
+        return LambdaStar(g.lambda_star, None, "float eigvalsh only", str(exc))
+    return LambdaStar(g.lambda_star, (c.lower, c.upper), c.method, None)
+
+
+def train(
+    activation: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    width: int,
+    seed: int = 0,
+    **values: Any,
+):
+    """Gradient descent on a width-``width`` DEQ (W, U, a; exact implicit gradients; theory §3,
+    §5) on the rows of ``x`` (normalized here) and labels ``y``; returns
+    :class:`numeric.training.TrainingResult` (``.history.loss``, ``.rate``, ``.lambda_0``, …).
+    σ_w² defaults as on the command line (1/(16L²))."""
+    from numeric.data import Dataset
+    from numeric.training import train as run
+
+    act, sups = _act_sups(activation)
+    s = settings(activation, width=width, **values)
+    model = s.model
+    if model.sigma_w2 is None:
+        lip = sups[1]
+        model = replace(model, sigma_w2=1 / (16 * lip**2) if 0 < lip < math.inf else 1 / 16)
+    x = torch.as_tensor(x, dtype=torch.float64)
+    x = x / x.norm(dim=1, keepdim=True)
+    data = Dataset(x, torch.as_tensor(y, dtype=torch.float64), "user tensors")
+    return run(
+        act,
+        data,
+        model,
+        s.solve,
+        s.schedule,
+        lip=sups[1],
+        seed=seed,
+        theta_star=None,
+        device=s.device,
+        progress=None,
+    )
+
+
+__all__ = [
+    "Hermite",
+    "LambdaStar",
+    "PopulationGram",
+    "check",
+    "hermite",
+    "lambda_star",
+    "population_gram",
+    "settings",
+    "train",
+]
