@@ -353,3 +353,16 @@ def test_width_study_without_a_positive_lambda_star_is_an_error():
     v = run_checks(replace(s, activation="x"))
     study = v.condition(Condition.WIDTH_STUDY)
     assert study.status is Status.ERROR and "λ* > 0" in study.detail
+
+
+def test_report_progress_bar_on_request_and_silent_otherwise(tmp_path, capsys):
+    """stderr is not a terminal under pytest: no bar unless --progress; with it, tqdm's bar with
+    entries done/total and an estimate; --quiet wins over --progress."""
+    args = ["report", "sin", "cos", "--no-width-sweep", "--hermite-terms", "8", "--dps", "20"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == ExitCode.PASS
+    assert "activation/s" not in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "b"), "--progress"]) == ExitCode.PASS
+    err = capsys.readouterr().err
+    assert "2/2" in err and re.search(r"\d+/2 \[\d\d:\d\d<\d\d:\d\d", err)  # elapsed<left
+    assert main([*args, "--out", str(tmp_path / "c"), "--progress", "--quiet"]) == 0
+    assert "2/2" not in capsys.readouterr().err

@@ -139,6 +139,11 @@ def add_settings_options(
         ):
             _add_field(top, f, value)
     top.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    top.add_argument(
+        "--progress",
+        action="store_true",
+        help="show progress even when stderr is not a terminal (a log file, CI)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -220,10 +225,39 @@ def _repeats(key: str) -> bool:
     return any(f.metadata.get("repeat") for k, f, _ in leaves(Settings()) if k == key)
 
 
-def _progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
+class _Bar:
+    """A tqdm bar on stderr: ``__call__(msg)`` shows the current stage beside the elapsed time;
+    with ``total`` (report entries, study cells) ``advance()`` moves it and tqdm estimates the
+    time left. Cleared when closed."""
+
+    def __init__(self, total: int | None, unit: str) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=total,
+            unit=unit,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            leave=False,
+            mininterval=0.2,
+        )
+
+    def __call__(self, msg: str) -> None:
+        self.bar.set_description_str(msg[:60], refresh=True)
+
+    def advance(self) -> None:
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _progress(args: argparse.Namespace, total: int | None = None, unit: str = "it"):
+    """The run's progress bar, or None: off with --quiet, and when stderr is not a terminal
+    unless --progress asks for it."""
+    if args.quiet or not (args.progress or sys.stderr.isatty()):
         return None
-    return lambda msg: print(f"\r\033[K… {msg}", end="", file=sys.stderr, flush=True)
+    return _Bar(total, unit)
 
 
 def exit_code(statuses: list[Status]) -> ExitCode:
@@ -254,7 +288,6 @@ def _cmd_list() -> int:
 
 
 def _cmd_activation(args: argparse.Namespace) -> int:
-    progress = _progress(args.quiet)
     settings = settings_from_args(args, args.activation)
     act = _precheck(settings, args.report)  # torch-free: refusals are instant
 
@@ -262,9 +295,12 @@ def _cmd_activation(args: argparse.Namespace) -> int:
     from verify.render import render_text, to_json
 
     data = _loaded(settings)
-    v = run_checks(settings, progress, act=act, data=data)
-    if progress:
-        print("\r\033[K", end="", file=sys.stderr)
+    progress = _progress(args, unit="stage")
+    try:
+        v = run_checks(settings, progress, act=act, data=data)
+    finally:
+        if progress:
+            progress.close()
     text = render_text(v)
     if args.json == "-":
         print(json.dumps(to_json(v), indent=2))
@@ -291,7 +327,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     names = args.activations or list(REGISTRY)
     acts = [resolve(a) for a in names]  # bad names fail before any work
-    progress = _progress(args.quiet)
     base = settings_from_args(args, names[0])
     from verify.report_folder import check_report_folder
 
@@ -303,15 +338,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise VerifyError(f"{act.name}: {exc}") from None
     data = _loaded(base)
     runs = []
-    for i, act in enumerate(acts, 1):
-        step = (
-            (lambda m, i=i, a=act: progress(f"[{i}/{len(acts)}] {a.name}: {m}"))
-            if progress
-            else None
-        )
-        runs.append(run_checks(replace(base, activation=act.name), step, act=act, data=data))
-    if progress:
-        print("\r\033[K", end="", file=sys.stderr)
+    progress = _progress(args, total=len(acts), unit="activation")
+    try:
+        for act in acts:
+            step = (lambda m, a=act: progress(f"{a.name}: {m}")) if progress else None
+            runs.append(run_checks(replace(base, activation=act.name), step, act=act, data=data))
+            if progress:
+                progress.advance()
+    finally:
+        if progress:
+            progress.close()
     path = write_report(runs, args.out, force=base.force)
     print(render_summary_markdown(runs))
     print(f"report: {path}/report.html", file=sys.stderr)
@@ -347,7 +383,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
     client = connect(args.scheduler) if args.scheduler else None
     workers = args.workers if args.workers is not None else default_workers()
-    bar = _study_bar(args.quiet, grid.size)
+    bar = _study_bar(args, grid.size)
     try:
         run = run_study(grid, base, out, workers=workers, client=client, progress=bar)
     finally:
@@ -381,27 +417,24 @@ def _check_grid(grid, base: Settings, sphere: str) -> None:
         check_sizes(n, replace(base, model=replace(base.model, width=max(grid.widths))))
 
 
-def _study_bar(quiet: bool, total: int):
-    """A tqdm bar on stderr (cells done/total, elapsed, time left), or None when quiet or stderr
-    is not a terminal. Returns a callable progress(done, total, computed) with .close()."""
-    if quiet or not sys.stderr.isatty():
+def _study_bar(args: argparse.Namespace, total: int):
+    """The study's bar (cells done/total, elapsed, time left), as progress(done, total,
+    computed); None when quiet or not on a terminal (unless --progress)."""
+    bar = _progress(args, total=total, unit="cell")
+    if bar is None:
         return None
-    from tqdm import tqdm
 
-    bar = tqdm(total=total, desc="cells", unit="cell", file=sys.stderr, dynamic_ncols=True)
-
-    class Bar:
+    class Cells:
         def __call__(self, done: int, _total: int, computed: int) -> None:
             if computed == 0:  # reused cells: not part of the rate behind the estimate
-                bar.initial = done
-            bar.n = done
-            bar.set_postfix(computed=computed, refresh=False)
-            bar.refresh()
+                bar.bar.initial = done
+            bar.bar.n = done
+            bar(f"cells ({computed} computed)")
 
         def close(self) -> None:
             bar.close()
 
-    return Bar()
+    return Cells()
 
 
 def _precheck(settings: Settings, folder: str | None):
