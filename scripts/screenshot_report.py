@@ -48,6 +48,73 @@ def screenshot(html: Path, png: Path, height: int = 3200) -> None:
         )
 
 
+#: Injected into a copy of the page: records console errors and uncaught exceptions, and after
+#: the load event whether every <img> decoded, into a <pre id="browser-check"> as JSON.
+PROBE = """<script>
+(function () {
+  var errors = [];
+  var report = console.error.bind(console);
+  console.error = function () {
+    errors.push(Array.from(arguments).join(' '));
+    report.apply(null, arguments);
+  };
+  window.addEventListener('error', function (e) {
+    errors.push(String(e.message || e.type));
+  }, true);
+  window.addEventListener('load', function () {
+    var imgs = Array.from(document.images);
+    var pre = document.createElement('pre');
+    pre.id = 'browser-check';
+    pre.textContent = JSON.stringify({
+      errors: errors,
+      images: imgs.length,
+      broken: imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
+                  .map(function (i) { return i.alt; })
+    });
+    document.body.appendChild(pre);
+  });
+})();
+</script>"""
+
+
+def browser_check(html: Path) -> dict:
+    """Load ``html`` in headless Chromium: {"errors": console errors and uncaught exceptions,
+    "images": how many <img>, "broken": the alt text of those that did not decode}."""
+    import json
+    import re
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise SystemExit("chromium not found: apt-get install chromium")
+    page = html.read_text(encoding="utf-8").replace("<head>", "<head>" + PROBE, 1)
+    probe = html.with_name(".browser-check.html")  # beside the report: relative links resolve
+    probe.write_text(page, encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory() as profile:
+            dom = subprocess.run(
+                [
+                    browser,
+                    *FLAGS,
+                    f"--user-data-dir={profile}",
+                    "--virtual-time-budget=10000",
+                    "--dump-dom",
+                    probe.resolve().as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ).stdout
+    finally:
+        probe.unlink(missing_ok=True)
+    found = re.search(r'<pre id="browser-check">(.*?)</pre>', dom, re.S)
+    if found is None:
+        raise RuntimeError("the page never finished loading in Chromium")
+    import html as html_lib
+
+    return json.loads(html_lib.unescape(found.group(1)))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("activation", nargs="?", default="tanh")
@@ -56,7 +123,7 @@ def main() -> int:
     verify_main(["activation", args.activation, "--report", args.out, "--quiet"])
     png = Path(args.out) / "screenshot.png"
     screenshot(Path(args.out) / "report.html", png)
-    print(png)
+    print(png, browser_check(Path(args.out) / "report.html"))
     return 0
 
 

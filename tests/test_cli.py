@@ -303,22 +303,48 @@ def test_width_study_option_reports_the_smallest_width(capsys):
 
 
 @pytest.mark.skipif(
-    not (shutil.which("chromium") or shutil.which("chromium-browser")),
-    reason="needs Debian's chromium",
+    not (shutil.which("chromium") or shutil.which("chromium-browser"))
+    and not os.environ.get("DEQ_VERIFY_REQUIRE_BROWSER"),
+    reason="needs Debian's chromium (CI installs it and sets DEQ_VERIFY_REQUIRE_BROWSER)",
 )
 def test_html_report_renders_in_a_real_browser(tmp_path):
-    """Chromium loads the page and paints it: the screenshot is as tall as the window and far
-    larger than an empty page (the embedded figures)."""
-    from scripts.screenshot_report import screenshot
+    """Chromium loads the page with no console error or uncaught exception, every figure
+    decodes, and it paints: the screenshot (kept beside the report, in the test's temp dir) is
+    as tall as the window and far larger than an empty page."""
+    from scripts.screenshot_report import browser_check, screenshot
 
-    v = run_checks(replace(QUICK, activation="sin"))
+    v = run_checks(from_flat({"activation": "sin", "train": True, "steps": 40}, QUICK))
     out = write_report([v], tmp_path / "rep", force=False)
-    png = tmp_path / "shot.png"
+    seen = browser_check(out / "report.html")
+    assert seen["errors"] == [] and seen["broken"] == []
+    assert seen["images"] == 4  # hermite, dual, gram, training
+    png = out / "screenshot.png"
     screenshot(out / "report.html", png, height=1600)
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(data[20:24], "big") == 1600  # IHDR height
     assert len(data) > 60_000
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("chromium-browser"))
+    and not os.environ.get("DEQ_VERIFY_REQUIRE_BROWSER"),
+    reason="needs Debian's chromium (CI installs it and sets DEQ_VERIFY_REQUIRE_BROWSER)",
+)
+def test_the_browser_check_sees_a_broken_figure_and_a_script_error(tmp_path):
+    """The probe itself: a PNG that does not decode and an uncaught exception are reported."""
+    from scripts.screenshot_report import browser_check
+
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'></head><body>"
+        "<img alt='broken' src='data:image/png;base64,AAAA'>"
+        "<script>notAFunction();</script></body></html>",
+        encoding="utf-8",
+    )
+    seen = browser_check(page)
+    assert seen["broken"] == ["broken"] and seen["images"] == 1
+    assert any("notAFunction" in e for e in seen["errors"])
 
 
 def test_width_sweep_runs_with_the_users_model_and_seeds(monkeypatch):

@@ -47,17 +47,64 @@ def write_report(runs: list[Verification], out_dir: str | Path, *, force: bool) 
         raise VerifyError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
 
 
+SUMMARY_HEADER = [
+    "φ",
+    "verdict",
+    "covered by",
+    "λ* (float)",
+    "λ* certified in",
+    "rate measured",
+    "bound",
+    "Θ(0) prediction",
+    "m·Θ* prediction",
+]
+
+
+def summary_rows(runs: list[Verification]) -> list[list[str]]:
+    """One row per activation: the verdict, the covering theorems, λ* with its certificate, and
+    the measured rate against the bound and both predictions."""
+    rows = []
+    for v in runs:
+        g = v.gram
+        t = v.ok(v.training)
+        enc = g.enclosure if g is not None else None
+
+        def r(x: float | None) -> str:
+            return "—" if x is None else f"{x:.6f}"
+
+        rows.append(
+            [
+                v.act.name,
+                v.verdict.value,
+                ", ".join(v.covering) or "none",
+                f"{g.lambda_star:.6g}" if g is not None else "—",
+                f"[{enc[0]:.6g}, {enc[1]:.6g}]" if enc else "not certified",
+                r(t.rate.rate if t else None),
+                r(t.rate_bound if t else None),
+                r(t.rate_finite if t else None),
+                r(t.rate_infinite if t else None),
+            ]
+        )
+    return rows
+
+
 def _write_all(runs: list[Verification], folder: Path) -> None:
+    from verify.atlas import to_csv, to_tex
+
     figures = {}
     md = [render_summary_markdown(runs)] if len(runs) > 1 else []
+    rows = summary_rows(runs)
+    (folder / "summary.tex").write_text(to_tex(SUMMARY_HEADER, rows), encoding="utf-8")
+    (folder / "summary.csv").write_text(to_csv(SUMMARY_HEADER, rows), encoding="utf-8")
     for v in runs:
-        pngs = make_plots(v)
+        made = make_plots(v)
         names = {}
-        for name, data in pngs.items():
-            path = f"{_slug(v.act.name)}_{name}.png"
-            (folder / path).write_bytes(data)
-            names[name] = path
-        figures[v.act.name] = pngs
+        for name, fig in made.items():
+            path = f"{_slug(v.act.name)}_{name}"
+            (folder / f"{path}.png").write_bytes(fig.png)
+            (folder / f"{path}.json").write_text(json.dumps(fig.data), encoding="utf-8")
+            names[name] = f"{path}.png"
+        figures[v.act.name] = {name: (fig, names[name]) for name, fig in made.items()}
         md.append(render_markdown(v, names))
     (folder / "report.md").write_text("\n".join(md), encoding="utf-8")
     doc = [to_json(v) for v in runs]
@@ -84,8 +131,9 @@ def _table(header: list[str], rows: list[list[str]], status_col: int | None = No
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def render_html(runs: list[Verification], figures: dict[str, dict[str, bytes]]) -> str:
-    """A single self-contained page: tables, details and figures as data: URIs."""
+def render_html(runs: list[Verification], figures: dict[str, dict]) -> str:
+    """One self-contained page (figures as data: URIs): the summary block first, then one
+    section per activation with its theorems and conditions; details folded."""
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>deq-verify report</title>"
         f"<style>{_CSS}</style></head><body><h1>deq-verify report</h1>"
@@ -95,9 +143,17 @@ def render_html(runs: list[Verification], figures: dict[str, dict[str, bytes]]) 
         f"<p>Seed {first.settings.seed}; n = {first.data.n}, d = {first.data.d}; "
         f"width {first.model.width}; training {'on' if first.settings.train else 'off'}.</p>"
     )
+    parts.append(
+        "<h2>Summary</h2>"
+        + _table(SUMMARY_HEADER, summary_rows(runs), 1)
+        + "<p>Exports: <a href='summary.csv'>summary.csv</a>, <a href='summary.tex'>summary.tex"
+        "</a> (LaTeX tabular), <a href='report.json'>report.json</a>; the data behind each "
+        "figure beside it as JSON.</p>"
+    )
     if len(runs) > 1:
         parts.append(
-            "<h2>Summary</h2>" + _table(SPEC_HEADER, spec_table_rows(runs), len(SPEC_HEADER) - 1)
+            "<h3>Hypotheses per activation</h3>"
+            + _table(SPEC_HEADER, spec_table_rows(runs), len(SPEC_HEADER) - 1)
         )
     for v in runs:
         parts.append(
@@ -110,21 +166,29 @@ def render_html(runs: list[Verification], figures: dict[str, dict[str, bytes]]) 
             + _table(THEOREM_HEADER, theorem_rows(v), 2)
         )
         parts.append(
-            _table(["condition", "status", "value", "bound", "method"], condition_rows(v), 1)
+            "<h3>Conditions</h3>"
+            + _table(["condition", "status", "value", "bound", "method"], condition_rows(v), 1)
         )
         parts.append(
-            "<ul>"
+            "<details><summary>each condition in detail</summary><ul>"
             + "".join(
                 f"<li><b>{html.escape(c.name.value)}</b>: {html.escape(c.detail)}</li>"
                 for c in v.conditions
             )
-            + "</ul>"
+            + "</ul></details>"
         )
         parts.append(
-            "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(v)) + "</ul>"
+            "<details><summary>numbers of the run</summary><ul>"
+            + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(v))
+            + "</ul></details>"
         )
-        for name, png in figures.get(v.act.name, {}).items():
-            data = base64.b64encode(png).decode("ascii")
-            parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'></figure>")
+        for name, (fig, path) in figures.get(v.act.name, {}).items():
+            data = base64.b64encode(fig.png).decode("ascii")
+            stem = path.removesuffix(".png")
+            parts.append(
+                f"<figure><img alt='{name}' src='data:image/png;base64,{data}'>"
+                f"<figcaption>{html.escape(name)} — data: <a href='{stem}.json'>{stem}.json"
+                "</a></figcaption></figure>"
+            )
     parts.append("</body></html>")
     return "\n".join(parts)
