@@ -21,7 +21,7 @@ import pytest
 from symbolic.errors import VerifyError
 from verify.atlas import tex_escape, to_csv, to_tex
 from verify.cli import main
-from verify.settings import Settings
+from verify.settings import Settings, from_flat
 from verify.study_analysis import analyse, fit_line, minimal_width, theory_scale
 from verify.study_grid import StudyGrid, groups_and_cells, parse_activations, parse_ints
 from verify.study_report import study
@@ -311,3 +311,15 @@ def test_bad_input_is_one_line_and_exit_two_before_any_work(tmp_path, capsys, ex
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
     assert not (out / "study.sqlite").exists()
+
+
+def test_a_run_that_cannot_finish_is_recorded_not_fatal(tmp_path):
+    """Forward solves capped at 2 iterations cannot converge: every cell stores its error and
+    counts as not held; the study still ends with its atlas (no minimal width)."""
+    base = from_flat({"max_iterations": 2, "steps": 10}, BASE)
+    grid = replace(GRID, activations=parse_activations("sin"), ns=(4,), widths=(8,), seeds=1)
+    run, summary = study(grid, tmp_path, base, workers=0)
+    (record,) = run.cells.values()
+    assert record["held"] is False and "did not converge" in record["error"]
+    assert summary["activations"]["sin"]["minimal_width"] == {"4": None}
+    assert (tmp_path / "atlas.md").exists()

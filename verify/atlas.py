@@ -125,7 +125,7 @@ def rate_cells(atlas: Atlas) -> list[list[str]]:
             f"{r.finite:.6f}",
             f"{r.infinite:.6f}" if r.infinite is not None else "—",
             _g(r.lambda_0_ratio, 3),
-            f"{r.held:.0%}",
+            f"{r.held:.0%}" + (f" ({r.failed} failed)" if r.failed else ""),
         ]
         for r in atlas.rates
     ]
@@ -214,6 +214,12 @@ def findings(atlas: Atlas) -> list[str]:
     return out
 
 
+def _legend(ax, **kw) -> None:
+    """A legend when something was drawn (an empty study draws nothing)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kw)
+
+
 def _figures(atlas: Atlas) -> dict[str, bytes]:
     import matplotlib
 
@@ -242,7 +248,7 @@ def _figures(atlas: Atlas) -> dict[str, bytes]:
         )
     ax.set(xscale="log", yscale="log", xlabel="n (points)", ylabel="λ* = λ_min(G*)")
     ax.set_title("λ* per activation")
-    ax.legend(fontsize=7, ncol=2)
+    _legend(ax, fontsize=7, ncol=2)
     out["lambda_star.png"] = png(fig)
 
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
@@ -266,7 +272,7 @@ def _figures(atlas: Atlas) -> dict[str, bytes]:
         )
     ax.set(xscale="log", yscale="log", xlabel="n (points)", ylabel="minimal width m_min")
     ax.set_title(f"smallest width where ≥ {atlas.fraction:.0%} of seeds held")
-    ax.legend(fontsize=7, ncol=2)
+    _legend(ax, fontsize=7, ncol=2)
     out["minimal_width.png"] = png(fig)
 
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
@@ -277,7 +283,7 @@ def _figures(atlas: Atlas) -> dict[str, bytes]:
     ax.plot([lo, 1], [lo, 1], color="gray", lw=1, ls="--", label="measured = predicted")
     ax.set(xlabel="predicted rate, Θ(0) lazy dynamics", ylabel="measured rate per step")
     ax.set_title("measured vs predicted rate")
-    ax.legend(fontsize=7)
+    _legend(ax, fontsize=7)
     out["rates.png"] = png(fig)
     return out
 

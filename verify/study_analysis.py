@@ -101,8 +101,9 @@ class RateRow:
     finite: float
     infinite: float | None
     lambda_0_ratio: float
-    held: float
+    held: float  # over every replicate (a failed run did not hold)
     seconds: float
+    failed: int  # replicates that could not finish (see cells.csv's error column)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,10 @@ def analyse(
                 g.get("certificate_failure"),
             )
         )
-        for m, runs in sorted(per_width.items()):
+        for m, every in sorted(per_width.items()):
+            runs = [c for c in every if not c.get("error")]
+            if not runs:
+                continue
             infinite = [c["rate_infinite"] for c in runs if c["rate_infinite"] is not None]
             rates.append(
                 RateRow(
@@ -162,8 +166,9 @@ def analyse(
                     _mean([c["rate_finite"] for c in runs]),
                     _mean(infinite) if infinite else None,
                     _mean([c["lambda_0_ratio"] for c in runs]),
-                    _mean([float(c["held"]) for c in runs]),
-                    _mean([c["seconds"] for c in runs]),
+                    _mean([float(c["held"]) for c in every]),
+                    _mean([c["seconds"] for c in every]),
+                    len(every) - len(runs),
                 )
             )
     curves = []

@@ -7,7 +7,9 @@ process, a local process pool or a Dask worker, and return JSON-ready dicts.
   σ_w² and L as used, which hypotheses held, Θ* for the infinite-width rate prediction.
 * :func:`run_cell`: one gradient-descent run at the cell's width with the cell's own weight seed,
   and the three conclusions of the theorem measured on it: λ_0 ≥ mλ*/2, every step's loss ratio
-  within 1 - c·ηλ_0 with λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2, and L‖W(k)‖₂ < 1 all along.
+  within 1 - c·ηλ_0 with λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2, and L‖W(k)‖₂ < 1 all along. A run that cannot
+  finish (an unconverged solve, no contracting draw of W) is recorded with its ``error`` and
+  counts as not held.
 
 Torch runs on one thread inside each task (set here, so a pool of processes, a Dask worker and
 the driver compute bit-identical numbers, and two tasks do not fight over the cores).
@@ -20,6 +22,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from symbolic.errors import VerifyError
 from verify.study_grid import Cell, Group
 
 
@@ -79,18 +82,28 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
     data = load_dataset(s.data, s.seed)
     model = replace(s.model, sigma_w2=group["sigma_w2"])  # as resolved for the group
     theta = torch.tensor(group["theta_star"], dtype=torch.float64)
-    res = train(
-        _activation(cell.activation),
-        data,
-        model,
-        s.solve,
-        s.schedule,
-        lip=group["lip"],
-        seed=cell.weight_seed,
-        theta_star=theta,
-        device=s.device,
-        progress=None,
-    )
+    try:
+        res = train(
+            _activation(cell.activation),
+            data,
+            model,
+            s.solve,
+            s.schedule,
+            lip=group["lip"],
+            seed=cell.weight_seed,
+            theta_star=theta,
+            device=s.device,
+            progress=None,
+        )
+    except VerifyError as exc:  # an unconverged solve, a draw that never contracts: a finding
+        return {
+            "width": cell.width,
+            "replicate": cell.replicate,
+            "weight_seed": cell.weight_seed,
+            "error": str(exc),
+            "held": False,
+            "seconds": time.perf_counter() - t0,
+        }
     lam = group["lambda_star"]
     lambda0_held = res.lambda_0 >= res.width * lam / 2
     rate_held = res.rate.max_ratio <= res.rate_bound and res.lambda_kept
@@ -115,6 +128,7 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
         "held": lambda0_held and rate_held and res.well_posed is not False,
         "initial_loss": res.initial_loss,
         "final_loss": res.final_loss,
+        "error": None,
         "seconds": time.perf_counter() - t0,
     }
 
