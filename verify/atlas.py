@@ -253,25 +253,38 @@ def _figures(atlas: Atlas) -> dict[str, bytes]:
 
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     anchor = None
-    for act, src in series:
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    acts = sorted({a for a, _ in series})
+    for i, (act, src) in enumerate(series):
         rows = [r for r in atlas.groups if (r.activation, r.data) == (act, src) and r.minimal_width]
         if rows:
+            shift = 1 + 0.025 * (i - len(series) / 2)  # equal values stay visible side by side
             ax.plot(
-                [r.n for r in rows],
+                [r.n * shift for r in rows],
                 [r.minimal_width for r in rows],
                 "o",
                 ls=styles[src],
+                color=colors[acts.index(act) % len(colors)],
                 label=f"{act} ({src})",
             )
             anchor = anchor or (rows[0].n, rows[0].minimal_width)
+    ns = sorted({r.n for r in atlas.groups})
     if anchor:
-        ns = sorted({r.n for r in atlas.groups})
         n0, m0 = anchor
         ax.plot(
-            ns, [m0 * (n / n0) ** 2 for n in ns], color="gray", lw=1, ls="--", label="slope 2 (n²)"
+            ns, [m0 * (n / n0) ** 2 for n in ns], color="k", lw=0.8, ls=":", label="slope 2 (n²)"
         )
     ax.set(xscale="log", yscale="log", xlabel="n (points)", ylabel="minimal width m_min")
-    ax.set_title(f"smallest width where ≥ {atlas.fraction:.0%} of seeds held")
+    widths = sorted({m for r in atlas.groups for m in r.held})
+    ax.set_xticks(ns, [str(n) for n in ns])
+    ax.set_xticks([], minor=True)
+    if widths:
+        ax.set_yticks(widths, [str(m) for m in widths])
+        ax.set_yticks([], minor=True)
+    ax.set_title(
+        f"smallest grid width where ≥ {atlas.fraction:.0%} of seeds held (points offset in n)",
+        fontsize=10,
+    )
     _legend(ax, fontsize=7, ncol=2)
     out["minimal_width.png"] = png(fig)
 

@@ -11,7 +11,7 @@ from verify.report_folder import write_into
 from verify.settings import Settings
 from verify.study_analysis import Atlas, analyse
 from verify.study_grid import StudyGrid
-from verify.study_run import StudyRun, run_study
+from verify.study_run import StudyRun, default_workers, run_study
 
 
 def atlas_of(run: StudyRun, base: Settings) -> Atlas:
@@ -66,14 +66,16 @@ def study(
     out: str | Path,
     settings: Settings | None = None,
     *,
-    workers: int = 0,
+    workers: int | None = None,
     client: Any = None,
 ) -> tuple[StudyRun, dict]:
     """Run (or resume) ``grid`` into the folder ``out`` and write its atlas; returns the run and
     the JSON summary. ``settings``: every other setting (defaults when None); ``client``: a
-    ``dask.distributed.Client`` (else ``workers`` local processes, 0 = this process)."""
+    ``dask.distributed.Client`` (else ``workers`` local processes: the cores when None, 0 = this
+    process)."""
     base = settings if settings is not None else Settings()
     out = Path(out)
+    workers = default_workers() if workers is None else workers
     run = run_study(grid, base, out, workers=workers, client=client)
     where = "a Dask cluster" if client is not None else f"{workers} local processes"
     summary, _ = finish_study(run, base, out, where)
