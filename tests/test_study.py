@@ -4,6 +4,7 @@ analysis (exponent fit, minimal width) against synthetic rows with known answers
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import math
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +34,17 @@ ARGS = ["--activations", "sin,erf", "--n", "4,6", "--widths", "8,16", "--seeds",
 ARGS += ["--data", "sphere", "--steps", "40", "--quiet"]
 BASE = replace(Settings(), schedule=replace(Settings().schedule, steps=40))
 GRID = StudyGrid(parse_activations("sin,erf"), (4, 6), (8, 16), 2, ("sphere",), 0.8)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _collect_the_clusters_leftovers():
+    """Dask's clusters and clients and the killed study leave sockets and pipes to the garbage
+    collector; collect them here, where they belong, rather than as a ResourceWarning raised
+    during some later test's setup (seen once in a full run)."""
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def _cells(path: Path) -> dict[str, dict]:
