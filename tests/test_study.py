@@ -336,3 +336,14 @@ def test_a_run_that_cannot_finish_is_recorded_not_fatal(tmp_path):
     assert record["held"] is False and "did not converge" in record["error"]
     assert summary["activations"]["sin"]["minimal_width"] == {"4": None}
     assert (tmp_path / "atlas.md").exists()
+
+
+def test_a_group_without_a_fixed_point_ends_the_study_in_one_line(tmp_path, capsys):
+    """exp at σ_w² = 0.1: T(q) = 0.2e^{2q} + 0.2 has no fixed point, so there is no G*; the study
+    stops with one line naming the group, exit 2, and the store holds no row."""
+    args = ["study", "--activations", "exp@0.1", "--n", "4", "--widths", "8", "--seeds", "1"]
+    args += ["--data", "sphere", "--workers", "0", "--quiet", "--out", str(tmp_path)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: exp, sphere, n = 4: no G*")
+    assert _cells(tmp_path / "study.sqlite") == {}

@@ -43,7 +43,7 @@ def run_group(group: Group) -> dict[str, Any]:
     v = run_checks(group.settings)
     pop = v.population
     if isinstance(pop, Failed):
-        raise RuntimeError(f"{group.activation}, n = {group.n}: no G*: {pop}")
+        raise VerifyError(f"no G*: {pop}")
     cert = pop.certified
     truong = v.assessments[0]
     lam_check = v.condition(Condition.LAMBDA_STAR_POSITIVE)

@@ -128,6 +128,8 @@ def _drive(pool, store: Store, groups: list[Group], cells: list[Cell], have: set
             try:
                 record = fut.result()
             except VerifyError as exc:
+                for other in running:  # what has not started will not; the store keeps the rest
+                    other.cancel()
                 raise VerifyError(f"{_label(kind, item)}: {exc}") from None
             if kind == "group":
                 store.put_group(item.key, item.activation, item.data, item.n, record)
