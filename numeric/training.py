@@ -151,7 +151,7 @@ def train(
     r0 = p.a @ z - y
     for k in range(schedule.steps + 1):
         r = p.a @ z - y
-        if k % schedule.norm_every == 0 and k > 0:
+        if k % schedule.norm_every == 0 and k > 0 and math.isfinite(lip):  # L = ∞: no use
             anchor, anchor_norm = p.W.clone(), float(torch.linalg.matrix_norm(p.W, ord=2))
         w_bound = anchor_norm + float((p.W - anchor).norm())
         lip_bound = lip * w_bound if math.isfinite(lip) else math.inf
