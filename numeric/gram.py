@@ -215,18 +215,49 @@ def _tabulated(
     f_hat, _ = _hermite_interp(h, f, fs, mids)
     g_hat, _ = _hermite_interp(h, kv, gs, mids)
     cell_err = torch.maximum((f_hat - f_mid).abs(), (g_hat - kernel.fn(f_mid)).abs())
-    t, cell = _hermite_interp(h, f, fs, s)
-    g, _ = _hermite_interp(h, kv, gs, s)
-    bad = cell_err[cell] > accept
+    t, g, bad, used_max = _interp_both(h, (f, fs), (kv, gs), cell_err, accept, s)
     if bad.any():
         direct = _solve_entries(kernel, s[bad], sigma_w2, d, pop)
         t[bad], g[bad] = direct.value, kernel.fn(direct.value)
         steps, res = max(steps, direct.steps), max(res, direct.residual)
-    used = cell_err[cell[~bad]]
     # The midpoint error of a cubic Hermite cell is its largest error up to O(h) corrections
     # (error ∝ u²(1-u)², maximal at u = 1/2); doubling it covers those.
-    interp = float(used.max()) * 2 if used.numel() else 0.0
+    interp = used_max * 2
     return Tabulated(t, res, steps, pop.max_steps, pop.tol, g=g, interp_error=interp)
+
+
+#: Entries per row block of the table lookups (2 MiB of float64: the temporaries stay in cache).
+LOOKUP_BLOCK = 1 << 18
+
+
+def _interp_both(h: float, first, second, cell_err, accept: float, s: torch.Tensor):
+    """Both tables (values, slopes) interpolated at every entry of ``s`` with one cell lookup,
+    row block by row block; returns the two results, the mask of entries whose cell's midpoint
+    error exceeds ``accept``, and the largest cell error among the others."""
+    n = s.shape[0]
+    t, g = torch.empty_like(s), torch.empty_like(s)
+    bad = torch.empty(s.shape, dtype=torch.bool, device=s.device)
+    used_max = 0.0
+    step = max(1, LOOKUP_BLOCK // max(1, s[0].numel()))
+    last = len(first[0]) - 2
+    for r0 in range(0, n, step):
+        rows = slice(r0, min(n, r0 + step))
+        pos = (s[rows] + 1) / h
+        k = pos.floor().clamp_(0, last).long()
+        u = pos - k
+        v = 1 - u
+        h00, h10 = (1 + 2 * u) * v * v, u * v * v
+        h01, h11 = u * u * (3 - 2 * u), u * u * (u - 1)
+        h10, h11 = h10 * h, h11 * h
+        k1 = k + 1
+        for (values, slopes), out in ((first, t), (second, g)):
+            out[rows] = h00 * values[k] + h10 * slopes[k] + h01 * values[k1] + h11 * slopes[k1]
+        err = cell_err[k]
+        bad[rows] = err > accept
+        ok = err[~bad[rows]]
+        if ok.numel():
+            used_max = max(used_max, float(ok.max()))
+    return t, g, bad, used_max
 
 
 def population_gram_general(

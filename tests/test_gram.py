@@ -89,6 +89,7 @@ def test_table_path_matches_direct_path_for_large_n():
         direct = population_gram(act, data.x, S2, UNKNOWN_SUPS, replace(POP, table_above=10**9))
         # the table's error bar covers interpolation; the direct path's own error is ~1e-15
         assert (table.gram - direct.gram).abs().max() <= table.error + 1e-14
+        assert (table.sigma - direct.sigma).abs().max() <= table.error + 1e-14  # F(s) too
         assert "table" in table.method
 
 
