@@ -48,24 +48,8 @@ def eigmin(m: torch.Tensor) -> float:
 
 def certified(act, g, x, sigma_w2: float = S2, *, prec: int = 128, terms: int = 48):
     """The ball-arithmetic enclosure of λ* for the float result ``g`` (as the CLI builds it)."""
-    from numeric.lambda_certificate import certify_lambda_star
-    from numeric.sup import grid_sup
-    from symbolic.bounds import sup_abs
-    from symbolic.hermite_balls import growth
-    from symbolic.sup_enclosure import SupSearch, sup_enclosure
+    from verify.checks import certify, sup_enclosures, suprema
 
-    p = S.precision
-    search = SupSearch(p.sup_window, p.sup_max_window, p.sup_tol, p.sup_evaluations)
-    enc = [sup_enclosure(act, k, sup_abs(act, k, *grid_sup(act, k)), prec, search) for k in (0, 1)]
-    return certify_lambda_star(
-        act,
-        x,
-        sigma_w2,
-        g.sigma,
-        g.q_star,
-        eigmin(g.gram),
-        growth(act, enc[0], enc[1]),
-        terms=terms,
-        prec=prec,
-        q_steps=p.certify_q_steps,
-    )
+    p = replace(S.precision, prec=prec, certify_terms=terms)
+    encl = sup_enclosures(act, suprema(act), p)
+    return certify(act, x, sigma_w2, g.sigma, g.q_star, eigmin(g.gram), encl, p)

@@ -154,18 +154,19 @@ def hermite(activation: str, n: int, q: float = 1.0, dps: int = 30) -> Hermite:
 
 
 def _act_sups(activation: str):
-    """φ and (sup|φ|, sup|φ'|, sup|φ''|) as the CLI finds them (∞ when refuted or unknown)."""
+    """φ, its sup bounds as the CLI proves them, and (sup|φ|, sup|φ'|, sup|φ''|) as numbers (∞
+    when refuted or unknown)."""
     from symbolic.activations import resolve
     from symbolic.bounds import SupBound
-    from verify.checks import _Clock, suprema
+    from verify.checks import suprema
 
     act = resolve(activation)
-    found = suprema(act, _Clock(None))
+    found = suprema(act)
 
     def value(b) -> float:
         return b.value if isinstance(b, SupBound) and b.bounded is not False else math.inf
 
-    return act, tuple(value(found[k]) for k in (0, 1, 2))
+    return act, found, tuple(value(found[k]) for k in (0, 1, 2))
 
 
 def population_gram(
@@ -175,14 +176,17 @@ def population_gram(
     (``gram_tol``, ``gram_series_terms``, …). Unit-norm rows take the one-variance path; rows of
     different norms keep each input's own variance Σ_ii, which needs a closed-form dual (sin,
     cos, exp, erf, relu, step), else a VerifyError says so."""
+    act, _, sups = _act_sups(activation)
+    x = torch.as_tensor(x, dtype=torch.float64)
+    return _gram(act, sups, x, sigma_w2, settings(activation, **values))
+
+
+def _gram(act, sups, x: torch.Tensor, sigma_w2: float, s: Settings) -> PopulationGram:
     from numeric.gram import population_gram as gram_of
     from numeric.gram import population_gram_general
     from numeric.spectrum import spectral_bounds
     from symbolic.errors import VerifyError
 
-    act, sups = _act_sups(activation)
-    s = settings(activation, **values)
-    x = torch.as_tensor(x, dtype=torch.float64)
     if (x.norm(dim=1) - 1).abs().max() <= 1e-10:
         g = gram_of(act, x, sigma_w2, sups, s.population)
     elif act.dual is None:
@@ -202,39 +206,17 @@ def population_gram(
 def lambda_star(activation: str, x: torch.Tensor, sigma_w2: float, **values: Any) -> LambdaStar:
     """λ* for unit-norm rows of ``x`` (normalized here), with its certified enclosure (``prec``
     bits, 128 by default; see theory §4)."""
-    from numeric.lambda_certificate import certify_lambda_star
-    from numeric.sup import grid_sup
-    from symbolic.bounds import sup_abs
     from symbolic.errors import VerifyError
-    from symbolic.hermite_balls import growth
-    from symbolic.sup_enclosure import SupSearch, sup_enclosure
+    from verify.checks import certify, sup_enclosures
 
+    act, found, sups = _act_sups(activation)
+    s = settings(activation, **values)
     x = torch.as_tensor(x, dtype=torch.float64)
     x = x / x.norm(dim=1, keepdim=True)
-    g = population_gram(activation, x, sigma_w2, **values)
-    s = settings(activation, **values)
-    p = s.precision
-    act, _ = _act_sups(activation)
-    search = SupSearch(p.sup_window, p.sup_max_window, p.sup_tol, p.sup_evaluations)
+    g = _gram(act, sups, x, sigma_w2, s)
+    encl = sup_enclosures(act, found, s.precision)
     try:
-        enc = [
-            sup_enclosure(act, k, sup_abs(act, k, *grid_sup(act, k)), p.prec, search)
-            for k in (0, 1)
-        ]
-        if enc[1] is None:
-            raise VerifyError("no certified L = sup|φ'|: the enclosure of G* needs one")
-        c = certify_lambda_star(
-            act,
-            x,
-            sigma_w2,
-            g.sigma,
-            g.q_star,
-            g.lambda_star,
-            growth(act, enc[0], enc[1]),
-            terms=p.certify_terms,
-            prec=p.prec,
-            q_steps=p.certify_q_steps,
-        )
+        c = certify(act, x, sigma_w2, g.sigma, g.q_star, g.lambda_star, encl, s.precision)
     except VerifyError as exc:
         return LambdaStar(g.lambda_star, None, "float eigvalsh only", str(exc))
     return LambdaStar(g.lambda_star, (c.lower, c.upper), c.method, None)
@@ -255,13 +237,13 @@ def train(
     σ_w² defaults as on the command line (1/(16L²))."""
     from numeric.data import Dataset
     from numeric.training import train as run
+    from verify.checks import default_sigma_w2
 
-    act, sups = _act_sups(activation)
+    act, _, sups = _act_sups(activation)
     s = settings(activation, width=width, **values)
     model = s.model
     if model.sigma_w2 is None:
-        lip = sups[1]
-        model = replace(model, sigma_w2=1 / (16 * lip**2) if 0 < lip < math.inf else 1 / 16)
+        model = replace(model, sigma_w2=default_sigma_w2(sups[1]))
     x = torch.as_tensor(x, dtype=torch.float64)
     x = x / x.norm(dim=1, keepdim=True)
     data = Dataset(x, torch.as_tensor(y, dtype=torch.float64), "user tensors")

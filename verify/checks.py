@@ -50,7 +50,7 @@ from symbolic.sup_enclosure import SupSearch, sup_enclosure
 from verify import verdicts
 from verify.refusals import OutsideTheory, check_sizes, maybe_relu, refusal
 from verify.results import CheckResult, Condition, Status
-from verify.settings import ModelSettings, Settings
+from verify.settings import ModelSettings, PrecisionSettings, Settings
 from verify.theorems import THEOREMS, Assessment, assess, covered_verdict
 
 Progress = Callable[[str], None]
@@ -438,8 +438,10 @@ def _sorted(results: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
     return tuple(sorted(results, key=lambda c: c.name.order))
 
 
-def suprema(act: Activation, clock: _Clock) -> dict[int, SupBound | Failed]:
-    """sup|φ^{(k)}| for k = 0, 1, 2: sympy's proof, each with its grid cross-check."""
+def suprema(act: Activation, clock: _Clock | None = None) -> dict[int, SupBound | Failed]:
+    """sup|φ^{(k)}| for k = 0, 1, 2: sympy's proof, each with its grid cross-check (each stage
+    timed by ``clock`` when given)."""
+    clock = clock if clock is not None else _Clock(None)
     sups: dict[int, SupBound | Failed] = {}
     for k, name in verdicts.BOUNDED.items():
         with clock.stage(name.value):
@@ -453,15 +455,52 @@ def enclosures(
 ) -> dict[int, Enclosure | None]:
     """Certified sup|φ^{(k)}| for k = 0, 1, 2 where the symbolic layer proved it finite (the
     closed form in ball arithmetic, or branch and bound); empty with --no-certify."""
-    p = s.precision
-    if not p.certify:
+    if not s.precision.certify:
         return {}
-    search = SupSearch(p.sup_window, p.sup_max_window, p.sup_tol, p.sup_evaluations)
-    out: dict[int, Enclosure | None] = {}
     with clock.stage("certified_sups"):
-        for k, b in sups.items():
-            out[k] = sup_enclosure(act, k, b, p.prec, search) if isinstance(b, SupBound) else None
-    return out
+        return sup_enclosures(act, sups, s.precision)
+
+
+def sup_enclosures(
+    act: Activation, sups: dict[int, SupBound | Failed], p: PrecisionSettings
+) -> dict[int, Enclosure | None]:
+    """sup|φ^{(k)}| in ball arithmetic at ``p.prec`` bits for each k whose bound ``sups`` proved
+    (None where it did not, or where no proof of the enclosure closed)."""
+    search = SupSearch(p.sup_window, p.sup_max_window, p.sup_tol, p.sup_evaluations)
+    return {
+        k: sup_enclosure(act, k, b, p.prec, search) if isinstance(b, SupBound) else None
+        for k, b in sups.items()
+    }
+
+
+def certify(
+    act: Activation,
+    x: torch.Tensor,
+    sigma_w2: float,
+    sigma: torch.Tensor,
+    q_star: float,
+    estimate: float,
+    encl: dict[int, Enclosure | None],
+    p: PrecisionSettings,
+) -> LambdaCertificate:
+    """λ* enclosed in ball arithmetic (theory §4) around the float Σ*, q* and λ_min(G*) =
+    ``estimate`` of the rows of ``x``, from the certified sup|φ| and L in ``encl``; raises
+    VerifyError when L has no enclosure or a contraction constant is not below 1."""
+    lip = encl.get(1)
+    if lip is None:
+        raise VerifyError("no certified L = sup|φ'|: the enclosure of G* needs one")
+    return certify_lambda_star(
+        act,
+        x,
+        sigma_w2,
+        sigma,
+        q_star,
+        estimate,
+        growth(act, encl.get(0), lip),
+        terms=p.certify_terms,
+        prec=p.prec,
+        q_steps=p.certify_q_steps,
+    )
 
 
 def symbolic_facts(
@@ -524,13 +563,18 @@ def resolve_model(model: ModelSettings, facts: SymbolicFacts) -> tuple[ModelSett
         return model, []
     lip = facts.sup_value(1)
     b1 = facts.sups[1]
+    value = default_sigma_w2(lip)
     if math.isfinite(lip) and lip > 0:
         kind = "" if isinstance(b1, SupBound) and b1.exact is not None else ", L numeric"
-        value = 1 / (16 * lip**2)
         return replace(model, sigma_w2=value), [
             f"σ_w² defaults to 1/(16 L²) = {value:.6g} (L = {lip:.6g}{kind})"
         ]
-    return replace(model, sigma_w2=1 / 16), [f"σ_w² defaults to 1/16 (L = {lip:g})"]
+    return replace(model, sigma_w2=value), [f"σ_w² defaults to 1/16 (L = {lip:g})"]
+
+
+def default_sigma_w2(lip: float) -> float:
+    """1/(16 L²), half the admissible maximum 1/(8L²); 1/16 when L is infinite or zero."""
+    return 1 / (16 * lip**2) if math.isfinite(lip) and lip > 0 else 1 / 16
 
 
 def population(
@@ -569,25 +613,18 @@ def certified_lambda(
 ) -> LambdaCertificate | Failed | None:
     """The ball-arithmetic enclosure of λ* (None with --no-certify; Failed, with the reason,
     when a certified L is missing or a contraction constant is not below 1)."""
-    p = s.precision
-    if not p.certify:
+    if not s.precision.certify:
         return None
-    lip = facts.enclosures.get(1)
-    if lip is None:
-        return Failed(VerifyError("no certified L = sup|φ'|: the enclosure of G* needs one"))
-    g = growth(act, facts.enclosures.get(0), lip)
     return _attempt(
-        lambda: certify_lambda_star(
+        lambda: certify(
             act,
             data.x,
             model.sigma_w2,
             gram.sigma,
             gram.q_star,
             estimate,
-            g,
-            terms=p.certify_terms,
-            prec=p.prec,
-            q_steps=p.certify_q_steps,
+            facts.enclosures,
+            s.precision,
         )
     )
 
