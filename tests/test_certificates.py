@@ -318,3 +318,20 @@ def test_the_shortfall_names_the_setting_that_would_help():
     assert "does not help" in cert(-1e-9, 1e-9, 2e-9, 0.5e-9).shortfall
     assert "rounding floor" in cert(-1.0, float("-inf"), 2e-9, 0.0).shortfall
     assert cert(1e-9, 2e-9, 1e-9, 0.0).shortfall == ""
+
+
+def test_the_row_blocks_of_the_entry_bounds_change_nothing(data, monkeypatch):
+    """BLOCK = 64 entries makes three-row blocks at n = 20 (the diagonal of each block sits at
+    an offset): the enclosure equals the single-block one up to rounding (xxᵀ is computed per
+    block, so its entries may round differently, ~1e-16; a misplaced diagonal moves λ* by O(1)
+    of itself)."""
+    import numeric.lambda_certificate as lc
+
+    act = REGISTRY["tanh"]
+    g = gram(act, data.x)
+    whole = certified(act, g, data.x)
+    monkeypatch.setattr(lc, "BLOCK", 64)
+    blocked = certified(act, g, data.x)
+    for a, b in ((blocked.lower, whole.lower), (blocked.upper, whole.upper)):
+        assert a == pytest.approx(b, rel=1e-12)
+    assert blocked.frobenius == pytest.approx(whole.frobenius, rel=1e-6)

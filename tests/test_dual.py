@@ -134,3 +134,22 @@ def test_gram_error_bar_covers_near_antipodal_inputs():
                 t = 2 * S2 * kappa(t, q) + s
             g = gram(REGISTRY["relu"], x)
             assert abs(float(g.gram[0, 1]) - kappa(t, q)) <= g.error, k
+
+
+def test_horner_in_place_blocks_match_the_out_of_place_rule(monkeypatch):
+    """Blocks of 5 entries (in place, no autograd) give bitwise the values of out = out·ρ + c
+    from the top coefficient down; with autograd, the same values and Σ n c_n ρ^{n-1}."""
+    import numeric.mehler as mh
+
+    monkeypatch.setattr(mh, "HORNER_BLOCK", 5)
+    c = torch.tensor([0.3, -0.2, 0.5, 0.125], dtype=torch.float64)
+    rho = torch.linspace(-1, 1, 17, dtype=torch.float64).reshape(1, 17)
+    ref = torch.zeros_like(rho)
+    for a in reversed(c.tolist()):
+        ref = ref * rho + a
+    assert torch.equal(mh.horner(c, rho), ref)
+    x = rho.clone().requires_grad_(True)
+    value = mh.horner(c, x)
+    (slope,) = torch.autograd.grad(value.sum(), x)
+    assert torch.equal(value.detach(), ref)
+    assert torch.allclose(slope, -0.2 + 2 * 0.5 * rho + 3 * 0.125 * rho**2, atol=1e-15)

@@ -209,3 +209,23 @@ def test_kernel_slope_without_a_graph_matches_autograd(name):
     assert (kernel.dfn is not None) is (name == "tanh")
     got = kernel.slope(t.reshape(7, 143), block=100).reshape(-1)
     assert torch.allclose(got, want, rtol=1e-13, atol=1e-15)
+
+
+def test_table_lookup_in_blocks_is_exact_for_cubics_and_flags_bad_cells(monkeypatch):
+    """Cubic Hermite interpolation reproduces a cubic exactly (both tables at once, values and
+    slopes from the cubic); entries in a cell whose midpoint error exceeds the acceptance are
+    flagged, and the largest error among the others is returned. Blocks of 7 entries."""
+    import numeric.gram as gm
+
+    monkeypatch.setattr(gm, "LOOKUP_BLOCK", 7)
+    grid = torch.linspace(-1, 1, 9, dtype=torch.float64)
+    h = 0.25
+    f, df = grid**3 - grid, 3 * grid**2 - 1
+    g, dg = 2 * grid**3, 6 * grid**2
+    cell_err = torch.full((8,), 1e-14, dtype=torch.float64)
+    cell_err[5] = 1e-3  # cell [0.25, 0.5)
+    s = torch.tensor([[-0.9, 0.3, 0.1], [0.45, -0.2, 0.7], [0.26, 0.0, -0.55]], dtype=torch.float64)
+    t, out, bad, used = gm._interp_both(h, (f, df), (g, dg), cell_err, 1e-12, s)
+    assert torch.allclose(t, s**3 - s, atol=1e-15) and torch.allclose(out, 2 * s**3, atol=1e-15)
+    assert torch.equal(bad, (s >= 0.25) & (s < 0.5))
+    assert used == 1e-14

@@ -347,3 +347,12 @@ def test_a_group_without_a_fixed_point_ends_the_study_in_one_line(tmp_path, caps
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: exp, sphere, n = 4: no G*")
     assert _cells(tmp_path / "study.sqlite") == {}
+
+
+def test_a_resumed_study_shows_its_cells_on_the_progress_bar(local, capsys):
+    """Everything stored: the bar (asked for with --progress, stderr not being a terminal)
+    reaches 16/16 at once and says nothing was computed."""
+    args = [a for a in ARGS if a != "--quiet"]
+    assert main(["study", *args, "--workers", "0", "--out", str(local), "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "16/16" in err and "(0 computed)" in err

@@ -177,6 +177,18 @@ def test_linear_rate(kw, status):
     assert verdicts.linear_rate(training(**kw)).status is status
 
 
+def test_a_study_run_held_unless_a_conclusion_was_refuted():
+    """As seed_held, except that L = ∞ (well_posed None: the contraction uncheckable) still
+    counts; a refuted contraction, a lost λ_min(ZᵀZ) or a ratio above the bound does not."""
+    assert verdicts.study_held(training(), 0.01)
+    assert verdicts.study_held(training(well_posed=None), 0.01)
+    assert not verdicts.seed_held(training(well_posed=None), 0.01)
+    assert not verdicts.study_held(training(), 1.0)  # λ_0 = 2 < 100·1/2
+    assert not verdicts.study_held(training(well_posed=False), 0.01)
+    assert not verdicts.study_held(training(kept=False), 0.01)
+    assert not verdicts.study_held(training(max_ratio=0.995), 0.01)
+
+
 def test_seed_held_needs_both_conclusions():
     assert verdicts.seed_held(training(), 0.01)
     assert not verdicts.seed_held(training(), 1.0)  # λ_0 = 2 < 100·1/2

@@ -221,16 +221,8 @@ def _legend(ax, **kw) -> None:
 
 
 def _figures(atlas: Atlas) -> dict[str, bytes]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    def png(fig) -> bytes:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        return buf.getvalue()
+    from verify.plots import _png as png
+    from verify.plots import plt
 
     out = {}
     series = sorted({(r.activation, r.data) for r in atlas.groups})

@@ -17,7 +17,15 @@ from pathlib import Path
 
 from symbolic.errors import VerifyError
 from verify.results import Status, worst
-from verify.settings import Settings, from_flat, key_of, leaves
+from verify.settings import (
+    Settings,
+    _nonnegative_int,
+    _positive_float,
+    _positive_int,
+    from_flat,
+    key_of,
+    leaves,
+)
 
 
 class ExitCode(enum.IntEnum):
@@ -61,36 +69,6 @@ STUDY_DEFAULTS = Settings()
 #: The default study: covered (sin, tanh, sigmoid), outside (relu: φ'' unbounded; exp: φ'
 #: unbounded, at a σ_w² where its variance map has a fixed point).
 STUDY_ACTIVATIONS = "sin,tanh,sigmoid,relu,exp@0.01"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _nonnegative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}")
-    return value
-
-
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def _add_field(group, f, default) -> None:
@@ -184,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--n", dest="study_n", default="8,16", help="numbers of points (default 8,16)")
     g.add_argument("--widths", default="32,128,512", help="widths m (default 32,128,512)")
     g.add_argument(
-        "--seeds", type=_positive, default=3, help="replicates per (n, width) (default 3)"
+        "--seeds", type=_positive_int, default=3, help="replicates per (n, width) (default 3)"
     )
     g.add_argument(
         "--data",
@@ -195,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--sigma-w2",
         dest="study_sigma_w2",
-        type=_positive_number,
+        type=_positive_float,
         help="σ_w² for every activation without its own @S (default: each one's 1/(16L²))",
     )
     g = p.add_argument_group("where it runs and what it writes")
@@ -204,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--workers",
-        type=_nonnegative,
+        type=_nonnegative_int,
         help="local processes (default: the cores; 0 runs in this process)",
     )
     g.add_argument("--out", metavar="DIR", required=True, help="folder: the store and the atlas")
@@ -247,6 +225,14 @@ class _Bar:
 
     def advance(self) -> None:
         self.bar.update(1)
+
+    def reach(self, done: int, msg: str, *, first: bool) -> None:
+        """Set the count to ``done``; on the ``first`` call the count so far (work found done,
+        e.g. a study's reused cells) is left out of the rate behind the estimate."""
+        if first:
+            self.bar.initial = done
+        self.bar.n = done
+        self(msg)
 
     def close(self) -> None:
         self.bar.close()
@@ -383,9 +369,15 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
     client = connect(args.scheduler) if args.scheduler else None
     workers = args.workers if args.workers is not None else default_workers()
-    bar = _study_bar(args, grid.size)
+    bar = _progress(args, total=grid.size, unit="cell")
+
+    def progress(done: int, _total: int, computed: int) -> None:
+        bar.reach(done, f"cells ({computed} computed)", first=computed == 0)
+
     try:
-        run = run_study(grid, base, out, workers=workers, client=client, progress=bar)
+        run = run_study(
+            grid, base, out, workers=workers, client=client, progress=progress if bar else None
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -415,26 +407,6 @@ def _check_grid(grid, base: Settings, sphere: str) -> None:
             _loaded(replace(base, data=replace(base.data, n=max(grid.ns), data=src)))
     for n in grid.ns:
         check_sizes(n, replace(base, model=replace(base.model, width=max(grid.widths))))
-
-
-def _study_bar(args: argparse.Namespace, total: int):
-    """The study's bar (cells done/total, elapsed, time left), as progress(done, total,
-    computed); None when quiet or not on a terminal (unless --progress)."""
-    bar = _progress(args, total=total, unit="cell")
-    if bar is None:
-        return None
-
-    class Cells:
-        def __call__(self, done: int, _total: int, computed: int) -> None:
-            if computed == 0:  # reused cells: not part of the rate behind the estimate
-                bar.bar.initial = done
-            bar.bar.n = done
-            bar(f"cells ({computed} computed)")
-
-        def close(self) -> None:
-            bar.close()
-
-    return Cells()
 
 
 def _precheck(settings: Settings, folder: str | None):

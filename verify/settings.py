@@ -43,6 +43,13 @@ DPS_MAX = 150
 HERMITE_TERMS_MAX = 1000
 
 
+def _nonnegative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {value}")
+    return value
+
+
 def _seed(text: str) -> int:
     value = _int(text)
     if not 0 <= value <= SEED_MAX:

@@ -14,25 +14,25 @@ from verify.study_grid import StudyGrid
 from verify.study_run import StudyRun, default_workers, run_study
 
 
-def atlas_of(run: StudyRun, base: Settings) -> Atlas:
-    """The analysis of ``run``'s records (the cells tagged with their group's coordinates)."""
-    cells = [
+def _tagged_cells(run: StudyRun) -> list[dict[str, Any]]:
+    """The stored cell records of the grid, each with its group's coordinates."""
+    return [
         {**run.cells[c.key], "activation": c.activation, "data": c.data, "n": c.n}
         for c in run.cell_list
         if c.key in run.cells
     ]
+
+
+def atlas_of(run: StudyRun, base: Settings) -> Atlas:
+    """The analysis of ``run``'s records."""
     groups = [run.groups[g.key] for g in run.group_list if g.key in run.groups]
-    return analyse(groups, cells, run.grid.fraction, base.study.confidence_t)
+    return analyse(groups, _tagged_cells(run), run.grid.fraction, base.study.confidence_t)
 
 
 def finish_study(run: StudyRun, base: Settings, out: Path, where: str) -> tuple[dict, str]:
     """Write the atlas into ``out`` and return (JSON summary, text to print)."""
     atlas = atlas_of(run, base)
-    cells = [
-        {**run.cells[c.key], "activation": c.activation, "data": c.data, "n": c.n}
-        for c in run.cell_list
-        if c.key in run.cells
-    ]
+    cells = _tagged_cells(run)
     meta = {
         "seed": str(base.seed),
         "steps": str(base.schedule.steps),

@@ -323,6 +323,16 @@ def seed_held(res: TrainingResult, lambda_star: float) -> bool:
     )
 
 
+def study_held(res: TrainingResult, lambda_star: float) -> bool:
+    """One run of a ``study`` held the conclusions: λ_0 ≥ mλ*/2 and the linear rate not refuted
+    — PASS, or INCONCLUSIVE only because L = ∞ leaves the contraction uncheckable (activations
+    outside the hypotheses are measured too; :func:`seed_held` requires PASS)."""
+    return (
+        lambda0_bound(res, lambda_star).status is Status.PASS
+        and linear_rate(res).status is not Status.FAIL
+    )
+
+
 def width_study(study: WidthStudy) -> CheckResult:
     """PASS when some width held the conclusions in the required fraction of seeds; otherwise
     INCONCLUSIVE (the theory is asymptotic in m: a larger width might hold, so no refutation)."""
