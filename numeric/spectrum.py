@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 EPS = torch.finfo(torch.float64).eps
+TINY = 2.0**-1074  # the least subnormal: the absolute rounding of an operation that underflows
 
 
 @dataclass(frozen=True)
@@ -74,23 +75,57 @@ def hermite_certificate(
     )
 
 
-def _gershgorin_levels(off: torch.Tensor, terms: int) -> torch.Tensor:
-    """1 - max_i Σ_j |C_ij|^r for r < terms. For large n only at r on a geometric grid, each
-    value serving as a lower bound up to the next grid point (the bound grows with r)."""
+#: Entries per row block of the Gershgorin powers on the CPU: 2 MiB of float64, so a block and
+#: its running power stay in cache while r climbs (n = 4000, 200 terms: 3.6 s → 0.4 s).
+GERSHGORIN_BLOCK = 1 << 18
+#: The same on a GPU, where each block costs kernel launches rather than cache misses.
+GERSHGORIN_BLOCK_GPU = 1 << 26
+
+
+def gershgorin_grid(n: int, terms: int) -> list[int]:
+    """The r at which the levels are computed: all r < ``terms`` for n ≤ 600, else 0..16 and a
+    geometric grid 16·1.25^k beyond (each value serves up to the next grid point)."""
+    if n <= 600:
+        return list(range(terms))
+    tail = (int(16 * 1.25**k) for k in range(40) if 16 * 1.25**k < terms)
+    return sorted({*range(min(terms, 17)), *tail})
+
+
+def _gershgorin_levels(off: torch.Tensor, terms: int, block: int | None = None) -> torch.Tensor:
+    """Lower bounds on 1 - max_i Σ_j |C_ij|^r for r < ``terms`` (``off`` = |C| with a zero
+    diagonal), computed at the r of :func:`gershgorin_grid`; between grid points the last value
+    serves (the bound grows with r).
+
+    The powers are built by repeated multiplication over row blocks of ``block`` entries that
+    stay in cache; each row sum is raised by its rounding allowance γ_{r+n} (r - 1 products, n
+    additions), so the float result stays below the exact level. Returned on the CPU."""
     n = off.shape[0]
+    grid = gershgorin_grid(n, terms)
+    if block is None:
+        block = GERSHGORIN_BLOCK if off.device.type == "cpu" else GERSHGORIN_BLOCK_GPU
+    sums = torch.zeros(len(grid), dtype=torch.float64, device=off.device)
+    rows = max(1, block // max(1, n))
+    for i in range(0, n, rows):
+        b = off[i : i + rows]
+        power, exponent = b.clone(), 1
+        for k, r in enumerate(grid):
+            if r == 0:
+                continue
+            for _ in range(r - exponent):
+                power.mul_(b)
+            exponent = r
+            sums[k] = torch.maximum(sums[k], power.sum(dim=1).max())
+    rs = torch.tensor(grid, dtype=torch.float64)
+    u, k = EPS / 2, rs + n
+    gamma = k * u / (1 - k * u)  # relative rounding of r - 1 products and n additions
+    # sums raised by γ_{r+n}, by 4u for their own product, and by k·n·TINY for underflow; the
+    # final 1 - x loses at most u·(1 + x), taken off twice over
+    x = sums.cpu() * (1 + gamma + 4 * u) + k * n * TINY
+    levels = (1 - x) - EPS * (1 + x)
+    levels[rs == 0] = 1.0 - (n - 1)
     out = torch.empty(terms, dtype=torch.float64)
-    grid = (
-        list(range(terms))
-        if n <= 600
-        else sorted(
-            {
-                *range(min(terms, 17)),
-                *(int(16 * 1.25**k) for k in range(40) if 16 * 1.25**k < terms),
-            }
-        )
-    )
-    for a, b in zip(grid, [*grid[1:], terms]):
-        out[a:b] = 1 - float((off**a).sum(dim=1).max()) if a > 0 else 1.0 - (n - 1)
+    for k, (a, b) in enumerate(zip(grid, [*grid[1:], terms])):
+        out[a:b] = levels[k]
     return out
 
 

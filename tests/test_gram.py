@@ -229,3 +229,67 @@ def test_table_lookup_in_blocks_is_exact_for_cubics_and_flags_bad_cells(monkeypa
     assert torch.allclose(t, s**3 - s, atol=1e-15) and torch.allclose(out, 2 * s**3, atol=1e-15)
     assert torch.equal(bad, (s >= 0.25) & (s < 0.5))
     assert used == 1e-14
+
+
+def _exact_levels(off: torch.Tensor, terms: int) -> list:
+    """1 - max_i Σ_j |C_ij|^r in 40-digit arithmetic from the float entries (independent of the
+    blocked float route)."""
+    import mpmath
+
+    mpmath.mp.dps = 40
+    rows = [[mpmath.mpf(v) for v in row] for row in off.tolist()]
+    return [1 - max(mpmath.fsum(v**r for v in row) for row in rows) for r in range(1, terms)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gershgorin_levels_stay_below_the_exact_ones_and_within_rounding(seed):
+    from numeric.spectrum import _gershgorin_levels
+
+    gen = torch.Generator().manual_seed(seed)
+    n, terms = 9, 40
+    off = torch.rand(n, n, generator=gen, dtype=torch.float64) * 0.6
+    off = (off + off.T) / 2
+    off.fill_diagonal_(0)
+    exact = _exact_levels(off, terms)
+    levels = _gershgorin_levels(off, terms)
+    assert float(levels[0]) == 1 - (n - 1)
+    for r in range(1, terms):
+        # below the exact level (sums raised by γ_{r+n}, the last subtraction by 2u(1 + x));
+        # within 4γ_{r+n} of the sum plus 4u of it
+        gap = exact[r - 1] - float(levels[r])
+        assert gap >= 0, (r, float(gap))
+        assert gap <= 4 * (r + n) * 2**-53 * (1 - exact[r - 1]) + 2**-50 * (2 - exact[r - 1])
+
+
+def test_gershgorin_levels_in_row_blocks_are_the_single_block_ones():
+    from numeric.spectrum import _gershgorin_levels
+
+    gen = torch.Generator().manual_seed(5)
+    off = torch.rand(10, 10, generator=gen, dtype=torch.float64)
+    off = (off + off.T) / 2
+    off.fill_diagonal_(0)
+    whole = _gershgorin_levels(off, 30, block=10_000)
+    # 25 entries: two-row blocks (and a last one); each row's products and sum are the same ops
+    assert torch.equal(_gershgorin_levels(off, 30, block=25), whole)
+    assert torch.equal(_gershgorin_levels(off, 30, block=1), whole)
+
+
+def test_gershgorin_grid_for_large_n_is_a_lower_step_function():
+    from numeric.spectrum import _gershgorin_levels, gershgorin_grid
+
+    n, terms = 601, 60
+    gen = torch.Generator().manual_seed(6)
+    off = torch.rand(n, n, generator=gen, dtype=torch.float64) * 0.02
+    off = (off + off.T) / 2
+    off[3, 4] = off[4, 3] = 0.9  # one large pair: the levels climb with r
+    off.fill_diagonal_(0)
+    grid = gershgorin_grid(n, terms)
+    assert grid[:17] == list(range(17)) and 20 in grid and 18 not in grid
+    levels = _gershgorin_levels(off, terms)
+    direct = [1 - float((off**r).sum(dim=1).max()) for r in range(terms)]
+    for r in range(1, terms):
+        at = max(g for g in grid if g <= r)  # the grid point serving r
+        assert float(levels[r]) == float(levels[at])
+        assert float(levels[r]) <= direct[r] + 1e-15  # never above the level at r itself
+        assert abs(float(levels[at]) - direct[at]) <= 1e-12  # rounding allowance only
+    assert float(levels[19]) < direct[19] - 1e-6  # r = 19 is served by r = 17, visibly lower

@@ -587,7 +587,7 @@ def population(
     gram = population_gram(act, data.x.to(s.device), model.sigma_w2, sups, pop)
     mu = hermite_float(act, pop.certificate_terms, gram.q_star)
     cert = hermite_certificate(
-        mu.values, mu.error, gram.corr.cpu(), eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
+        mu.values, mu.error, gram.corr, eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
     )
     theta = ntk_infinite(act, gram, model.sigma_w2, model.a_scale)
     spectrum = spectral_bounds(gram.gram, gram.error)
