@@ -250,7 +250,9 @@ class ScheduleSettings:
     rate_constant: float = option(
         0.5, "c in the rate bound 1 - c·ηλ_0 (reconstructed constant)", parse=_positive_float
     )
-    norm_every: int = api_only(25, "steps between exact ‖W(k)‖₂ (triangle inequality between)")
+    norm_every: int = api_only(
+        25, "steps between proved ‖W(k)‖₂ bounds (triangle inequality between)"
+    )
 
 
 @dataclass(frozen=True)
