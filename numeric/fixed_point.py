@@ -7,6 +7,7 @@ hands back a best guess. Every solver of the project returns a :class:`Solution`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,11 +51,13 @@ def fixed_point(
     for k in range(1, solve.max_steps + 1):
         gz = g(z)
         diff = gz - z
-        residual = float(diff.norm()) / max(float(gz.norm()), 1.0)
-        if not torch.isfinite(gz).all():
+        d_norm, g_norm = torch.stack([diff.norm(), gz.norm()]).tolist()  # one host sync
+        if not (math.isfinite(g_norm) and math.isfinite(d_norm)):
+            kind = "non-finite" if not torch.isfinite(gz).all() else "too large for a norm"
             raise SolverError(
-                f"{what}: iterate became non-finite at step {k}; the map is not a contraction"
+                f"{what}: iterate became {kind} at step {k}; the map is not a contraction"
             )
+        residual = d_norm / max(g_norm, 1.0)
         if residual <= solve.tol:
             return Solution(gz, residual, k, solve.max_steps, solve.tol)
         if solve.method == "picard":

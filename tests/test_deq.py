@@ -1,3 +1,4 @@
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -83,6 +84,12 @@ def test_unconverged_solve_raises_instead_of_returning_a_guess(setup):
         equilibrium(act, p, data.x, None, replace(SOLVE, tol=1e-14, max_steps=3))
     with pytest.raises(SolverError, match=r"non-finite|did not converge"):
         fixed_point(lambda z: 2 * z + 1, torch.zeros(3), replace(SOLVE, max_steps=50), what="t")
+    # each iterate's norm is checked: an infinite entry, a NaN, and finite entries whose norm
+    # overflows (1e200 squared) are each refused at the step they appear, never "converged"
+    for bad, kind in ((math.inf, "non-finite"), (math.nan, "non-finite"), (1e200, "too large")):
+        g = lambda z, bad=bad: torch.where(z > 0, torch.full_like(z, bad), 1.0)  # noqa: E731
+        with pytest.raises(SolverError, match=f"{kind}.* at step 2"):
+            fixed_point(g, torch.zeros(2, dtype=torch.float64), SOLVE, what="t")
 
 
 def test_anderson_reaches_the_same_equilibrium(setup):
