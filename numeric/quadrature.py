@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -97,6 +98,77 @@ def hermite_float(act: Activation, n_terms: int, q: float) -> HermiteCoefficient
     )
 
 
+@dataclass(frozen=True)
+class HermiteMany:
+    """μ_n(q_i) for n < N (``mu``: k×N) and E[φ(√q_i Z)²] (``m2``: k) for k variances q_i, with
+    one error estimate for all (two rules, as :func:`hermite_float`)."""
+
+    mu: torch.Tensor
+    m2: torch.Tensor
+    error: float
+
+
+def hermite_many(act: Activation, qs: torch.Tensor, n_terms: int) -> HermiteMany:
+    """μ_n(q_i) = E[φ(√q_i Z) h_n(Z)] and E[φ(√q_i Z)²] for every q_i in ``qs`` on one panelled
+    Gauss–Legendre rule in z shared by all of them: a kink of φ at x = 0 sits at z = 0 whatever q,
+    so the panels need not move (kinks elsewhere: a VerifyError; use :func:`hermite_float` per q).
+    The ψ_n(z) recurrence is evaluated once and applied to all q by one matrix product. Two rules
+    (40 and 60 nodes per panel) give the error; panels halve until they agree to FLOAT_TOL."""
+    kinks = act.breakpoints
+    if any(b != 0 for b in kinks):
+        raise VerifyError(f"{act.name} has a kink away from 0: its panels move with q")
+    qs = qs.to(torch.float64)
+    if qs.numel() == 0 or float(qs.min()) <= 0:
+        raise VerifyError("variances q must be positive")
+    fn = act.torch_fn(0)
+    ends = (float(qs.min()), float(qs.max()))
+    radius = max(gaussian_radius(fn, q, TRUNCATION) for q in ends)
+    width = min(1.0, 6.0 / math.sqrt(max(n_terms, 1)) + 0.25)
+    roots = torch.sqrt(qs)[:, None]
+    for _ in range(5):
+        found = []
+        for m in (40, 60):
+            z, w = _shared_nodes(kinks, width, m, radius)
+            values = fn(roots * z[None, :])  # k × P
+            gauss = w * torch.exp(-(z**2) / 4) / math.sqrt(2 * math.pi)
+            weights = values * gauss  # the rows of _rule's weights, one per q
+            mu = weights @ _psi(z, n_terms)
+            m2 = (values * values) @ (gauss * torch.exp(-(z**2) / 4))
+            found.append((mu, m2, weights))
+        (mu_c, m2_c, _), (mu, m2, weights) = found
+        scale = max(1.0, float(weights.norm(dim=1).max()))
+        error = float((mu - mu_c).abs().max()) + 1e-16 * scale * math.sqrt(weights.shape[1])
+        m2_error = float(((m2 - m2_c).abs() / m2.abs().clamp(min=1e-300)).max())
+        if error <= FLOAT_TOL * scale and m2_error <= FLOAT_TOL:
+            return HermiteMany(mu, m2, error)
+        width /= 2
+    raise SolverError(
+        f"float64 Hermite coefficients of {act.name} on q in [{ends[0]:g}, {ends[1]:g}] did not "
+        f"settle: two rules differ by {error:.2e} > tol {FLOAT_TOL:.1e}"
+    )
+
+
+def _shared_nodes(kinks: list[float], width: float, m: int, radius: float):
+    """Nodes z and Legendre weights of the panelled rule on [-radius, radius], split at 0 when
+    φ has a kink there."""
+    x, w = _legendre(m)
+    edges = torch.tensor(panels(radius, [0.0] if kinks else [], width), dtype=torch.float64)
+    half = (edges[:, 1] - edges[:, 0])[:, None] / 2
+    mid = (edges[:, 1] + edges[:, 0])[:, None] / 2
+    return (mid + half * x[None, :]).reshape(-1), (half * w[None, :]).reshape(-1)
+
+
+def _psi(z: torch.Tensor, n_terms: int) -> torch.Tensor:
+    """ψ_n(z_p) for n < n_terms as a P×N matrix (the recurrence of the module doc)."""
+    out = torch.empty(z.numel(), n_terms, dtype=torch.float64)
+    prev = torch.zeros_like(z)
+    cur = torch.exp(-(z**2) / 4)
+    for n in range(n_terms):
+        out[:, n] = cur
+        prev, cur = cur, (z * cur - math.sqrt(n) * prev) / math.sqrt(n + 1)
+    return out
+
+
 def gaussian_expectation(fn: TensorFn, q: float, breakpoints: list[float]) -> tuple[float, float]:
     """E[fn(√q Z)] in float64 with an error estimate (two panelled Legendre rules).
 
@@ -143,9 +215,11 @@ def dual_quadrature_2d(act: Activation, q1: float, q2: float, c: float, points: 
 
 
 __all__ = [
+    "HermiteMany",
     "dual_quadrature_2d",
     "gaussian_expectation",
     "hermite_float",
+    "hermite_many",
     "pair_expectation_2d",
     "second_moment",
 ]

@@ -174,8 +174,9 @@ def population_gram(
 ) -> PopulationGram:
     """G* and Σ* of theory §4 for the rows of ``x`` (n×d), by the population settings
     (``gram_tol``, ``gram_series_terms``, …). Unit-norm rows take the one-variance path; rows of
-    different norms keep each input's own variance Σ_ii, which needs a closed-form dual (sin,
-    cos, exp, erf, relu, step), else a VerifyError says so."""
+    different norms keep each input's own variance Σ_ii: through the closed-form dual where there
+    is one (sin, cos, exp, erf, relu, step, …), else through the Mehler series with two variances
+    (:mod:`numeric.gram_variances`; φ's kinks must sit at 0)."""
     act, _, sups = _act_sups(activation)
     x = torch.as_tensor(x, dtype=torch.float64)
     return _gram(act, sups, x, sigma_w2, settings(activation, **values))
@@ -184,18 +185,15 @@ def population_gram(
 def _gram(act, sups, x: torch.Tensor, sigma_w2: float, s: Settings) -> PopulationGram:
     from numeric.gram import population_gram as gram_of
     from numeric.gram import population_gram_general
+    from numeric.gram_variances import population_gram_variances
     from numeric.spectrum import spectral_bounds
-    from symbolic.errors import VerifyError
 
+    pop = s.population
     if (x.norm(dim=1) - 1).abs().max() <= 1e-10:
-        g = gram_of(act, x, sigma_w2, sups, s.population)
+        g = gram_of(act, x, sigma_w2, sups, pop)
     elif act.dual is None:
-        raise VerifyError(
-            f"inputs of different norms need a closed-form dual, which {act.name} lacks; "
-            "normalize the rows (x / x.norm(dim=1, keepdim=True))"
-        )
+        g = population_gram_variances(act, x, sigma_w2, sups, pop)
     else:
-        pop = s.population
         g = population_gram_general(
             act, x, sigma_w2, tol=pop.tol, max_steps=pop.max_steps, quadrature_points=None
         )

@@ -1,0 +1,192 @@
+"""G* and Σ* for inputs of different norms, any φ with a Hermite expansion (theory §4), without
+a closed-form dual and without per-pair quadrature.
+
+Each input keeps its own variance. The diagonal depends on its own norm only,
+
+    q_i = 2σ_w² E[φ(√q_i Z)²] + (2/d)‖x_i‖²,
+
+solved for all distinct norms at once (their Hermite data on one shared rule,
+:func:`numeric.quadrature.hermite_many`). Off the diagonal, with ρ = Σ_ij / √(q_i q_j), Mehler's
+formula with two variances,
+
+    E[φ(u)φ(v)] = Σ_n μ_n(q_i) μ_n(q_j) ρ^n,
+
+makes each entry its own scalar fixed point Σ_ij = 2σ_w² Σ_n μ_n(q_i)μ_n(q_j)ρ^n + (2/d)x_iᵀx_j,
+iterated for all entries at once by a Horner rule whose coefficients are the outer products
+μ_n ⊗ μ_n (cache-sized row blocks, in place). Truncating after N terms leaves at most
+|ρ|^N √(tail_i tail_j), tail_i = E[φ(√q_i Z)²] - Σ_{n<N} μ_n(q_i)² (Cauchy–Schwarz).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import torch
+
+from numeric.fixed_point import Solution
+from numeric.gram import GramResult, contraction_numbers
+from numeric.kernel import COEFF_TOL
+from numeric.quadrature import HermiteMany, hermite_many
+from symbolic.activations import Activation
+from symbolic.errors import SolverError, VerifyError
+
+if TYPE_CHECKING:
+    from verify.settings import PopulationSettings
+
+#: Entries per row block of the paired Horner rule (2 MiB of float64: a block stays in cache).
+PAIRED_BLOCK = 1 << 18
+
+
+def paired_series(mu: torch.Tensor, rho: torch.Tensor, block: int = PAIRED_BLOCK) -> torch.Tensor:
+    """Σ_n mu[i, n] mu[j, n] ρ_ij^n for an n×N ``mu`` and an n×n ``rho``, by Horner from the top
+    (acc ← acc·ρ + μ_n(q_i)μ_n(q_j)) over row blocks of ``block`` entries, in place."""
+    n, terms = mu.shape
+    out = torch.empty_like(rho)
+    rows = max(1, block // max(1, n))
+    for i in range(0, n, rows):
+        r = rho[i : i + rows]
+        acc = torch.outer(mu[i : i + rows, terms - 1], mu[:, terms - 1])
+        for k in range(terms - 2, -1, -1):
+            acc.mul_(r).addr_(mu[i : i + rows, k], mu[:, k])
+        out[i : i + rows] = acc
+    return out
+
+
+def input_variances(
+    act: Activation, norms2: torch.Tensor, sigma_w2: float, d: int, pop: PopulationSettings
+) -> Solution:
+    """q_i = 2σ_w² E[φ(√q_i Z)²] + (2/d)‖x_i‖² for every entry of ``norms2`` = ‖x_i‖², iterated
+    from (2/d)‖x_i‖² together until every relative update is ≤ ``pop.q_tol``; ``residual`` is
+    the largest last relative update. Raises SolverError on divergence or non-convergence."""
+    base = (2.0 / d) * norms2
+    q = base.clone()
+    change = math.inf
+    for k in range(1, pop.max_steps + 1):
+        try:
+            new = 2 * sigma_w2 * hermite_many(act, q, 1).m2 + base
+        except (VerifyError, OverflowError) as exc:
+            raise SolverError(
+                f"variance recursion diverges for {act.name} at σ_w² = {sigma_w2:g}: q reached "
+                f"{float(q.max()):.3g} ({exc}); lower --sigma-w2"
+            ) from None
+        if not torch.isfinite(new).all() or float(new.max()) > 1e8:
+            raise SolverError(
+                f"variance recursion diverges for {act.name} at σ_w² = {sigma_w2:g} "
+                f"(q reached {float(q.max()):.3g}); lower --sigma-w2"
+            )
+        change = float(((new - q).abs() / new.clamp(min=1.0)).max())
+        q = new
+        if change <= pop.q_tol:
+            return Solution(q, change, k, pop.max_steps, pop.q_tol)
+    raise SolverError(
+        f"variance recursion for {act.name} did not converge in {pop.max_steps} steps "
+        f"(last relative update {change:.2e} > tol {pop.q_tol:.0e}); lower --sigma-w2"
+    )
+
+
+def _truncate(h: HermiteMany, max_terms: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The coefficients up to the last n with some μ_n(q_i)² above COEFF_TOL·E[φ²] (at least 2),
+    and each input's tail energy E[φ²] - Σ_{n<N} μ_n² (plus the rule's error and a float floor)."""
+    energy = h.mu**2
+    big = (energy > COEFF_TOL * h.m2.clamp(min=1e-300)[:, None]).any(dim=0).nonzero()
+    keep = min(max(int(big[-1]) + 1 if len(big) else 1, 2), max_terms)
+    mu = h.mu[:, :keep]
+    tail = (h.m2 - (mu * mu).sum(dim=1)).clamp(min=0) + h.error + 1e-15 * h.m2
+    return mu, tail
+
+
+def population_gram_variances(
+    act: Activation,
+    x: torch.Tensor,
+    sigma_w2: float,
+    sups: tuple[float, float, float],
+    pop: PopulationSettings,
+) -> GramResult:
+    """Σ*, G* for rows of ``x`` (n×d) of any nonzero norms (module doc). ``sups`` =
+    (sup|φ|, sup|φ'|, sup|φ''|) give the contraction numbers and through them the error bound;
+    the Mehler series keeps at most ``pop.series_terms`` terms."""
+    n, d = x.shape
+    dev = x.device
+    norms2 = (x * x).sum(dim=1)
+    if (norms2 == 0).any():
+        raise VerifyError(
+            f"row {int((norms2 == 0).nonzero()[0])} of x is zero: the two-variance series needs "
+            "every input's variance positive"
+        )
+    distinct, index = torch.unique(norms2.cpu(), return_inverse=True)
+    q_sol = input_variances(act, distinct, sigma_w2, d, pop)
+    herm = hermite_many(act, q_sol.value, pop.series_terms)
+    mu_distinct, tail_distinct = _truncate(herm, pop.series_terms)
+    q = q_sol.value[index].to(dev)
+    mu, tail = mu_distinct[index].to(dev), tail_distinct[index].to(dev)
+    m2 = herm.m2[index].to(dev)
+    root = torch.sqrt(q)
+    scale = root[:, None] * root[None, :]
+    base = (2.0 / d) * (x @ x.T)
+    sol = _solve_off_diagonal(mu, scale, base, sigma_w2, q, pop)
+    sigma = sol.value
+    rho = sigma / scale
+    gram = paired_series(mu, rho)
+    sigma.diagonal().copy_(q)
+    gram.diagonal().copy_(m2)
+    off = rho.clone()
+    off.fill_diagonal_(0)
+    rho_max = float(off.abs().max()) if n > 1 else 0.0
+    terms = mu.shape[1]
+    trunc = rho_max**terms * float(tail.max())
+    coeff = herm.error * (2 * float(mu.abs().sum(dim=1).max()) + terms * herm.error)
+    b0, lip, b2 = sups
+    cd, co = contraction_numbers(sigma_w2, lip, b0, b2)
+    factor = 1 / (1 - co) if 0 < co < 1 else 2.0
+    factor_d = 1 / (1 - cd) if 0 < cd < 1 else 2.0
+    q_err = factor_d * q_sol.residual * float(q.max())
+    error = factor * (sol.residual + 2 * sigma_w2 * (trunc + coeff) + q_err) + trunc + coeff
+    error += 1e-15 * float(m2.max())
+    method = (
+        f"per-input variances ({len(distinct)} distinct norms): Mehler series with two "
+        f"variances, {terms} terms, all entries at once"
+    )
+    return GramResult(
+        float(q.mean()),
+        sigma,
+        gram,
+        sol.residual,
+        max(sol.steps, q_sol.steps),
+        error,
+        cd,
+        co,
+        method,
+        None,
+    )
+
+
+def _solve_off_diagonal(mu, scale, base, sigma_w2, q, pop: PopulationSettings) -> Solution:
+    """Σ_ij = 2σ_w² Σ_n μ_n(q_i)μ_n(q_j)(Σ_ij/√(q_i q_j))^n + base_ij for all i ≠ j at once, from
+    Σ = base, until the max update is ≤ ``pop.tol``·max q; accepted within 1000·tol once the
+    update stops shrinking (rounding noise, as in the unit-norm path). The diagonal is held at q."""
+    sigma = base.clone()
+    sigma.diagonal().copy_(q)
+    qmax = float(q.max())
+    previous = change = math.inf
+    for k in range(1, pop.max_steps + 1):
+        rho = sigma / scale
+        if not torch.isfinite(rho).all() or float(rho.abs().max()) > 1 + 1e-9:
+            raise SolverError(
+                "off-diagonal recursion left the Cauchy–Schwarz range |Σ_ij| <= √(q_i q_j) at step "
+                f"{k}: the Mehler series is not accurate enough (raise gram_series_terms)"
+            )
+        new = 2 * sigma_w2 * paired_series(mu, rho.clamp(-1, 1)) + base
+        new.diagonal().copy_(q)
+        change = float((new - sigma).abs().max())
+        sigma = new
+        if change <= pop.tol * qmax or (change >= previous and change <= 1e3 * pop.tol * qmax):
+            return Solution(sigma, change, k, pop.max_steps, pop.tol)
+        previous = change
+    raise SolverError(
+        f"off-diagonal recursion did not converge in {pop.max_steps} steps (last update "
+        f"{change:.2e}); lower --sigma-w2"
+    )
+
+
+__all__ = ["input_variances", "paired_series", "population_gram_variances"]
