@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 from flint import arb
 
+from numeric.lanczos import lanczos_top
 from numeric.positive_definite import cholesky_lower_bound, gamma
 from symbolic.enclosure import float_up
 
@@ -50,42 +51,6 @@ def frobenius_upper(w: torch.Tensor) -> arb:
     return f2 + arb(0, float_up(f2 * gamma(k + 1)))
 
 
-def lanczos_top(g: torch.Tensor) -> float:
-    """The largest Ritz value of the symmetric ``g`` after at most ``LANCZOS_STEPS`` Lanczos
-    steps (full reorthogonalization, twice) from a fixed deterministic start vector."""
-    m = g.shape[0]
-    steps = min(LANCZOS_STEPS, m)
-    q_all = torch.zeros(m, steps, dtype=g.dtype, device=g.device)
-    i = torch.arange(m, dtype=g.dtype, device=g.device)
-    q = torch.cos(0.6180339887498949 * i * (i + 1) + 1.0)
-    q = q / q.norm()
-    alpha: list[float] = []
-    beta: list[float] = []
-    top = 0.0
-    for j in range(steps):
-        q_all[:, j] = q
-        w = g @ q
-        alpha.append(float(q @ w))
-        basis = q_all[:, : j + 1]
-        for _ in range(2):
-            w = w - basis @ (basis.T @ w)
-        b = float(w.norm())
-        t = _tridiagonal(alpha, beta)
-        vals, vecs = torch.linalg.eigh(t)
-        top = float(vals[-1])
-        if b * abs(float(vecs[-1, -1])) <= LANCZOS_TOL * max(abs(top), 1e-300) or j == steps - 1:
-            break
-        beta.append(b)
-        q = w / b
-    return top
-
-
-def _tridiagonal(alpha: list[float], beta: list[float]) -> torch.Tensor:
-    a = torch.tensor(alpha, dtype=torch.float64)
-    b = torch.tensor(beta[: len(alpha) - 1], dtype=torch.float64)
-    return torch.diag(a) + torch.diag(b, 1) + torch.diag(b, -1)
-
-
 def spectral_norm_bound(w: torch.Tensor) -> NormBound:
     """A proved upper bound on ‖W‖₂ (module doc); ``w`` is float64, any shape r×m, any device."""
     w = w.to(torch.float64)
@@ -95,7 +60,8 @@ def spectral_norm_bound(w: torch.Tensor) -> NormBound:
     if float_up(f2) == 0.0:
         return NormBound(0.0, 0.0, "W = 0")
     g = w.T @ w
-    theta = max(lanczos_top(g), 0.0)
+    ritz = lanczos_top(lambda v: g @ v, g[0], max_steps=LANCZOS_STEPS, tol=LANCZOS_TOL)
+    theta = max(ritz.value, 0.0)
     estimate = math.sqrt(theta)
     frob = float(f2.mid())  # only scales t² when θ = 0
     slack = gamma(w.shape[0]) * f2
@@ -110,4 +76,4 @@ def spectral_norm_bound(w: torch.Tensor) -> NormBound:
     return NormBound(float_up(f2.sqrt()), estimate, "Frobenius norm (Cholesky test failed)")
 
 
-__all__ = ["NormBound", "frobenius_upper", "lanczos_top", "spectral_norm_bound"]
+__all__ = ["NormBound", "frobenius_upper", "spectral_norm_bound"]
