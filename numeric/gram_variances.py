@@ -38,19 +38,64 @@ if TYPE_CHECKING:
 PAIRED_BLOCK = 1 << 18
 
 
-def paired_series(mu: torch.Tensor, rho: torch.Tensor, block: int = PAIRED_BLOCK) -> torch.Tensor:
+def paired_series(
+    mu: torch.Tensor,
+    rho: torch.Tensor,
+    block: int = PAIRED_BLOCK,
+    *,
+    short: tuple[int, float] | None = None,
+) -> torch.Tensor:
     """Σ_n mu[i, n] mu[j, n] ρ_ij^n for an n×N ``mu`` and an n×n ``rho``, by Horner from the top
-    (acc ← acc·ρ + μ_n(q_i)μ_n(q_j)) over row blocks of ``block`` entries, in place."""
+    (acc ← acc·ρ + μ_n(q_i)μ_n(q_j)) over row blocks of ``block`` entries, in place.
+
+    With ``short`` = (N', c), entries with |ρ_ij| ≤ c keep only the first N' terms (the caller
+    bounds what that leaves out); the others, gathered, get all N."""
     n, terms = mu.shape
+    first, cut = short if short is not None and short[0] < terms else (terms, 1.0)
     out = torch.empty_like(rho)
+    columns = mu.T.contiguous()  # N × n: each term's coefficients contiguous, for the gathers
     rows = max(1, block // max(1, n))
     for i in range(0, n, rows):
         r = rho[i : i + rows]
-        acc = torch.outer(mu[i : i + rows, terms - 1], mu[:, terms - 1])
-        for k in range(terms - 2, -1, -1):
-            acc.mul_(r).addr_(mu[i : i + rows, k], mu[:, k])
+        mine = mu[i : i + rows]
+        acc = torch.outer(mine[:, first - 1], mu[:, first - 1])
+        for k in range(first - 2, -1, -1):
+            acc.mul_(r).addr_(mine[:, k], mu[:, k])
+        if first < terms:
+            bi, bj = (r.abs() > cut).nonzero(as_tuple=True)
+            if bi.numel():
+                gi, rr = bi + i, r[bi, bj]
+                c = columns[terms - 1]
+                full = c[gi] * c[bj]
+                for k in range(terms - 2, -1, -1):
+                    c = columns[k]
+                    full.mul_(rr).addcmul_(c[gi], c[bj])
+                acc[bi, bj] = full
         out[i : i + rows] = acc
     return out
+
+
+#: |ρ| up to which the shorter series serves (see :func:`_short_terms`).
+SHORT_CUT = 0.7
+
+
+def _short_terms(
+    mu: torch.Tensor, m2: torch.Tensor, error: float
+) -> tuple[tuple[int, float], float]:
+    """((N', SHORT_CUT), its truncation bound): the fewest terms N' ≥ 2 with
+    SHORT_CUT^N' · max_i tail_i(N') below 1e-17·max E[φ²] (float64's resolution of the entries),
+    tail_i(N') = E[φ(√q_i Z)²] - Σ_{n<N'} μ_n(q_i)² plus the rule's ``error`` and a 1e-15
+    relative floor, as for the full series; all N terms when none is."""
+    terms = mu.shape[1]
+    tails = (m2[:, None] - torch.cumsum(mu * mu, dim=1)).clamp(min=0)
+    tails = (tails + error + 1e-15 * m2[:, None]).max(dim=0).values
+    # tails[k] leaves out terms 0..k, so N' = k + 1 terms leave tails[k]
+    target = 1e-17 * float(m2.max())
+    for k in range(1, terms):
+        bound = SHORT_CUT ** (k + 1) * float(tails[k])
+        if bound <= target:
+            return (k + 1, SHORT_CUT), bound
+    return (terms, SHORT_CUT), 0.0
 
 
 def input_variances(
@@ -118,23 +163,24 @@ def population_gram_variances(
     q_sol = input_variances(act, distinct, sigma_w2, d, pop)
     herm = hermite_many(act, q_sol.value, pop.series_terms)
     mu_distinct, tail_distinct = _truncate(herm, pop.series_terms)
+    short, short_trunc = _short_terms(mu_distinct, herm.m2, herm.error)
     q = q_sol.value[index].to(dev)
     mu, tail = mu_distinct[index].to(dev), tail_distinct[index].to(dev)
     m2 = herm.m2[index].to(dev)
     root = torch.sqrt(q)
     scale = root[:, None] * root[None, :]
     base = (2.0 / d) * (x @ x.T)
-    sol = _solve_off_diagonal(mu, scale, base, sigma_w2, q, pop)
+    sol = _solve_off_diagonal(mu, scale, base, sigma_w2, q, short, pop)
     sigma = sol.value
     rho = sigma / scale
-    gram = paired_series(mu, rho)
+    gram = paired_series(mu, rho, short=short)
     sigma.diagonal().copy_(q)
     gram.diagonal().copy_(m2)
     off = rho.clone()
     off.fill_diagonal_(0)
     rho_max = float(off.abs().max()) if n > 1 else 0.0
     terms = mu.shape[1]
-    trunc = rho_max**terms * float(tail.max())
+    trunc = max(rho_max**terms * float(tail.max()), short_trunc)
     coeff = herm.error * (2 * float(mu.abs().sum(dim=1).max()) + terms * herm.error)
     b0, lip, b2 = sups
     cd, co = contraction_numbers(sigma_w2, lip, b0, b2)
@@ -145,7 +191,7 @@ def population_gram_variances(
     error += 1e-15 * float(m2.max())
     method = (
         f"per-input variances ({len(distinct)} distinct norms): Mehler series with two "
-        f"variances, {terms} terms, all entries at once"
+        f"variances, {terms} terms ({short[0]} where |ρ| ≤ {short[1]:g}), all entries at once"
     )
     return GramResult(
         float(q.mean()),
@@ -161,7 +207,7 @@ def population_gram_variances(
     )
 
 
-def _solve_off_diagonal(mu, scale, base, sigma_w2, q, pop: PopulationSettings) -> Solution:
+def _solve_off_diagonal(mu, scale, base, sigma_w2, q, short, pop: PopulationSettings) -> Solution:
     """Σ_ij = 2σ_w² Σ_n μ_n(q_i)μ_n(q_j)(Σ_ij/√(q_i q_j))^n + base_ij for all i ≠ j at once, from
     Σ = base, until the max update is ≤ ``pop.tol``·max q; accepted within 1000·tol once the
     update stops shrinking (rounding noise, as in the unit-norm path). The diagonal is held at q."""
@@ -176,7 +222,7 @@ def _solve_off_diagonal(mu, scale, base, sigma_w2, q, pop: PopulationSettings) -
                 "off-diagonal recursion left the Cauchy–Schwarz range |Σ_ij| <= √(q_i q_j) at step "
                 f"{k}: the Mehler series is not accurate enough (raise gram_series_terms)"
             )
-        new = 2 * sigma_w2 * paired_series(mu, rho.clamp(-1, 1)) + base
+        new = 2 * sigma_w2 * paired_series(mu, rho.clamp(-1, 1), short=short) + base
         new.diagonal().copy_(q)
         change = float((new - sigma).abs().max())
         sigma = new

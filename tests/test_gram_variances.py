@@ -50,6 +50,20 @@ def test_paired_series_is_the_double_sum_in_any_row_blocks():
     assert torch.equal(paired_series(mu, rho, block=1), whole)
 
 
+def test_paired_series_short_form_cuts_only_the_small_correlations():
+    gen = torch.Generator().manual_seed(1)
+    mu = torch.randn(9, 6, generator=gen, dtype=torch.float64)
+    rho = torch.rand(9, 9, generator=gen, dtype=torch.float64) * 2 - 1
+    full = sum(torch.outer(mu[:, k], mu[:, k]) * rho**k for k in range(6))
+    three = sum(torch.outer(mu[:, k], mu[:, k]) * rho**k for k in range(3))
+    big = rho.abs() > 0.6
+    assert 0 < int(big.sum()) < 81  # both kinds present
+    for block in (10_000, 20, 1):  # one block, three-row blocks (gathers offset by i), rows
+        got = paired_series(mu, rho, block, short=(3, 0.6))
+        assert torch.allclose(got[big], full[big], atol=1e-13, rtol=0)
+        assert torch.allclose(got[~big], three[~big], atol=1e-13, rtol=0)
+
+
 @pytest.mark.parametrize("name", ["tanh", "sin"])
 def test_unit_rows_reproduce_the_unit_norm_path(name):
     act = REGISTRY[name]
