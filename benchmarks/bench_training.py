@@ -1,8 +1,8 @@
-"""One gradient step at width 2048, n = 128: exact implicit differentiation against autograd
-through an unrolled forward solve, and the forward solve's matmul rate against this machine's
-measured matmul peak, all in this run.
+"""One gradient step (default width 2048, n = 128): exact implicit differentiation against
+autograd through an unrolled forward solve, and the forward solve's matmul rate against this
+machine's measured float64 matmul peak (the limit of a solver iteration), all in this run.
 
-    python benchmarks/bench_training.py [--device cuda]
+    python benchmarks/bench_training.py [--device cuda] [--width 16384] [--n 128]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from numeric.deq import adjoint, equilibrium, init_params
 from symbolic import REGISTRY
 from verify.settings import Settings
 
-M, N, D, S2 = 2048, 128, 10, 1 / 16
+D, S2 = 10, 1 / 16
 
 
 def sync(device: str) -> None:
@@ -26,22 +26,26 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def peak_gflops(device: str) -> float:
-    a = torch.randn(M, M, dtype=torch.float64, device=device)
-    b = torch.randn(M, M, dtype=torch.float64, device=device)
+def peak_gflops(device: str, size: int) -> float:
+    """float64 GFLOP/s of a size×size matmul, best of the mean over 3 after a warm-up."""
+    a = torch.randn(size, size, dtype=torch.float64, device=device)
+    b = torch.randn(size, size, dtype=torch.float64, device=device)
     a @ b
     sync(device)
     t0 = time.perf_counter()
     for _ in range(3):
         a @ b
     sync(device)
-    return 3 * 2 * M**3 / (time.perf_counter() - t0) / 1e9
+    return 3 * 2 * size**3 / (time.perf_counter() - t0) / 1e9
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cpu")
-    device = ap.parse_args().device
+    ap.add_argument("--width", type=int, default=2048)
+    ap.add_argument("--n", type=int, default=128)
+    args = ap.parse_args()
+    device, M, N = args.device, args.width, args.n
     act = REGISTRY["tanh"]
     s = Settings()
     data = sphere_data(N, D, 0, 0.1).to(device)
@@ -77,7 +81,7 @@ def main() -> None:
     diff = float((W.grad - grads[0]).abs().max())
 
     flops = 2 * M * M * N * sol.steps
-    peak = peak_gflops(device)
+    peak = peak_gflops(device, min(M, 8192))
     print(
         f"device {device}; width {M}, n {N}; forward solve {sol.steps} iterations "
         f"(warm start: {sol_w.steps}) in {t_fwd:.3f} s = {flops / t_fwd / 1e9:.1f} GFLOP/s "

@@ -66,6 +66,15 @@ def test_every_parameter_follows_gradient_descent():
         assert (got - want).abs().max() < 1e-11 * max(1.0, float(want.abs().max()))
 
 
+def test_extrapolated_starts_save_forward_iterations():
+    # from Z(k) alone the forward solve settles at 18 iterations here (19 at step 3); from
+    # 2Z(k) - Z(k-1) the count keeps falling (14 from step 25): a start that lost the
+    # extrapolation (or used a stale pair) stays at the plateau, 2 above this bound
+    res = _train(REGISTRY["tanh"], sphere_data(20, 10, 0, 0.1), 256, 40)
+    steps = res.history.forward_steps
+    assert max(steps[-10:]) <= steps[3] - 3
+
+
 def test_the_schedule_and_model_settings_are_used():
     act = REGISTRY["tanh"]
     data = sphere_data(6, 4, 0, 0.1)
