@@ -8,8 +8,8 @@ with r = f - y. The same V gives the empirical NTK. The default step is η = 1/�
 inside the lazy regime (η < 2/λ_max).
 
 Recorded per step: loss, λ_min(Z(k)ᵀZ(k)), an upper bound L(‖W(j)‖₂ + ‖W(k) - W(j)‖_F) on
-L‖W(k)‖₂ (j the last step, at most ``norm_every`` back, where a proved upper bound on ‖W(j)‖₂
-within about 1e-9 of it was computed), the
+L‖W(k)‖₂ (j the last step, at most ``norm_every`` back, where ‖W(j)‖₂ was bounded above within
+about 1e-9 by :func:`numeric.operator_norm.spectral_norm_bound`; both terms rounded up), the
 distance from initialization and the relative drift of the NTK.
 
 The rate is compared with the linearized (lazy) dynamics r(k) = (I - ηΘ)^k r(0), i.e.
@@ -205,9 +205,10 @@ def train(
 
 
 def drift_upper(w: torch.Tensor, anchor: torch.Tensor) -> float:
-    """An upper bound on ‖W - A‖_F: the float difference (each entry within u of the exact one,
-    so the norm within a factor 1 + u) through :func:`frobenius_upper`, rounded up."""
-    return float_up((frobenius_upper(w - anchor) * (1 + arb(2) ** -52)).sqrt())
+    """An upper bound on ‖W - A‖_F from the float difference D̃ through :func:`frobenius_upper`:
+    each exact entry is at most |D̃_ij|/(1 - u), so the exact square sum is at most
+    ‖D̃‖_F²/(1 - u)² ≤ ‖D̃‖_F²(1 + 4u); rounded up."""
+    return float_up((frobenius_upper(w - anchor) * (1 + arb(2) ** -51)).sqrt())
 
 
 def linearized_rate(theta: torch.Tensor, eta: float, r0: torch.Tensor, fit: RateFit) -> float:
