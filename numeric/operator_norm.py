@@ -43,12 +43,11 @@ class NormBound:
     method: str
 
 
-def frobenius_upper(w: torch.Tensor) -> arb:
-    """‖W‖_F² as a ball containing the exact value: the float sum of squares s, radius
-    γ_{k+1}·s (k entries: k products and k - 1 additions)."""
-    k = w.numel()
-    f2 = arb(float((w * w).sum()))
-    return f2 + arb(0, float_up(f2 * gamma(k + 1)))
+def frobenius_upper(sum_sq: float, entries: int) -> arb:
+    """‖W‖_F² as a ball containing the exact value, from the float sum of squares ``sum_sq`` of
+    ``entries`` entries: radius γ_{k+1}·sum_sq (k products and k - 1 additions)."""
+    f2 = arb(sum_sq)
+    return f2 + arb(0, float_up(f2 * gamma(entries + 1)))
 
 
 def spectral_norm_bound(w: torch.Tensor) -> NormBound:
@@ -56,7 +55,7 @@ def spectral_norm_bound(w: torch.Tensor) -> NormBound:
     w = w.to(torch.float64)
     if w.shape[0] < w.shape[1]:
         w = w.T  # ‖W‖₂ = ‖Wᵀ‖₂: the Gram matrix of the shorter side
-    f2 = frobenius_upper(w)
+    f2 = frobenius_upper(float((w * w).sum()), w.numel())
     if float_up(f2) == 0.0:
         return NormBound(0.0, 0.0, "W = 0")
     g = w.T @ w

@@ -160,9 +160,7 @@ def train(
         r = p.a @ z - y
         if k % schedule.norm_every == 0 and k > 0 and math.isfinite(lip):  # L = ∞: no use
             anchor, anchor_norm = p.W.clone(), spectral_norm_bound(p.W).upper
-        w_bound = anchor_norm + drift_upper(p.W, anchor)
-        lip_bound = lip * w_bound if math.isfinite(lip) else math.inf
-        _record(hist, p, p0, z, v, x, theta0, r, lip_bound, eq.steps)
+        _record(hist, p, p0, z, v, x, theta0, r, (lip, anchor, anchor_norm), eq.steps)
         if progress is not None:
             progress(k, schedule.steps, hist.loss[-1])
         if k == schedule.steps or hist.loss[-1] == 0:
@@ -204,11 +202,12 @@ def train(
     )
 
 
-def drift_upper(w: torch.Tensor, anchor: torch.Tensor) -> float:
-    """An upper bound on ‖W - A‖_F from the float difference D̃ through :func:`frobenius_upper`:
-    each exact entry is at most |D̃_ij|/(1 - u), so the exact square sum is at most
-    ‖D̃‖_F²/(1 - u)² ≤ ‖D̃‖_F²(1 + 4u); rounded up."""
-    return float_up((frobenius_upper(w - anchor) * (1 + arb(2) ** -51)).sqrt())
+def drift_upper(sum_sq: float, entries: int) -> float:
+    """An upper bound on ‖W - A‖_F from the float sum of squares ``sum_sq`` of the float
+    difference D̃ (``entries`` entries) through :func:`frobenius_upper`: each exact entry is at most
+    |D̃_ij|/(1 - u), so the exact square sum is at most ‖D̃‖_F²/(1 - u)² ≤ ‖D̃‖_F²(1 + 4u);
+    rounded up."""
+    return float_up((frobenius_upper(sum_sq, entries) * (1 + arb(2) ** -51)).sqrt())
 
 
 def linearized_rate(theta: torch.Tensor, eta: float, r0: torch.Tensor, fit: RateFit) -> float:
@@ -224,12 +223,27 @@ def linearized_rate(theta: torch.Tensor, eta: float, r0: torch.Tensor, fit: Rate
     return math.exp(slope)
 
 
-def _record(h: History, p: DEQParams, p0: DEQParams, z, v, x, theta0, r, lip_bound, fsteps):
-    h.loss.append(0.5 * float(r @ r))
-    h.lambda_min_zz.append(float(eigenvalues(z.T @ z)[0]))
-    h.lip_norm_bound.append(lip_bound)
-    dw = float((p.W - p0.W).norm())
-    dist = math.sqrt(dw**2 + float((p.U - p0.U).norm()) ** 2 + float((p.a - p0.a).norm()) ** 2)
-    h.distance.append(dist)
-    h.ntk_drift.append(float((empirical_ntk(z, v, x) - theta0).norm() / theta0.norm()))
+def _record(h: History, p: DEQParams, p0: DEQParams, z, v, x, theta0, r, anchor, fsteps):
+    """Append one step's record; every scalar comes to the host in one transfer. ``anchor`` =
+    (L, W(j), bound on ‖W(j)‖₂) for the bound L(‖W(j)‖₂ + ‖W(k) - W(j)‖_F)."""
+    lip, w_anchor, anchor_norm = anchor
+    ntk = empirical_ntk(z, v, x)
+    scalars = torch.stack(
+        [
+            r @ r,
+            eigenvalues(z.T @ z)[0],
+            ((p.W - p0.W) ** 2).sum(),
+            ((p.U - p0.U) ** 2).sum(),
+            ((p.a - p0.a) ** 2).sum(),
+            (ntk - theta0).norm() / theta0.norm(),
+            ((p.W - w_anchor) ** 2).sum(),
+        ]
+    ).tolist()
+    loss2, lam, dw2, du2, da2, drift, anchor_sq = scalars
+    h.loss.append(0.5 * loss2)
+    h.lambda_min_zz.append(lam)
+    w_bound = anchor_norm + drift_upper(anchor_sq, p.W.numel())
+    h.lip_norm_bound.append(lip * w_bound if math.isfinite(lip) else math.inf)
+    h.distance.append(math.sqrt(dw2 + du2 + da2))
+    h.ntk_drift.append(drift)
     h.forward_steps.append(fsteps)

@@ -75,6 +75,32 @@ def test_extrapolated_starts_save_forward_iterations():
     assert max(steps[-10:]) <= steps[3] - 3
 
 
+def test_the_last_record_matches_a_direct_computation_on_the_final_network():
+    from numeric.deq import adjoint, empirical_ntk, equilibrium
+
+    act, data = REGISTRY["tanh"], sphere_data(8, 5, 0, 0.1)
+    res = _train(act, data, 64, 25)  # norm_every = 25: the last record follows a refresh
+    h, p, p0 = res.history, res.final, res.initial
+    # fresh solves from zero on the final and initial networks (tolerance 1e-12 relative)
+    z = equilibrium(act, p, data.x, None, SOLVE)
+    v = adjoint(act, p.W, z.s, p.a, None, SOLVE).v
+    r = p.a @ z.value - data.y
+    assert h.loss[-1] == pytest.approx(0.5 * float(r @ r), rel=1e-9)
+    assert h.lambda_min_zz[-1] == pytest.approx(eigmin(z.value.T @ z.value), rel=1e-9)
+    moved = sum(float(((a - b) ** 2).sum()) for a, b in zip((p.W, p.U, p.a), (p0.W, p0.U, p0.a)))
+    assert h.distance[-1] == pytest.approx(moved**0.5, rel=1e-12)
+    svd = float(torch.linalg.svdvals(p.W)[0])  # L = 1: the bound at a refresh is ‖W‖₂ + 1e-9
+    assert svd * (1 - 1e-14) <= h.lip_norm_bound[-1] <= svd * (1 + 1e-8)
+    # between refreshes the bound grows by ‖W(k) - W(0)‖_F, which the distance includes
+    b = h.lip_norm_bound
+    assert b[0] < b[24] <= b[0] + h.distance[24] * (1 + 1e-12)
+    z0 = equilibrium(act, p0, data.x, None, SOLVE)
+    v0 = adjoint(act, p0.W, z0.s, p0.a, None, SOLVE).v
+    theta0 = empirical_ntk(z0.value, v0, data.x)
+    drift = (empirical_ntk(z.value, v, data.x) - theta0).norm() / theta0.norm()
+    assert h.ntk_drift[0] == 0 and h.ntk_drift[-1] == pytest.approx(float(drift), rel=1e-6)
+
+
 def test_the_schedule_and_model_settings_are_used():
     act = REGISTRY["tanh"]
     data = sphere_data(6, 4, 0, 0.1)
