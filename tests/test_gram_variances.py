@@ -7,7 +7,11 @@ import torch
 
 from numeric.data import sphere_data
 from numeric.gram import population_gram, population_gram_general
-from numeric.gram_variances import paired_series, population_gram_variances
+from numeric.gram_variances import (
+    paired_series,
+    paired_series_and_slope,
+    population_gram_variances,
+)
 from numeric.quadrature import dual_quadrature_2d, hermite_many
 from symbolic import REGISTRY, SolverError, VerifyError, resolve
 from symbolic.hermite import hermite_mp
@@ -62,6 +66,22 @@ def test_paired_series_short_form_cuts_only_the_small_correlations():
         got = paired_series(mu, rho, block, short=(3, 0.6))
         assert torch.allclose(got[big], full[big], atol=1e-13, rtol=0)
         assert torch.allclose(got[~big], three[~big], atol=1e-13, rtol=0)
+
+
+def test_paired_slope_is_the_termwise_derivative_with_or_without_the_short_form():
+    gen = torch.Generator().manual_seed(2)
+    mu = torch.randn(9, 6, generator=gen, dtype=torch.float64)
+    rho = torch.rand(9, 9, generator=gen, dtype=torch.float64) * 2 - 1
+    big = rho.abs() > 0.6
+
+    def deriv(terms):
+        return sum(k * torch.outer(mu[:, k], mu[:, k]) * rho ** (k - 1) for k in range(1, terms))
+
+    for short, want in ((None, deriv(6)), ((3, 0.6), torch.where(big, deriv(6), deriv(3)))):
+        for block in (10_000, 20):
+            value, slope = paired_series_and_slope(mu, rho, block, short=short)
+            assert torch.equal(value, paired_series(mu, rho, block, short=short))
+            assert torch.allclose(slope, want, atol=1e-12, rtol=0)  # ~100 ulps of Σ k|terms|
 
 
 @pytest.mark.parametrize("name", ["tanh", "sin"])
