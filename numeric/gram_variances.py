@@ -42,12 +42,13 @@ PAIRED_BLOCK = 1 << 18
 def paired_series(
     mu: torch.Tensor,
     rho: torch.Tensor,
-    block: int = PAIRED_BLOCK,
+    block: int | None = None,
     *,
     short: tuple[int, float] | None = None,
 ) -> torch.Tensor:
     """Σ_n mu[i, n] mu[j, n] ρ_ij^n for an n×N ``mu`` and an n×n ``rho``, by Horner from the top
-    (acc ← acc·ρ + μ_n(q_i)μ_n(q_j)) over row blocks of ``block`` entries, in place.
+    (acc ← acc·ρ + μ_n(q_i)μ_n(q_j)) over row blocks of ``block`` entries (``PAIRED_BLOCK`` when
+    None), in place.
 
     With ``short`` = (N', c), entries with |ρ_ij| ≤ c keep only the first N' terms (the caller
     bounds what that leaves out); the others, gathered, get all N."""
@@ -57,7 +58,7 @@ def paired_series(
 def paired_series_and_slope(
     mu: torch.Tensor,
     rho: torch.Tensor,
-    block: int = PAIRED_BLOCK,
+    block: int | None = None,
     *,
     short: tuple[int, float] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,6 +71,7 @@ def paired_series_and_slope(
 
 def _paired(mu, rho, block, short, *, slope: bool):
     n, terms = mu.shape
+    block = PAIRED_BLOCK if block is None else block
     first, cut = short if short is not None and short[0] < terms else (terms, 1.0)
     out = torch.empty_like(rho)
     dout = torch.empty_like(rho) if slope else None
