@@ -82,7 +82,7 @@ def main() -> None:
         t_gram, g = timed(lambda x=x: population_gram_variances(act, x, S2, SUPS, pop), dev)
         t_eig, ev = timed(lambda g=g: eigenvalues(g.gram), dev)
         print(
-            f"tanh n={n}, norms in [0.5, 2]: G* {t_gram:.2f} s ({g.method}; {g.steps} sweeps; "
+            f"tanh n={n}, norms in [0.5, 2]: G* {t_gram:.2f} s ({g.method}; "
             f"error ≤ {g.error:.1e}), eigvalsh {t_eig:.2f} s, λ* = {float(ev[0]):.3e}; "
             f"G* + λ* = {(t_gram + t_eig) / t_eig:.1f}× one eigvalsh{memory(dev)}",
             flush=True,

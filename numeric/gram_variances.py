@@ -12,9 +12,10 @@ formula with two variances,
     E[φ(u)φ(v)] = Σ_n μ_n(q_i) μ_n(q_j) ρ^n,
 
 makes each entry its own scalar fixed point Σ_ij = 2σ_w² Σ_n μ_n(q_i)μ_n(q_j)ρ^n + (2/d)x_iᵀx_j,
-iterated for all entries at once by a Horner rule whose coefficients are the outer products
-μ_n ⊗ μ_n (cache-sized row blocks, in place). Truncating after N terms leaves at most
-|ρ|^N √(tail_i tail_j), tail_i = E[φ(√q_i Z)²] - Σ_{n<N} μ_n(q_i)² (Cauchy–Schwarz).
+solved for all entries at once by Newton's method, the series and its slope by one Horner pass
+whose coefficients are the outer products μ_n ⊗ μ_n (cache-sized row blocks, in place).
+Truncating after N terms leaves at most |ρ|^N √(tail_i tail_j), tail_i = E[φ(√q_i Z)²] -
+Σ_{n<N} μ_n(q_i)² (Cauchy–Schwarz).
 """
 
 from __future__ import annotations
@@ -69,12 +70,14 @@ def paired_series_and_slope(
     return value, slope
 
 
-def _paired(mu, rho, block, short, *, slope: bool):
+def _paired(mu, rho, block, short, *, slope: bool, out=None, dout=None):
+    """The Horner pass of :func:`paired_series_and_slope`, into ``out`` (and ``dout``) when
+    given: buffers reused across iterations spare the allocator n×n pages per call."""
     n, terms = mu.shape
     block = PAIRED_BLOCK if block is None else block
     first, cut = short if short is not None and short[0] < terms else (terms, 1.0)
-    out = torch.empty_like(rho)
-    dout = torch.empty_like(rho) if slope else None
+    out = torch.empty_like(rho) if out is None else out
+    dout = (torch.empty_like(rho) if dout is None else dout) if slope else None
     columns = mu.T.contiguous()  # N × n: each term's coefficients contiguous, for the gathers
     rows = max(1, block // max(1, n))
     for i in range(0, n, rows):
@@ -222,7 +225,8 @@ def population_gram_variances(
     error += 1e-15 * float(m2.max())
     method = (
         f"per-input variances ({len(distinct)} distinct norms): Mehler series with two "
-        f"variances, {terms} terms ({short[0]} where |ρ| ≤ {short[1]:g}), all entries at once"
+        f"variances, {terms} terms ({short[0]} where |ρ| ≤ {short[1]:g}), all entries at once by "
+        f"Newton ({sol.steps} evaluations)"
     )
     return GramResult(
         float(q.mean()),
@@ -255,27 +259,30 @@ def _solve_off_diagonal(
     from Σ = base, until max|F| ≤ ``pop.tol``·max q; accepted within 1000·tol once |F| stops
     shrinking (rounding noise, as in the unit-norm path). The diagonal is held at q.
 
-    Measured against plain iteration at n = 4000 (tanh, norms in [0.5, 2]): 5 evaluations of H
-    and H' instead of 15 of H."""
+    Measured against plain iteration at n = 4000 (tanh, norms in [0.5, 2]): 4 evaluations of H
+    and H' instead of 15 of H, 10 s instead of 31 s (the n×n buffers are reused)."""
     sigma = base.clone()
     sigma.diagonal().copy_(q)
     qmax = float(q.max())
     previous = resid = math.inf
+    rho, h, dh, f = (torch.empty_like(sigma) for _ in range(4))  # reused: no n×n churn
     for k in range(1, pop.max_steps + 1):
-        rho = sigma / scale
+        torch.div(sigma, scale, out=rho)
         if not torch.isfinite(rho).all() or float(rho.abs().max()) > 1 + 1e-9:
             raise SolverError(
                 "off-diagonal recursion left the Cauchy–Schwarz range |Σ_ij| <= √(q_i q_j) at step "
                 f"{k}: the Mehler series is not accurate enough (raise gram_series_terms)"
             )
-        h, dh = paired_series_and_slope(mu, rho.clamp(-1, 1), short=short)
-        f = sigma - 2 * sigma_w2 * h - base
+        rho.clamp_(-1, 1)
+        _paired(mu, rho, None, short, slope=True, out=h, dout=dh)
+        torch.sub(sigma, base, out=f).add_(h, alpha=-2 * sigma_w2)  # F = Σ - T(Σ)
         f.diagonal().zero_()
         resid = float(f.abs().max())
         if resid <= pop.tol * qmax or (resid >= previous and resid <= 1e3 * pop.tol * qmax):
             return OffDiagonal(sigma, resid, k, pop.max_steps, pop.tol, gram=h)
         previous = resid
-        sigma = sigma - f / (1 - 2 * sigma_w2 * dh / scale).clamp(min=0.1)
+        dh.mul_(-2 * sigma_w2).div_(scale).add_(1).clamp_(min=0.1)  # F', damped below 0.1
+        sigma.sub_(f.div_(dh))
     raise SolverError(
         f"off-diagonal recursion did not converge in {pop.max_steps} steps (last residual "
         f"{resid:.2e}); lower --sigma-w2"
