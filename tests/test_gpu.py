@@ -18,7 +18,7 @@ from numeric.data import sphere_data
 from numeric.operator_norm import spectral_norm_bound
 from numeric.width import gram_sweep
 from symbolic import REGISTRY
-from tests.helpers import S2, SOLVE, certificate, eigmin, gram, model
+from tests.helpers import POP, S2, SOLVE, certificate, eigmin, gram, model
 
 pytestmark = [
     pytest.mark.gpu,
@@ -77,6 +77,18 @@ def test_population_gram_and_certificate_on_cuda_match_cpu(n):
     a, b = certificate(act, gpu), certificate(act, cpu)
     assert a.gershgorin == pytest.approx(b.gershgorin, rel=1e-10, abs=1e-15)
     assert a.value == pytest.approx(b.value, rel=1e-8, abs=1e-15)
+
+
+def test_rows_of_different_norms_on_cuda_match_cpu():
+    from numeric.gram_variances import population_gram_variances
+
+    act = REGISTRY["tanh"]
+    x = sphere_data(300, 8, 0, 0.1).x * torch.linspace(0.5, 2.0, 300, dtype=torch.float64)[:, None]
+    cpu = population_gram_variances(act, x, S2, (1.0, 1.0, 1.0), POP)
+    gpu = population_gram_variances(act, x.cuda(), S2, (1.0, 1.0, 1.0), POP)
+    # the same Newton iteration on either device: each bound covers its own solve
+    assert float((gpu.gram.cpu() - cpu.gram).abs().max()) <= cpu.error + gpu.error
+    assert float((gpu.sigma.cpu() - cpu.sigma).abs().max()) <= cpu.error + gpu.error
 
 
 def test_width_sweep_on_cuda_matches_cpu():
