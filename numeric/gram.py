@@ -140,19 +140,26 @@ def population_gram(
     q_sol = solve_q_star(act, sigma_w2, d, pop)
     q_star = q_sol.value
     kernel = kernel_at(act, q_star, pop.series_terms)
-    s = (x @ x.T).clamp(-1.0, 1.0)
-    off = ~torch.eye(n, dtype=torch.bool, device=x.device)
+    s = (x @ x.T).clamp_(-1.0, 1.0)
     if n <= pop.table_above:
+        off = ~torch.eye(n, dtype=torch.bool, device=x.device)
         sol = _solve_entries(kernel, s[off], sigma_w2, d, pop)
         t, g, interp, how = sol.value, kernel.fn(sol.value), 0.0, "elementwise fixed point"
+        sigma = torch.full((n, n), q_star, dtype=torch.float64, device=x.device)
+        gram = torch.full((n, n), kernel.second_moment, dtype=torch.float64, device=x.device)
+        sigma[off], gram[off] = t, g
+        del t, g
     else:
-        sol = _tabulated(kernel, s[off], sigma_w2, d, pop)
-        t, g, interp = sol.value, sol.g, sol.interp_error
+        # every entry looked up, the diagonal overwritten after: no masked n² copies, so the
+        # stage holds s, Σ* and G* at its peak (n = 4000: 7.5 → 4 n×n matrices)
+        sol = _tabulated(kernel, s.reshape(-1), sigma_w2, d, pop)
+        del s
+        sigma, gram, interp = sol.value.view(n, n), sol.g.view(n, n), sol.interp_error
         how = "cubic Hermite table of F(s), checked at cell midpoints"
-    sigma = torch.full((n, n), q_star, dtype=torch.float64, device=x.device)
-    gram = torch.full((n, n), kernel.second_moment, dtype=torch.float64, device=x.device)
-    sigma[off], gram[off] = t, g
-    rho_max = _amax(t) / q_star if n > 1 else 0.0
+    sigma.diagonal().fill_(0.0)
+    rho_max = _amax(sigma) / q_star if n > 1 else 0.0
+    sigma.diagonal().fill_(q_star)
+    gram.diagonal().fill_(kernel.second_moment)
     trunc = kernel.truncation(rho_max)
     # An update of size res leaves the fixed point within res/(1 - c), c the contraction
     # number (2σ_w²L² off the diagonal; 1/2 assumed when L is unknown or c ≥ 1, and then the

@@ -168,7 +168,7 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
     for r0 in range(0, n, step):
         rows = slice(r0, min(n, r0 + step))
         s = unit[rows] @ unit.T
-        rho = (sigma_float[rows] / q_float).clamp(-1.0, 1.0)
+        rho = (sigma_float[rows] / q_float).clamp_(-1.0, 1.0)
         rho.diagonal(offset=r0).fill_(1.0)
         kap = _horner(mids, rho)
         num = w2 * kap + wd * s
@@ -183,16 +183,22 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
     # Σ̃ need not be bitwise symmetric (x @ x.T is not): the midpoint averages (i, j) and (j, i),
     # each within its own radius of the same ρ*_ij
     r_rho = torch.maximum(r_rho, r_rho.T)
-    rho = (sigma_float / q_float).clamp(-1.0, 1.0)
 
-    mid = kappa
-    mid = (mid + mid.T) / 2  # exactly symmetric midpoint; the averaging error is in R below
-    radius = horner_err + slope * r_rho + 2 * EPS * kappa.abs()
+    # R = horner_err + slope·r_ρ + 2u|κ| (built in place: the stage holds κ, r_ρ and R, not more)
+    radius = (r_rho * slope).add_(horner_err).add_(kappa.abs().mul_(2 * EPS))
     frob = float(torch.linalg.norm(radius)) * SUM_MARGIN
+    mid = torch.add(kappa, kappa.T).mul_(0.5)  # exactly symmetric; the averaging error is in R
+    del kappa
 
-    rho_bar = (rho.abs() + r_rho).clamp(max=1.0)
-    rho_bar.fill_diagonal_(0.0)
-    row = float((rho_bar**terms).sum(dim=1).max()) * SUM_MARGIN
+    row_sums = torch.empty(n, dtype=torch.float64)
+    for r0 in range(0, n, step):  # Σ_j ρ̄_ij^N with ρ̄ = min(|ρ| + r_ρ, 1), row blocks in cache
+        rows = slice(r0, min(n, r0 + step))
+        rho_bar = (sigma_float[rows] / q_float).clamp_(-1.0, 1.0).abs_().add_(r_rho[rows])
+        rho_bar.clamp_(max=1.0).diagonal(offset=r0).fill_(0.0)
+        row_sums[rows] = rho_bar.pow_(terms).sum(dim=1)
+    r_max = float(r_rho.max())
+    del r_rho
+    row = float(row_sums.max()) * SUM_MARGIN
     tail_lo = float_down(arb(p_lo) * (1 - arb(row)).nonnegative_part())
     tail_hi = float_up(arb(p_hi) * (1 + arb(row)))
 
@@ -207,7 +213,7 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
         pd.lower,
         frob,
         tail_lo,
-        float(r_rho.max()),
+        r_max,
         terms,
         prec,
         n * coef_err,
@@ -219,7 +225,10 @@ def _rayleigh_upper(mid: torch.Tensor, radius: torch.Tensor, tail_hi: float, shi
     inverse iteration on Ã - shift·I (or eigh when no shift succeeded)."""
     n = mid.shape[0]
     if math.isfinite(shift):
-        factor, info = torch.linalg.cholesky_ex(mid - shift * torch.eye(n, dtype=mid.dtype))
+        shifted = mid.clone()
+        shifted.diagonal().sub_(shift)
+        factor, info = torch.linalg.cholesky_ex(shifted)
+        del shifted
     if not math.isfinite(shift) or int(info) != 0:
         v = torch.linalg.eigh(mid)[1][:, 0]
     else:

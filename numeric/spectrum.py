@@ -33,7 +33,7 @@ class Certificate:
 
 def eigenvalues(m: torch.Tensor) -> torch.Tensor:
     """Ascending eigenvalues of the symmetric matrix ``m`` (float64)."""
-    return torch.linalg.eigvalsh((m + m.T) / 2)
+    return torch.linalg.eigvalsh(torch.add(m, m.T).mul_(0.5))
 
 
 def eig_error(m: torch.Tensor, entry_error: float) -> float:
@@ -53,7 +53,7 @@ def hermite_certificate(
     mu = torch.as_tensor(mu, dtype=torch.float64)
     corr = corr.to(torch.float64)
     mu2 = (mu.abs() - mu_error).clamp(min=0) ** 2
-    off = corr.abs().clone()
+    off = corr.abs()
     off.fill_diagonal_(0)
     rho_max = float(off.max()) if n > 1 else 0.0
     gersh = _gershgorin_levels(off, len(mu))
