@@ -151,7 +151,7 @@ def population_gram(
         del t, g
     else:
         # every entry looked up, the diagonal overwritten after: no masked n² copies, so the
-        # stage holds s, Σ* and G* at its peak (n = 4000: 7.5 → 4 n×n matrices)
+        # stage holds s, Σ* and G* at its peak (n = 4000: 7.5 → 3.4 n×n matrices)
         sol = _tabulated(kernel, s.reshape(-1), sigma_w2, d, pop)
         del s
         sigma, gram, interp = sol.value.view(n, n), sol.g.view(n, n), sol.interp_error

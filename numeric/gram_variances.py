@@ -207,12 +207,12 @@ def population_gram_variances(
     base = (2.0 / d) * (x @ x.T)
     sol = _solve_off_diagonal(mu, scale, base, sigma_w2, q, short, pop)
     sigma, gram = sol.value, sol.gram
-    rho = sigma / scale
     sigma.diagonal().copy_(q)
     gram.diagonal().copy_(m2)
-    off = rho.clone()
-    off.fill_diagonal_(0)
-    rho_max = float(off.abs().max()) if n > 1 else 0.0
+    rho = sigma / scale
+    rho.diagonal().zero_()
+    rho_max = float(rho.abs_().max()) if n > 1 else 0.0
+    del rho, scale, base
     terms = mu.shape[1]
     trunc = max(rho_max**terms * float(tail.max()), short_trunc)
     coeff = herm.error * (2 * float(mu.abs().sum(dim=1).max()) + terms * herm.error)
