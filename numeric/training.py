@@ -223,6 +223,13 @@ def linearized_rate(theta: torch.Tensor, eta: float, r0: torch.Tensor, fit: Rate
     return math.exp(slope)
 
 
+def _squares(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Σ (a - b)² by one BLAS dot product (a sum of k products: the γ_k rounding bound of
+    :func:`frobenius_upper` holds in any order)."""
+    d = (a - b).reshape(-1)
+    return d @ d
+
+
 def _record(h: History, p: DEQParams, p0: DEQParams, z, v, x, theta0, r, anchor, fsteps):
     """Append one step's record; every scalar comes to the host in one transfer. ``anchor`` =
     (L, W(j), bound on ‖W(j)‖₂) for the bound L(‖W(j)‖₂ + ‖W(k) - W(j)‖_F)."""
@@ -232,11 +239,11 @@ def _record(h: History, p: DEQParams, p0: DEQParams, z, v, x, theta0, r, anchor,
         [
             r @ r,
             eigenvalues(z.T @ z)[0],
-            ((p.W - p0.W) ** 2).sum(),
-            ((p.U - p0.U) ** 2).sum(),
-            ((p.a - p0.a) ** 2).sum(),
+            _squares(p.W, p0.W),
+            _squares(p.U, p0.U),
+            _squares(p.a, p0.a),
             (ntk - theta0).norm() / theta0.norm(),
-            ((p.W - w_anchor) ** 2).sum(),
+            _squares(p.W, w_anchor),
         ]
     ).tolist()
     loss2, lam, dw2, du2, da2, drift, anchor_sq = scalars
