@@ -345,14 +345,24 @@ def _closed_with_diagonal(act: Activation):
 
 
 def _pair_expectations(act: Activation, sigma: torch.Tensor, closed, points: int) -> torch.Tensor:
+    """E[φ(u)φ(v)] for every pair at the variances and covariances ``sigma``: the closed form
+    over row blocks of LOOKUP_BLOCK entries (its many elementwise temporaries stay in cache:
+    relu at n = 4000, 12 sweeps, 55 s → 13 s; sin 21 s → 9 s), else 2-D Gauss–Hermite one row
+    at a time."""
     q = sigma.diagonal()
-    q1, q2 = q[:, None].expand_as(sigma), q[None, :].expand_as(sigma)
+    n = sigma.shape[0]
     if closed is not None:
         fn, diag = closed
-        bound = torch.sqrt(q1 * q2)  # |c| <= sqrt(q1 q2) (Cauchy–Schwarz); guards rounding
-        out = fn(q1, q2, torch.maximum(torch.minimum(sigma, bound), -bound))
+        out = torch.empty_like(sigma)
+        step = max(1, LOOKUP_BLOCK // max(1, n))
+        for i in range(0, n, step):
+            c = sigma[i : i + step]
+            q1, q2 = q[i : i + step, None].expand_as(c), q[None, :].expand_as(c)
+            bound = torch.sqrt(q1 * q2)  # |c| <= sqrt(q1 q2) (Cauchy–Schwarz); guards rounding
+            out[i : i + step] = fn(q1, q2, torch.maximum(torch.minimum(c, bound), -bound))
         out.diagonal().copy_(diag(q))
         return out
+    q1, q2 = q[:, None].expand_as(sigma), q[None, :].expand_as(sigma)
     rho = (sigma / torch.sqrt(q1 * q2)).clamp(-1, 1)
     out = torch.empty_like(sigma)
     for i in range(sigma.shape[0]):  # one row at a time keeps memory at n·points²

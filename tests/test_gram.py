@@ -293,3 +293,30 @@ def test_gershgorin_grid_for_large_n_is_a_lower_step_function():
         assert float(levels[r]) <= direct[r] + 1e-15  # never above the level at r itself
         assert abs(float(levels[at]) - direct[at]) <= 1e-12  # rounding allowance only
     assert float(levels[19]) < direct[19] - 1e-6  # r = 19 is served by r = 17, visibly lower
+
+
+def test_closed_form_pairs_in_row_blocks_are_the_textbook_duals(monkeypatch):
+    import math
+
+    import numeric.gram as gram_module
+
+    gen = torch.Generator().manual_seed(4)
+    x = torch.randn(9, 4, generator=gen, dtype=torch.float64)  # rows of different norms
+    sigma = (2.0 / 4) * (x @ x.T)
+    q = sigma.diagonal()
+    q1, q2 = q[:, None], q[None, :]
+    rho = (sigma / torch.sqrt(q1 * q2)).clamp(-1, 1)
+    # theory §2, written out here: sin e^{-(q1+q2)/2} sinh c; relu √(q1q2)(√(1-ρ²)+(π-acos ρ)ρ)/2π
+    want = {
+        "sin": torch.exp(-(q1 + q2) / 2) * torch.sinh(sigma),
+        "relu": torch.sqrt(q1 * q2)
+        * (torch.sqrt((1 - rho**2).clamp(min=0)) + (math.pi - torch.acos(rho)) * rho)
+        / (2 * math.pi),
+    }
+    monkeypatch.setattr(gram_module, "LOOKUP_BLOCK", 20)  # two-row blocks and a last one
+    for name, expected in want.items():
+        act = REGISTRY[name]
+        closed = gram_module._closed_with_diagonal(act)
+        got = gram_module._pair_expectations(act, sigma, closed, None)
+        # a few ulps of entries ≤ max q (relu's textbook form cancels near ρ = -1: 1e-13 there)
+        assert torch.allclose(got, expected, rtol=0, atol=1e-13), name
