@@ -56,6 +56,12 @@ class GramResult:
         return self.sigma / self.q_star
 
 
+def contraction_factor(c: float) -> float:
+    """1/(1 - c): how far a fixed point can lie from an iterate whose update is 1, for a
+    contraction number c; 2 (c = 1/2 assumed, a heuristic) when c is unknown or not below 1."""
+    return 1 / (1 - c) if 0 < c < 1 else 2.0
+
+
 def contraction_numbers(sigma_w2: float, lip: float, b0: float, b2: float) -> tuple[float, float]:
     """(2σ_w²(L² + B0·B2), 2σ_w² L²): slope bounds of the diagonal and off-diagonal maps."""
     prod = b0 * b2 if (b0 and b2) else 0.0  # 0·∞ counts as 0: a zero factor kills the term
@@ -167,24 +173,33 @@ def population_gram(
     # the same order.
     b0, lip, b2 = sups
     cd, co = contraction_numbers(sigma_w2, lip, b0, b2)
-    factor = 1 / (1 - co) if 0 < co < 1 else 2.0
-    error = factor * (sol.residual + q_sol.residual) + trunc + interp
+    error = contraction_factor(co) * (sol.residual + q_sol.residual) + trunc + interp
     error += 1e-15 * kernel.second_moment
     method = f"unit norm: scalar q*, {how}; κ by {kernel.method}"
     steps = max(sol.steps, q_sol.steps)
     return GramResult(q_star, sigma, gram, sol.residual, steps, error, cd, co, method, kernel)
 
 
+def _hermite_basis(h: float, s: torch.Tensor, last: int):
+    """The cell k of each point s on the uniform grid -1 + k·h (clamped to 0..``last``) and the
+    cubic Hermite weights (h00, h·h10, h01, h·h11) there."""
+    pos = (s + 1) / h
+    k = pos.floor().clamp_(0, last).long()
+    u = pos - k
+    v = 1 - u
+    return k, ((1 + 2 * u) * v * v, u * v * v * h, u * u * (3 - 2 * u), u * u * (u - 1) * h)
+
+
+def _hermite_eval(values: torch.Tensor, slopes: torch.Tensor, k: torch.Tensor, weights):
+    """Σ of the four Hermite terms of cell k: values and slopes at its two ends, weighted."""
+    h00, h10, h01, h11 = weights
+    return h00 * values[k] + h10 * slopes[k] + h01 * values[k + 1] + h11 * slopes[k + 1]
+
+
 def _hermite_interp(grid_h: float, values: torch.Tensor, slopes: torch.Tensor, s: torch.Tensor):
     """Cubic Hermite interpolation on the uniform grid -1 + k·h at points s."""
-    pos = (s + 1) / grid_h
-    k = pos.floor().clamp(0, len(values) - 2).long()
-    u = pos - k
-    h00, h10 = (1 + 2 * u) * (1 - u) ** 2, u * (1 - u) ** 2
-    h01, h11 = u**2 * (3 - 2 * u), u**2 * (u - 1)
-    return h00 * values[k] + h10 * grid_h * slopes[k] + h01 * values[k + 1] + h11 * grid_h * slopes[
-        k + 1
-    ], k
+    k, weights = _hermite_basis(grid_h, s, len(values) - 2)
+    return _hermite_eval(values, slopes, k, weights)
 
 
 #: Cells of the F(s) table on [-1, 1], and the midpoint error above which a cell's entries are
@@ -219,8 +234,8 @@ def _tabulated(
         1 - 2 * sigma_w2 * ks
     )  # implicit function theorem: F' = (2/d)/(1 - 2σ_w² κ'(F))
     gs = ks * fs
-    f_hat, _ = _hermite_interp(h, f, fs, mids)
-    g_hat, _ = _hermite_interp(h, kv, gs, mids)
+    f_hat = _hermite_interp(h, f, fs, mids)
+    g_hat = _hermite_interp(h, kv, gs, mids)
     cell_err = torch.maximum((f_hat - f_mid).abs(), (g_hat - kernel.fn(f_mid)).abs())
     t, g, bad, used_max = _interp_both(h, (f, fs), (kv, gs), cell_err, accept, s)
     if bad.any():
@@ -249,16 +264,9 @@ def _interp_both(h: float, first, second, cell_err, accept: float, s: torch.Tens
     last = len(first[0]) - 2
     for r0 in range(0, n, step):
         rows = slice(r0, min(n, r0 + step))
-        pos = (s[rows] + 1) / h
-        k = pos.floor().clamp_(0, last).long()
-        u = pos - k
-        v = 1 - u
-        h00, h10 = (1 + 2 * u) * v * v, u * v * v
-        h01, h11 = u * u * (3 - 2 * u), u * u * (u - 1)
-        h10, h11 = h10 * h, h11 * h
-        k1 = k + 1
+        k, weights = _hermite_basis(h, s[rows], last)
         for (values, slopes), out in ((first, t), (second, g)):
-            out[rows] = h00 * values[k] + h10 * slopes[k] + h01 * values[k1] + h11 * slopes[k1]
+            out[rows] = _hermite_eval(values, slopes, k, weights)
         err = cell_err[k]
         bad[rows] = err > accept
         ok = err[~bad[rows]]

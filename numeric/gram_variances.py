@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from numeric.fixed_point import Solution
-from numeric.gram import GramResult, contraction_numbers
+from numeric.gram import GramResult, contraction_factor, contraction_numbers
 from numeric.kernel import COEFF_TOL
 from numeric.quadrature import HermiteMany, hermite_many
 from symbolic.activations import Activation
@@ -218,10 +218,9 @@ def population_gram_variances(
     coeff = herm.error * (2 * float(mu.abs().sum(dim=1).max()) + terms * herm.error)
     b0, lip, b2 = sups
     cd, co = contraction_numbers(sigma_w2, lip, b0, b2)
-    factor = 1 / (1 - co) if 0 < co < 1 else 2.0
-    factor_d = 1 / (1 - cd) if 0 < cd < 1 else 2.0
-    q_err = factor_d * q_sol.residual * float(q.max())
-    error = factor * (sol.residual + 2 * sigma_w2 * (trunc + coeff) + q_err) + trunc + coeff
+    q_err = contraction_factor(cd) * q_sol.residual * float(q.max())
+    error = contraction_factor(co) * (sol.residual + 2 * sigma_w2 * (trunc + coeff) + q_err)
+    error += trunc + coeff
     error += 1e-15 * float(m2.max())
     method = (
         f"per-input variances ({len(distinct)} distinct norms): Mehler series with two "
