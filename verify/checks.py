@@ -677,9 +677,12 @@ def _width_study(act, data, pop, model, lip, s: Settings) -> verdicts.WidthStudy
     """Train at every (width, seed) with the run's settings, and judge each seed."""
     if isinstance(pop, Failed):
         raise VerifyError(f"the width study needs λ*, which is unavailable: {pop}")
-    lam = pop.lambda_star
-    if lam <= 0:
-        raise VerifyError(f"the width study needs λ* > 0; λ_min(G*) = {lam:.3g}")
+    lam, err = pop.lambda_star, pop.spectrum.error
+    proved = isinstance(pop.certified, LambdaCertificate) and pop.certified.positive
+    if not (proved or lam > err):  # a float λ* within its own error is no evidence of λ* > 0
+        raise VerifyError(
+            f"the width study needs λ* > 0; λ_min(G*) = {lam:.3g} ± {err:.2g}, not proved positive"
+        )
     seeds = [s.seed + k for k in range(s.study.study_seeds)]
     passed, lrs = [], []
     for m in s.study.width_study:
