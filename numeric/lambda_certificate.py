@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import torch
 from flint import arb, ctx
 
+from numeric.mehler import horner
 from numeric.positive_definite import gamma, lambda_min_lower
 from symbolic.activations import Activation
 from symbolic.enclosure import float_down, float_up
@@ -100,14 +101,6 @@ class LambdaCertificate:
         )
 
 
-def _horner(coeffs: list[float], rho: torch.Tensor) -> torch.Tensor:
-    """Σ_k c_k ρ^k by Horner's rule, in place (one temporary)."""
-    out = torch.full_like(rho, coeffs[-1])
-    for c in reversed(coeffs[:-1]):
-        out.mul_(rho).add_(c)
-    return out
-
-
 def certify_lambda_star(
     act: Activation,
     x: torch.Tensor,
@@ -150,6 +143,7 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
     rest = moment - sum(a, arb(0))
     p_lo, p_hi = max(float_down(rest), 0.0), float_up(rest)
     mids = [float(v.mid()) for v in a]
+    coeffs = torch.tensor(mids, dtype=torch.float64)
     coef_err = float_up(sum((abs(v - arb(m)) for v, m in zip(a, mids)), arb(0)))
     slope = float_up(sum((k * v for k, v in enumerate(a)), arb(0)))  # D ≥ Σ k a_k
     horner_err = float_up(gamma(2 * terms) * sum(abs(m) for m in mids) * SUM_MARGIN) + coef_err
@@ -170,7 +164,7 @@ def _certify(act, x, sigma_w2, sigma_float, q_float, estimate, g: Growth, terms,
         s = unit[rows] @ unit.T
         rho = (sigma_float[rows] / q_float).clamp_(-1.0, 1.0)
         rho.diagonal(offset=r0).fill_(1.0)
-        kap = _horner(mids, rho)
+        kap = horner(coeffs, rho)  # the rounding horner_err bounds: out·ρ + c_k from the top
         num = w2 * kap + wd * s
         h = num / q_mid
         tail = rho.abs() ** terms * p_hi

@@ -66,13 +66,7 @@ def _rule(fn: TensorFn, breakpoints: list[float], q: float, width: float, m: int
 
 def _project(z: torch.Tensor, weights: torch.Tensor, n_terms: int) -> torch.Tensor:
     """Σ_i W_i ψ_n(z_i) for n < n_terms, by the ψ recurrence."""
-    out = torch.empty(n_terms, dtype=torch.float64)
-    prev = torch.zeros_like(z)
-    cur = torch.exp(-(z**2) / 4)
-    for n in range(n_terms):
-        out[n] = weights @ cur
-        prev, cur = cur, (z * cur - math.sqrt(n) * prev) / math.sqrt(n + 1)
-    return out
+    return weights @ _psi(z, n_terms)
 
 
 def hermite_float(act: Activation, n_terms: int, q: float) -> HermiteCoefficients:
