@@ -152,7 +152,7 @@ def train(
         eta, source = schedule.lr, "user"
     else:
         eta, source = 1.0 / float(ev[-1]), "1/λ_max(Θ(0))"
-    anchor, anchor_norm = p.W.clone(), init.w_norm
+    anchor, anchor_norm = None, init.w_norm  # None: W(0), whose drift the distance measures
     hist = History()
     r0 = p.a @ z - y
     z_last = w_last = None
@@ -232,7 +232,8 @@ def _squares(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def _record(h: History, p: DEQParams, p0: DEQParams, z, v, x, theta0, r, anchor, fsteps):
     """Append one step's record; every scalar comes to the host in one transfer. ``anchor`` =
-    (L, W(j), bound on ‖W(j)‖₂) for the bound L(‖W(j)‖₂ + ‖W(k) - W(j)‖_F)."""
+    (L, W(j) or None for W(0), bound on ‖W(j)‖₂) for the bound L(‖W(j)‖₂ + ‖W(k) - W(j)‖_F);
+    with L = ∞ no W(j) is ever set and the bound is ∞."""
     lip, w_anchor, anchor_norm = anchor
     ntk = empirical_ntk(z, v, x)
     scalars = torch.stack(
@@ -243,14 +244,17 @@ def _record(h: History, p: DEQParams, p0: DEQParams, z, v, x, theta0, r, anchor,
             _squares(p.U, p0.U),
             _squares(p.a, p0.a),
             (ntk - theta0).norm() / theta0.norm(),
-            _squares(p.W, w_anchor),
+            *([] if w_anchor is None else [_squares(p.W, w_anchor)]),
         ]
     ).tolist()
-    loss2, lam, dw2, du2, da2, drift, anchor_sq = scalars
+    loss2, lam, dw2, du2, da2, drift = scalars[:6]
     h.loss.append(0.5 * loss2)
     h.lambda_min_zz.append(lam)
-    w_bound = anchor_norm + drift_upper(anchor_sq, p.W.numel())
-    h.lip_norm_bound.append(lip * w_bound if math.isfinite(lip) else math.inf)
+    if math.isfinite(lip):
+        anchor_sq = dw2 if w_anchor is None else scalars[6]
+        h.lip_norm_bound.append(lip * (anchor_norm + drift_upper(anchor_sq, p.W.numel())))
+    else:
+        h.lip_norm_bound.append(math.inf)
     h.distance.append(math.sqrt(dw2 + du2 + da2))
     h.ntk_drift.append(drift)
     h.forward_steps.append(fsteps)

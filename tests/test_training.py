@@ -101,6 +101,18 @@ def test_the_last_record_matches_a_direct_computation_on_the_final_network():
     assert h.ntk_drift[0] == 0 and h.ntk_drift[-1] == pytest.approx(float(drift), rel=1e-6)
 
 
+def test_infinite_lipschitz_constant_records_no_contraction_bound():
+    import math
+
+    # exp: L = ∞, so L‖W(k)‖₂ < 1 cannot hold; no W(j) is bounded and the record says ∞
+    sched = replace(SCHEDULE, steps=30)
+    res = train(REGISTRY["exp"], sphere_data(8, 5, 0, 0.1), model(64, 0.01), SOLVE, sched,
+                lip=math.inf, seed=0, theta_star=None, device="cpu", progress=None)  # fmt: skip
+    assert res.well_posed is None and set(res.history.lip_norm_bound) == {math.inf}
+    assert res.history.loss[-1] < res.history.loss[0]  # it still trains
+    assert verdicts.linear_rate(res).status is Status.INCONCLUSIVE
+
+
 def test_the_schedule_and_model_settings_are_used():
     act = REGISTRY["tanh"]
     data = sphere_data(6, 4, 0, 0.1)
