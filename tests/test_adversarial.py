@@ -154,3 +154,23 @@ def test_extreme_options_are_refused_at_once_and_small(argv, message, capsys):
     assert code == ExitCode.USAGE and message in err and "Traceback" not in err
     assert len([line for line in err.splitlines() if "error" in line]) == 1
     assert elapsed < 5 and peak < 64 << 20  # measured < 1 s and a few MB
+
+
+def test_the_size_estimate_counts_both_matrix_kinds_against_memory(monkeypatch):
+    """At 1 GiB (0.8 GiB usable): n = 2000 fits and n = 3200 does not, so the estimate holds
+    between 11 and 26 n×n matrices; a run peaks at 8 above its imports (measured at n = 4000).
+    Widths count m×m matrices only when training."""
+    from dataclasses import replace
+
+    from verify import refusals
+    from verify.settings import from_flat
+
+    monkeypatch.setattr(refusals, "physical_memory", lambda: 1 << 30)
+    s = from_flat({"train": False})
+    assert refusals.size_refusal(2000, s) is None
+    assert "n = 3200 points need" in refusals.size_refusal(3200, s)
+    trained = replace(s, train=True)
+    assert refusals.size_refusal(100, replace(trained, model=replace(s.model, width=2000))) is None
+    wide = refusals.size_refusal(100, replace(trained, model=replace(s.model, width=8000)))
+    assert "width 8000" in wide
+    assert refusals.size_refusal(100, replace(s, model=replace(s.model, width=8000))) is None
