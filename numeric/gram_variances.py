@@ -114,23 +114,24 @@ def _paired(mu, rho, block, short, *, slope: bool, out=None, dout=None):
 SHORT_CUT = 0.7
 
 
-def _short_terms(
-    mu: torch.Tensor, m2: torch.Tensor, error: float
-) -> tuple[tuple[int, float], float]:
+def _tails(mu: torch.Tensor, m2: torch.Tensor, error: float) -> torch.Tensor:
+    """tails[i, k] = E[φ(√q_i Z)²] - Σ_{n≤k} μ_n(q_i)² (what N = k + 1 terms leave out), plus
+    the rule's ``error`` and a 1e-15 relative floor."""
+    left = (m2[:, None] - torch.cumsum(mu * mu, dim=1)).clamp(min=0)
+    return left + error + 1e-15 * m2[:, None]
+
+
+def _short_terms(tails: torch.Tensor, m2: torch.Tensor) -> tuple[tuple[int, float], float]:
     """((N', SHORT_CUT), its truncation bound): the fewest terms N' ≥ 2 with
     SHORT_CUT^N' · max_i tail_i(N') below 1e-17·max E[φ²] (float64's resolution of the entries),
-    tail_i(N') = E[φ(√q_i Z)²] - Σ_{n<N'} μ_n(q_i)² plus the rule's ``error`` and a 1e-15
-    relative floor, as for the full series; all N terms when none is."""
-    terms = mu.shape[1]
-    tails = (m2[:, None] - torch.cumsum(mu * mu, dim=1)).clamp(min=0)
-    tails = (tails + error + 1e-15 * m2[:, None]).max(dim=0).values
-    # tails[k] leaves out terms 0..k, so N' = k + 1 terms leave tails[k]
+    ``tails`` from :func:`_tails`; all N terms when none is."""
+    worst = tails.max(dim=0).values
     target = 1e-17 * float(m2.max())
-    for k in range(1, terms):
-        bound = SHORT_CUT ** (k + 1) * float(tails[k])
+    for k in range(1, len(worst)):
+        bound = SHORT_CUT ** (k + 1) * float(worst[k])
         if bound <= target:
             return (k + 1, SHORT_CUT), bound
-    return (terms, SHORT_CUT), 0.0
+    return (len(worst), SHORT_CUT), 0.0
 
 
 def input_variances(
@@ -167,13 +168,12 @@ def input_variances(
 
 def _truncate(h: HermiteMany, max_terms: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The coefficients up to the last n with some μ_n(q_i)² above COEFF_TOL·E[φ²] (at least 2),
-    and each input's tail energy E[φ²] - Σ_{n<N} μ_n² (plus the rule's error and a float floor)."""
+    and :func:`_tails` for them (the last column: each input's tail energy after N terms)."""
     energy = h.mu**2
     big = (energy > COEFF_TOL * h.m2.clamp(min=1e-300)[:, None]).any(dim=0).nonzero()
     keep = min(max(int(big[-1]) + 1 if len(big) else 1, 2), max_terms)
     mu = h.mu[:, :keep]
-    tail = (h.m2 - (mu * mu).sum(dim=1)).clamp(min=0) + h.error + 1e-15 * h.m2
-    return mu, tail
+    return mu, _tails(mu, h.m2, h.error)
 
 
 def population_gram_variances(
@@ -197,8 +197,9 @@ def population_gram_variances(
     distinct, index = torch.unique(norms2.cpu(), return_inverse=True)
     q_sol = input_variances(act, distinct, sigma_w2, d, pop)
     herm = hermite_many(act, q_sol.value, pop.series_terms)
-    mu_distinct, tail_distinct = _truncate(herm, pop.series_terms)
-    short, short_trunc = _short_terms(mu_distinct, herm.m2, herm.error)
+    mu_distinct, tails = _truncate(herm, pop.series_terms)
+    short, short_trunc = _short_terms(tails, herm.m2)
+    tail_distinct = tails[:, -1]
     q = q_sol.value[index].to(dev)
     mu, tail = mu_distinct[index].to(dev), tail_distinct[index].to(dev)
     m2 = herm.m2[index].to(dev)
