@@ -153,3 +153,27 @@ def test_a_stalled_sympy_step_gives_inconclusive_within_its_limit(monkeypatch):
     result, fact = check_bounded(REGISTRY["tanh"], 1)
     assert time.monotonic() - t0 < 5
     assert result.status is INC and fact.bounded is None and "time limit" in result.detail
+
+
+def test_the_alarm_skips_a_garbage_collector_callback_and_fires_elsewhere():
+    """An exception raised inside a gc callback is printed and dropped by the interpreter (pytest
+    turns it into an error); the alarm must leave such frames alone, the repeating timer firing
+    again 0.2 s later, and interrupt any other code."""
+    import gc
+    import sys
+
+    from symbolic import timelimit
+
+    frames = []
+
+    def callback(phase, info):
+        frames.append(sys._getframe())
+
+    gc.callbacks.append(callback)
+    try:
+        gc.collect()
+        assert frames and timelimit._on_alarm(14, frames[0]) is None
+        with pytest.raises(timelimit._Alarm):
+            timelimit._on_alarm(14, sys._getframe())
+    finally:
+        gc.callbacks.remove(callback)
