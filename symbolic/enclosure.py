@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 
 from flint import arb
 
@@ -29,6 +30,64 @@ def float_up(x: arb) -> float:
         return math.inf
     f = float(hi)
     return math.nextafter(f, math.inf) if arb(f) < hi else f
+
+
+def _exact_decimal(x: arb | float) -> Decimal | None:
+    """The exact value of a float or of an exact (radius-0) ball as a Decimal; None for ±inf."""
+    if isinstance(x, float):
+        return Decimal(x) if math.isfinite(x) else None
+    if not x.is_finite():
+        return None
+    man, exp = (int(v) for v in x.mid().man_exp())
+    # m·2^e = m·5^k·10^-k for e = -k < 0; the string constructor is exact (no context rounding)
+    return Decimal(f"{man * 5**-exp}E{exp}") if exp < 0 else Decimal(man << exp)
+
+
+def _plain(d: Decimal, digits: int) -> str:
+    """``d`` (already at most ``digits`` significant digits) written as Python's ``g`` writes
+    numbers: fixed point for exponents in [-5, digits), else mantissa·e±XX; no trailing zeros."""
+    if d.is_zero():
+        return "0"
+    sign, digs, exp = d.normalize().as_tuple()
+    text = "".join(map(str, digs))
+    point = len(text) + exp  # the decimal point sits after this many digits
+    if -4 <= point - 1 < digits:
+        if point <= 0:
+            body = "0." + "0" * -point + text
+        elif point >= len(text):
+            body = text + "0" * (point - len(text))
+        else:
+            body = text[:point] + "." + text[point:]
+    else:
+        mant = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        e = point - 1
+        body = f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
+    return ("-" if sign else "") + body
+
+
+def round_down(x: arb | float, digits: int = 6) -> str:
+    """A decimal with at most ``digits`` significant digits that is ≤ every point of ``x`` (a ball
+    or a float): the form in which a certified lower bound becomes text. "-inf" when unbounded."""
+    exact = _exact_decimal(x if isinstance(x, float) else x.lower())
+    if exact is None:
+        return "-inf"
+    return _plain(Context(prec=digits, rounding=ROUND_FLOOR).plus(exact), digits)
+
+
+def round_up(x: arb | float, digits: int = 6) -> str:
+    """A decimal with at most ``digits`` significant digits that is ≥ every point of ``x``: the form
+    in which a certified upper bound becomes text. "inf" when unbounded."""
+    exact = _exact_decimal(x if isinstance(x, float) else x.upper())
+    if exact is None:
+        return "inf"
+    return _plain(Context(prec=digits, rounding=ROUND_CEILING).plus(exact), digits)
+
+
+def format_enclosure(lo: arb | float, hi: arb | float | None = None, digits: int = 6) -> str:
+    """``[lo↓, hi↑]`` at ``digits`` significant digits, each end rounded outward (``hi`` defaults
+    to ``lo``: a ball's own two ends). The only way a certified interval becomes text."""
+    hi = lo if hi is None else hi
+    return f"[{round_down(lo, digits)}, {round_up(hi, digits)}]"
 
 
 @dataclass(frozen=True)
@@ -58,8 +117,22 @@ class Enclosure:
         """[lo, hi] outward-rounded (the JSON form)."""
         return [self.lo, self.hi]
 
+    def exact_ends(self) -> list[str]:
+        """[lo, hi] as exact hexadecimal floats (outward-rounded), for re-checking."""
+        return [self.lo.hex(), self.hi.hex()]
+
+    def format(self, digits: int = 12) -> str:
+        return format_enclosure(self.ball, self.ball, digits)
+
     def __str__(self) -> str:
-        return f"[{self.lo:.12g}, {self.hi:.12g}]"
+        return self.format(12)
 
 
-__all__ = ["Enclosure", "float_down", "float_up"]
+__all__ = [
+    "Enclosure",
+    "float_down",
+    "float_up",
+    "format_enclosure",
+    "round_down",
+    "round_up",
+]
