@@ -14,7 +14,8 @@ from symbolic.errors import FormulaError, VerifyError
 from symbolic.evaluate import mp_function, torch_function
 from symbolic.families import HermiteClosedForm, leaky_relu_forms, match_family
 from symbolic.formula import X, parse_formula
-from symbolic.pieces import Piece, is_smooth, kinks_finite, smooth_pieces
+from symbolic.pieces import Piece, smooth_pieces
+from symbolic.singular import SingularSet, singular_set
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,15 @@ class Activation:
         return self._family[1]
 
     @cached_property
+    def singular(self) -> SingularSet:
+        """The candidate non-smooth points of φ (kinks, jumps, poles, branch points) on ℝ."""
+        return singular_set(self.expr)
+
+    @cached_property
     def pieces(self) -> list[Piece]:
-        """Smooth pieces between breakpoints (one piece for a smooth φ)."""
-        return smooth_pieces(self.expr)
+        """Smooth pieces between breakpoints (one piece for a smooth φ); raises
+        :class:`symbolic.pieces.Undetermined` when the breakpoints could not be located."""
+        return smooth_pieces(self.expr, self.singular)
 
     @cached_property
     def exact_breakpoints(self) -> list[sp.Expr]:
@@ -65,12 +72,15 @@ class Activation:
 
     @property
     def smooth(self) -> bool:
-        return is_smooth(self.expr)
+        """φ is analytic on all of ℝ: no candidate singular point at all (proved)."""
+        s = self.singular
+        return s.complete and s.finite and not s.points
 
     @cached_property
     def kinks_finite(self) -> bool:
-        """Finitely many kinks on the whole line (so the pieces cover it exactly)."""
-        return self.smooth or kinks_finite(self.expr)
+        """Finitely many candidate singular points on the whole line, all located (so the pieces
+        cover it exactly)."""
+        return self.singular.proves_whole_line
 
     def derivative_expr(self, k: int) -> list[Piece]:
         """The k-th derivative of each smooth piece (jumps at breakpoints not included)."""

@@ -164,6 +164,8 @@ def _compile(expr: sp.Expr) -> BallFn:
     const = _number(expr)
     if const is not None:
         return lambda z, analytic: const(z)
+    if getattr(expr, "is_certified_root", False):  # symbolic.roots.RealRoot
+        return lambda z, analytic: expr.ball()
     if expr.is_Symbol or isinstance(expr, sp.NumberSymbol) or expr is sp.I:
         raise VerifyError(f"cannot evaluate {expr} in ball arithmetic")
     args = [_compile(a) for a in expr.args]

@@ -1,9 +1,9 @@
-"""Piecewise-smooth structure of an activation: breakpoints and the smooth piece between them.
+"""Piecewise-smooth structure of an activation: the smooth piece of φ between consecutive
+candidate singular points (:mod:`symbolic.singular`).
 
-An expression built from smooth functions and the non-smooth atoms ``Abs, sign, Heaviside,
-Max, Min`` is smooth between the real zeros of the atoms' switching functions (``g`` for
-``Abs(g)``, ``a - b`` for ``Max(a, b)``). Between two consecutive zeros every atom takes one
-branch, so the piece is a smooth expression; that is what the proofs and quadratures work on.
+Between two consecutive points every non-smooth atom (``Abs, sign, Heaviside, Max, Min``) takes
+one branch, so the piece is a smooth expression: that is what the proofs and quadratures work
+on. Poles, branch points and logarithmic points are breakpoints too, so no piece contains one.
 """
 
 from __future__ import annotations
@@ -13,18 +13,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbolic.errors import SymbolicTimeout, VerifyError
+from symbolic.errors import VerifyError
 from symbolic.formula import X
 from symbolic.functions import NONSMOOTH
-from symbolic.timelimit import run_with_limit
+from symbolic.singular import WINDOW, SingularSet, singular_set
 
-#: Seconds for sympy to find the zeros of one switching function.
-ZEROS_LIMIT = 10.0
-
-#: Where a switching function has infinitely many zeros (sin x), only those within this |x|
-#: become breakpoints: the pieces then serve numerics (the Gaussian weight e^{-x²/2q} is far below
-#: float64 there), never proofs (``kinks_finite`` is False).
-BREAKPOINT_RANGE = 200.0
+#: Kept for callers that name the window of infinitely many breakpoints.
+BREAKPOINT_RANGE = WINDOW
 
 
 @dataclass(frozen=True)
@@ -36,71 +31,41 @@ class Piece:
     expr: sp.Expr
 
 
+class Undetermined(VerifyError):
+    """The non-smooth points of φ could not be located: what depends on them is undecided."""
+
+
 def is_smooth(expr: sp.Expr) -> bool:
-    """True when ``expr`` contains none of the non-smooth atoms."""
+    """True when ``expr`` contains none of the non-smooth atoms (poles and branch points are
+    found by :func:`symbolic.singular.singular_set`, not here)."""
     return not expr.has(*NONSMOOTH)
 
 
-def _switching_functions(expr: sp.Expr) -> list[sp.Expr]:
-    out: list[sp.Expr] = []
-    for atom in expr.atoms(*NONSMOOTH):
-        args = atom.args[:1] if isinstance(atom, sp.Heaviside) else atom.args
-        if isinstance(atom, (sp.Max, sp.Min)):
-            out.extend(a - b for a, b in itertools.combinations(args, 2))
-        else:
-            out.append(args[0])
-    return [g for g in out if g.has(X)]
-
-
 def breakpoints(expr: sp.Expr) -> list[sp.Expr]:
-    """Sorted real zeros of the switching functions, exact, wherever they are (a kink at
-    x = 300 is as much a kink as one at 0). A switching function with infinitely many zeros
-    contributes those within ±BREAKPOINT_RANGE (see there).
-
-    Raises :class:`VerifyError` if a zero set cannot be found in closed form in time.
-    """
-    points: set[sp.Expr] = set()
-    window = sp.Interval(-BREAKPOINT_RANGE, BREAKPOINT_RANGE)
-    for g in _switching_functions(expr):
-        zeros = run_with_limit(
-            lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=sp.S.Reals), ZEROS_LIMIT, f"zeros of {g}"
-        )
-        if not isinstance(zeros, (sp.FiniteSet, sp.EmptySet.__class__)):
-            zeros = run_with_limit(
-                lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=window),
-                ZEROS_LIMIT,
-                f"zeros of {g}",
-            )
-        if zeros is sp.S.EmptySet:
-            continue
-        if not isinstance(zeros, sp.FiniteSet):
-            raise VerifyError(f"cannot locate the kinks of the activation: zeros of {g} = {zeros}")
-        points.update(sp.nsimplify(z) if z.is_Float else z for z in zeros)
-    return sorted(points, key=lambda p: float(p))
+    """Sorted candidate singular points of φ, exact (or certified roots), wherever they are (a
+    kink at x = 300 is as much a kink as one at 0); infinitely many contribute those within
+    ±WINDOW. Raises :class:`Undetermined` when a zero set could not be found."""
+    return list(_determined(singular_set(expr)).points)
 
 
 def kinks_finite(expr: sp.Expr) -> bool:
-    """True when every switching function has finitely many real zeros (proved by solveset over
-    the reals). Otherwise the pieces (built in ±BREAKPOINT_RANGE) serve numerics, not proofs."""
-    for g in _switching_functions(expr):
-        try:
-            zeros = run_with_limit(
-                lambda g=g: sp.solveset(sp.Eq(g, 0), X, domain=sp.S.Reals),
-                ZEROS_LIMIT,
-                f"zeros of {g}",
-            )
-        except SymbolicTimeout:
-            return False
-        if not (zeros is sp.S.EmptySet or isinstance(zeros, sp.FiniteSet)):
-            return False
-    return True
+    """True when φ has finitely many candidate singular points, all located (proved)."""
+    return singular_set(expr).proves_whole_line
 
 
-def smooth_pieces(expr: sp.Expr) -> list[Piece]:
-    """φ as smooth pieces on the intervals between its breakpoints (one piece when smooth)."""
-    if is_smooth(expr):
+def _determined(s: SingularSet) -> SingularSet:
+    if not s.complete:
+        raise Undetermined(f"cannot locate the non-smooth points of φ: {s.why}")
+    return s
+
+
+def smooth_pieces(expr: sp.Expr, singular: SingularSet | None = None) -> list[Piece]:
+    """φ as smooth pieces on the intervals between its candidate singular points (one piece
+    when there are none). Raises :class:`Undetermined` when they could not be located."""
+    s = _determined(singular if singular is not None else singular_set(expr))
+    if not s.points:
         return [Piece(-sp.oo, sp.oo, expr)]
-    cuts = [-sp.oo, *breakpoints(expr), sp.oo]
+    cuts = [-sp.oo, *s.points, sp.oo]
     return [Piece(lo, hi, _branch(expr, _inside(lo, hi))) for lo, hi in itertools.pairwise(cuts)]
 
 
@@ -108,9 +73,9 @@ def _inside(lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
     if lo == -sp.oo and hi == sp.oo:
         return sp.Integer(0)
     if lo == -sp.oo:
-        return hi - 1
+        return sp.floor(hi) - 1 if hi.is_Rational else hi - 1
     if hi == sp.oo:
-        return lo + 1
+        return sp.floor(lo) + 1 if lo.is_Rational else lo + 1
     return (lo + hi) / 2
 
 
@@ -122,7 +87,7 @@ def _branch(expr: sp.Expr, t: sp.Expr) -> sp.Expr:
         return (v > 0) - (v < 0)
 
     def rebuild(e: sp.Expr) -> sp.Expr:
-        if not e.args:
+        if not e.args or not e.has(X):
             return e
         e = e.func(*[rebuild(a) for a in e.args])
         if isinstance(e, sp.Abs):
@@ -140,4 +105,12 @@ def _branch(expr: sp.Expr, t: sp.Expr) -> sp.Expr:
     return rebuild(expr)
 
 
-__all__ = ["Piece", "breakpoints", "is_smooth", "kinks_finite", "smooth_pieces"]
+__all__ = [
+    "BREAKPOINT_RANGE",
+    "Piece",
+    "Undetermined",
+    "breakpoints",
+    "is_smooth",
+    "kinks_finite",
+    "smooth_pieces",
+]

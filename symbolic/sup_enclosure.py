@@ -74,15 +74,26 @@ def sup_enclosure(
         ctx.prec = old
 
 
+def structure_radius(act: Activation) -> float:
+    """A half-width that holds every feature of the formula: each candidate singular point and
+    each constant of the expression (a shift such as the 300 of tanh(x - 300) puts a feature
+    there), doubled, plus 8. Only a starting point: the tails beyond it are proved separately."""
+    sizes = [abs(float(p)) for p in act.singular.points]
+    sizes += [abs(float(c)) for c in act.expr.atoms(sp.Number) if abs(c) <= 10**6]
+    return 2 * max(sizes, default=0.0) + 8.0
+
+
 def _branch_and_bound(act: Activation, k: int, prec: int, search: SupSearch) -> Enclosure | None:
     lower, upper = arb(0), arb(0)
     notes = []
+    start = max(search.window, structure_radius(act))
+    largest = max(search.max_window, 8 * start)
     for piece in act.derivative_expr(k):
         g = piece.expr
         lo, hi = piece.lo, piece.hi
-        window = search.window
+        window = start
         tails = []
-        forms = _forms(sp.diff(g, X))
+        forms = (_forms(sp.diff(g, X)), _forms(g))
         while True:
             # an unbounded piece's window ends at ±window, or at its finite end if that lies
             # beyond (a piece (10, ∞) with window 8 is bounded on [10, 10] plus its tail)
@@ -96,7 +107,7 @@ def _branch_and_bound(act: Activation, k: int, prec: int, search: SupSearch) -> 
                 break
             except _NoTail:
                 window *= 2
-                if window > search.max_window:
+                if window > largest:
                     return None
         fa, fb = ball_constant(a), ball_constant(b)
         if fa > fb:
@@ -110,7 +121,8 @@ def _branch_and_bound(act: Activation, k: int, prec: int, search: SupSearch) -> 
     ball = real_interval(lower, upper)
     method = (
         f"branch and bound in ball arithmetic ({prec} bits) on {'; '.join(notes)}; "
-        "monotone tails proved by interval arithmetic on φ^(k+1), limits from sympy"
+        "tails bounded by interval arithmetic (monotone by the sign of φ^(k+1), limits from "
+        "sympy, or the range of φ^(k) itself)"
     )
     return Enclosure(ball, method)
 
@@ -136,16 +148,18 @@ def _forms(g: sp.Expr) -> list[sp.Expr]:
     return out
 
 
-def _tail(g: sp.Expr, forms: list[sp.Expr], at: sp.Expr, side: int) -> arb:
-    """Upper bound of |g| on [at, ∞) (side +1) or (-∞, at] (side -1): g' (in one of its
-    ``forms``) keeps one sign there, so g is monotone and lies between g(at) and its limit.
-    Raises _NoTail otherwise."""
+def _tail(g: sp.Expr, forms: tuple[list, list], at: sp.Expr, side: int) -> arb:
+    """Upper bound of |g| on [at, ∞) (side +1) or (-∞, at] (side -1), by one of two proofs:
+    g' (in one of its forms) keeps one sign there, so g is monotone and lies between g(at) and
+    its limit; or, failing that, interval arithmetic bounds g itself over the whole tail (an
+    oscillating tail such as cos x + 6(x - 50)e^{-(x-50)²}). Raises _NoTail otherwise."""
     over = (
         Interval(ball_constant(at).lower(), INF)
         if side > 0
         else Interval(NEG_INF, ball_constant(at).upper())
     )
-    for form in forms:
+    slopes, values = forms
+    for form in slopes:
         try:
             r = evaluate(form, over)
         except VerifyError:
@@ -153,13 +167,29 @@ def _tail(g: sp.Expr, forms: list[sp.Expr], at: sp.Expr, side: int) -> arb:
         if r.lo >= 0 or r.hi <= 0:
             break
     else:
-        raise _NoTail
+        return _tail_range(values, over)
     point = sp.oo if side > 0 else -sp.oo
     limit = run_with_limit(lambda: sp.limit(g, X, point), 4.0, "limit at the tail")
     if isinstance(limit, sp.AccumBounds) or limit.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         raise _NoTail
     at_value = ball_function(g)(ball_constant(at), False)
     return abs(at_value).upper().max(abs(ball_constant(limit)).upper())
+
+
+def _tail_range(forms: list[sp.Expr], over: Interval) -> arb:
+    """max |g| over the tail from a finite interval enclosure of g there (the tightest form)."""
+    best = None
+    for form in forms:
+        try:
+            r = evaluate(form, over)
+        except VerifyError:
+            continue
+        if r.lo.is_finite() and r.hi.is_finite():
+            bound = abs(r.lo).max(abs(r.hi))
+            best = bound if best is None else best.min(bound)
+    if best is None:
+        raise _NoTail
+    return best
 
 
 def _window_sup(fn, dfn, a: arb, b: arb, search: SupSearch) -> tuple[arb, arb]:
@@ -211,4 +241,4 @@ def _window_sup(fn, dfn, a: arb, b: arb, search: SupSearch) -> tuple[arb, arb]:
     return best, upper
 
 
-__all__ = ["SupSearch", "sup_enclosure"]
+__all__ = ["SupSearch", "structure_radius", "sup_enclosure"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 from flint import arb
 
-from symbolic.balls import ball_constant
+from symbolic.balls import ball_constant, ball_function
 from symbolic.errors import VerifyError
 from symbolic.formula import X
 
@@ -212,6 +212,52 @@ def _power_times_exponential(expr: sp.Mul, over: Interval) -> Interval | None:
     return out
 
 
+def _polynomial_times_gaussian(expr: sp.Mul, over: Interval) -> Interval | None:
+    """P(x)·e^{p(x)}·c with P, p polynomials and p → -∞ on the tail: past the real roots of P
+    and of D = P' + P·p' (isolated exactly by sympy), |P|e^p is monotone towards 0, so its range
+    is between 0 and its value at the finite end. None when the product is not of this form or
+    the tail does not start beyond those roots."""
+    exps = [f for f in expr.args if isinstance(f, sp.exp)]
+    if len(exps) != 1 or not exps[0].args[0].is_polynomial(X):
+        return None
+    rest = sp.Mul(*[f for f in expr.args if f is not exps[0]])
+    if not rest.is_polynomial(X):
+        return None
+    p, P = sp.Poly(exps[0].args[0], X), sp.Poly(rest, X)
+    right = over.hi == INF and _finite(over.lo)
+    left = over.lo == NEG_INF and _finite(over.hi)
+    if p.degree() < 1 or not (right or left):
+        return None
+    lead = p.LC() * (1 if right or p.degree() % 2 == 0 else -1)  # sign of p at this infinity
+    if not lead < 0:
+        return None
+    D = P.diff(X) + P * p.diff(X)
+    edge = over.lo if right else over.hi
+    for poly in (P, D):
+        if not _beyond_real_roots(poly, edge, right):
+            return None
+    # |P e^p| decreases away from the finite end (exact there): its sign is P's sign there
+    value = _up(abs(ball_function(expr)(edge, False)))
+    sign = ball_function(rest)(edge, False)
+    if not (sign > 0 or sign < 0):
+        return None
+    return Interval(arb(0), value) if sign > 0 else Interval(-value, arb(0))
+
+
+def _beyond_real_roots(poly: sp.Poly, edge: arb, right: bool) -> bool:
+    """Every real root of ``poly`` lies strictly on the inner side of ``edge`` (exact isolating
+    intervals from sympy), so the polynomial keeps one sign on the tail."""
+    if poly.is_zero:
+        return False
+    if poly.degree() == 0:
+        return True
+    for lo, hi in (i for i, _ in poly.intervals()):
+        bound = ball_constant(sp.Rational(hi) if right else sp.Rational(lo))
+        if (right and not bound < edge) or (not right and not bound > edge):
+            return False
+    return True
+
+
 def evaluate(expr: sp.Expr, over: Interval) -> Interval:
     """An interval containing ``expr``'s values for x in ``over``. Raises VerifyError for a
     construct it cannot bound (the caller then has no tail proof)."""
@@ -227,7 +273,7 @@ def evaluate(expr: sp.Expr, over: Interval) -> Interval:
             out = out + a
         return out
     if isinstance(expr, sp.Mul):
-        grouped = _power_times_exponential(expr, over)
+        grouped = _power_times_exponential(expr, over) or _polynomial_times_gaussian(expr, over)
         if grouped is not None:
             return grouped
         out = args[0]

@@ -120,12 +120,15 @@ def test_unprovable_oscillation_is_inconclusive_not_pass():
     assert check_infinite_hermite(act, hermite_float(act, 20, 1.0)).status is INC
 
 
-def test_periodic_kinks_are_inconclusive_not_a_false_verdict():
-    """|sin x| has infinitely many kinks: pieces built in a window cannot prove anything about
-    the whole line, so no PASS and no FAIL (an earlier version reported a false jump)."""
+def test_periodic_kinks_refute_only_at_a_real_point():
+    """|sin x| has infinitely many kinks: pieces built in a window cannot prove a supremum over
+    the whole line (sup|φ| = sup|φ'| = 1 stay undecided), but one real jump refutes: φ' goes from
+    -1 to 1 at x = 0 (one-sided limits of cos x·sign), so φ'' has a Dirac mass there."""
     act = resolve("abs(sin(x))")
     assert not act.kinks_finite
-    assert {check_bounded(act, k)[0].status for k in range(3)} == {INC}
+    statuses = [check_bounded(act, k)[0] for k in range(3)]
+    assert [r.status for r in statuses] == [INC, INC, F]
+    assert "x = 0" in statuses[2].detail
 
 
 def test_max_of_continuous_functions_has_no_jump():
