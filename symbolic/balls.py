@@ -17,11 +17,12 @@ Tree walking only, like :mod:`symbolic.evaluate`: no text is ever evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sympy as sp
-from flint import acb, arb, fmpq, fmpz
+from flint import acb, arb, ctx, fmpq, fmpz
 
 from symbolic.errors import VerifyError
 from symbolic.formula import X
@@ -223,10 +224,22 @@ def _power(expr: sp.Pow, base: BallFn, power: BallFn) -> BallFn:
     return general
 
 
+@contextmanager
+def prec_scope(bits: int) -> Iterator[None]:
+    """Arb's working precision set to ``bits`` inside the block, restored after (even on error):
+    the one way the project changes flint's global precision."""
+    old = ctx.prec
+    ctx.prec = bits
+    try:
+        yield
+    finally:
+        ctx.prec = old
+
+
 def real_interval(lo: arb | float, hi: arb | float) -> arb:
     """The ball that contains the real interval [lo, hi] (endpoints exact or balls)."""
     a, b = arb(lo), arb(hi)
     return a.lower().union(b.upper())
 
 
-__all__ = ["Ball", "BallFn", "ball_constant", "ball_function", "real_interval"]
+__all__ = ["Ball", "BallFn", "ball_constant", "ball_function", "prec_scope", "real_interval"]

@@ -11,8 +11,9 @@ Two places can put φ outside, decided from one-sided limits (sympy, each under 
   growth) means φ² e^{−x²/2q} is integrable for every q; otherwise c = lim log(1 + φ²)/(2x²)
   decides: c = 0 every q, 0 < c < ∞ exactly q < 1/(4c) (the boundary undecided), c = ∞ none.
 
-A point with no closed form (a certified root) is cleared only where φ is bounded on both
-sides (its balls are finite); anything undecided leaves ``member`` None.
+A φ bounded on the whole line (interval arithmetic over ℝ) is in every L²(N(0, q)) at once. A
+point with no closed form (a certified root) is cleared only where φ is bounded on both sides
+(its balls are finite); anything undecided leaves ``member`` None.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from symbolic.activations import Activation
 from symbolic.balls import ball_constant, ball_function
 from symbolic.errors import SymbolicTimeout, VerifyError
 from symbolic.formula import X
+from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
 from symbolic.timelimit import run_with_limit
 
 _STEP_LIMIT = 4.0  #: seconds for one sympy limit
@@ -64,6 +66,9 @@ def square_integrable(act: Activation) -> SquareIntegrable:
 
 
 def _decide(act: Activation) -> SquareIntegrable:
+    bound = _global_bound(act.expr)
+    if bound is not None:
+        return SquareIntegrable(True, math.inf, f"|φ| ≤ {bound:.6g} on ℝ (interval arithmetic)")
     singular = act.singular
     if not singular.complete:
         return SquareIntegrable(None, math.inf, f"undecided: {singular.why}")
@@ -80,6 +85,17 @@ def _decide(act: Activation) -> SquareIntegrable:
             "square-integrable)",
         )
     return _at_infinity(act)
+
+
+def _global_bound(expr: sp.Expr) -> float | None:
+    """sup|φ| ≤ the returned number, by interval arithmetic over the whole line; None if none."""
+    try:
+        r = evaluate(expr, Interval(NEG_INF, INF))
+    except (VerifyError, ZeroDivisionError, ValueError, TypeError):
+        return None
+    if r.lo.is_finite() and r.hi.is_finite():
+        return float(abs(r.lo).max(abs(r.hi)).upper())
+    return None
 
 
 def _near(act: Activation, i: int, point: sp.Expr) -> SquareIntegrable | None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-import mpmath
 import sympy as sp
 
 from symbolic.activations import Activation
-from symbolic.errors import SYMPY_GIVE_UPS, SymbolicTimeout
+from symbolic.balls import ball_constant, ball_function, prec_scope
+from symbolic.errors import SYMPY_GIVE_UPS, SymbolicTimeout, VerifyError
 from symbolic.formula import X
 from symbolic.hermite import HermiteCoefficients, parity
+from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
 from symbolic.timelimit import run_with_limit
 
 MAX_POLY_DEGREE = 16  #: leading powers tried; faster growth leaves the test undecided
@@ -57,17 +58,62 @@ def _lim(e: sp.Expr, point: sp.Expr) -> sp.Expr:
     return run_with_limit(lambda: sp.limit(e, X, point), 4.0, "limit at ±∞")
 
 
+def _test_points(e: sp.Expr) -> list[sp.Rational]:
+    """A few generic points, and points at the formula's own constants (a bump at x = 1000 is
+    zero to 10^-400000 everywhere near the origin)."""
+    base = [sp.Rational(t) for t in ("0.37", "-1.3", "2.9")]
+    shifts = sorted({abs(c) for c in e.atoms(sp.Rational) if 0 < abs(c) <= 10**6}, reverse=True)
+    for c in shifts[:4]:
+        base += [c + sp.Rational(37, 100), -c - sp.Rational(37, 100)]
+    return base
+
+
 def _identically_zero(e: sp.Expr) -> tuple[bool | None, str]:
-    """True when sympy simplifies ``e`` to 0, False when a 50-digit value is nonzero, else None
-    (vanishing at a few points proves nothing)."""
-    if run_with_limit(lambda: sp.simplify(e), 4.0, "simplify") == 0:
-        return True, "simplifies to 0"
-    with mpmath.workdps(50):
-        for t in ("0.37", "-1.3", "2.9"):
-            v = sp.N(e.subs(X, sp.Rational(t)), 50)
-            if abs(v) > 1e-30:
-                return False, f"takes the value {float(v):.6g} at x = {t} (50-digit evaluation)"
+    """True when sympy simplifies ``e`` to 0, False when a value is proved nonzero (a ball that
+    excludes 0, evaluated in Arb), else None (vanishing at a few points proves nothing)."""
+    try:
+        if run_with_limit(lambda: sp.simplify(e), 4.0, "simplify") == 0:
+            return True, "simplifies to 0"
+    except SymbolicTimeout:
+        pass
+    with prec_scope(256):
+        for t in _test_points(e):
+            try:
+                v = ball_constant(e.subs(X, t))
+            except (VerifyError, ZeroDivisionError, ValueError):
+                continue
+            if v.is_finite() and (v > 0 or v < 0):
+                return (
+                    False,
+                    f"takes the value {sp.N(e.subs(X, t), 6)} at x = {t} (ball arithmetic)",
+                )
     return None, "vanishes at the test points, but sympy cannot simplify it to 0"
+
+
+def _bounded_and_varying(act: Activation) -> str | None:
+    """Why φ is no polynomial because it is bounded on ℝ (interval arithmetic over the whole
+    line) and takes two different values (ball arithmetic): a bounded polynomial is constant."""
+    try:
+        r = evaluate(act.expr, Interval(NEG_INF, INF))
+    except (VerifyError, ZeroDivisionError, ValueError, TypeError):
+        return None
+    if not (r.lo.is_finite() and r.hi.is_finite()):
+        return None
+    with prec_scope(128):
+        values = []
+        for t in _test_points(act.expr)[:3]:
+            try:
+                values.append((t, ball_function(act.expr)(ball_constant(t), False)))
+            except (VerifyError, ZeroDivisionError, ValueError):
+                continue
+        for (s, a), (t, b) in itertools.combinations(values, 2):
+            if a.is_finite() and b.is_finite() and not a.overlaps(b):
+                return (
+                    f"φ is bounded on ℝ (interval arithmetic: within [{float(r.lo):.4g}, "
+                    f"{float(r.hi):.4g}]) and φ({s}) ≠ φ({t}): a bounded polynomial is constant, "
+                    "so φ is no polynomial"
+                )
+    return None
 
 
 def _pieces_test(act: Activation) -> tuple[bool | None, str, int | None] | None:
@@ -104,6 +150,9 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
     by_pieces = _pieces_test(act)
     if by_pieces is not None:
         return by_pieces
+    bounded = _bounded_and_varying(act)
+    if bounded:
+        return False, bounded, None
     ends = (act.pieces[-1].expr, act.pieces[0].expr) if act.kinks_finite else (act.expr, act.expr)
     simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], 8.0, "simplify")
     r, rp, rm, degree = act.expr, simple[0], simple[1], None

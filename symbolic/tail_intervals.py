@@ -145,6 +145,18 @@ _UNARY: dict[type, Callable[[Interval], Interval]] = {
 }
 
 
+#: Functions bounded on all of ℝ, and their range there (used when the argument cannot be
+#: bounded: a pole inside, as in atan(tan x)).
+_GLOBAL_RANGE: dict[type, Callable[[], Interval]] = {
+    sp.atan: lambda: Interval(_down(-arb.pi() / 2), _up(arb.pi() / 2)),
+    sp.tanh: lambda: Interval(arb(-1), arb(1)),
+    sp.erf: lambda: Interval(arb(-1), arb(1)),
+    sp.erfc: lambda: Interval(arb(0), arb(2)),
+    sp.sin: lambda: Interval(arb(-1), arb(1)),
+    sp.cos: lambda: Interval(arb(-1), arb(1)),
+}
+
+
 def _power(base: Interval, k: int) -> Interval:
     if k == 0:
         return Interval(arb(1), arb(1))
@@ -266,6 +278,13 @@ def evaluate(expr: sp.Expr, over: Interval) -> Interval:
     if not expr.has(X):
         c = ball_constant(expr)
         return Interval(_down(c), _up(c))
+    whole = _GLOBAL_RANGE.get(expr.func)
+    if whole is not None:  # bounded whatever its argument (atan(tan x) is in [-π/2, π/2])
+        try:
+            inner = evaluate(expr.args[0], over)
+        except VerifyError:
+            return whole()
+        return _UNARY[expr.func](inner)
     args = [evaluate(a, over) for a in expr.args] if not isinstance(expr, sp.Pow) else None
     if isinstance(expr, sp.Add):
         out = args[0]

@@ -40,15 +40,16 @@ from numeric.width import GramSweep, gram_sweep, theory_width_scale
 from symbolic.activations import Activation, resolve
 from symbolic.bounds import SupBound, sup_abs
 from symbolic.dual import dual_by_summation, dual_closed_fn
-from symbolic.enclosure import Enclosure
+from symbolic.enclosure import Enclosure, float_up
 from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
 from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp, parity
 from symbolic.hermite_balls import growth
+from symbolic.l2 import SquareIntegrable, square_integrable
 from symbolic.polynomial import PolynomialFact, polynomial_fact
 from symbolic.relu import ReluFact, relu_fact
 from symbolic.sup_enclosure import SupSearch, sup_enclosure
 from verify import verdicts
-from verify.refusals import OutsideTheory, check_sizes, maybe_relu, refusal
+from verify.refusals import OutsideTheory, check_sizes, maybe_relu, outside_l2, refusal
 from verify.results import CheckResult, Condition, Status
 from verify.settings import ModelSettings, PrecisionSettings, Settings
 from verify.theorems import THEOREMS, Assessment, assess, covered_verdict
@@ -80,11 +81,40 @@ class SymbolicFacts:
     dual_symbolic: sp.Expr | None
     dual_curve: dict[str, list[float]] | None
     notes: tuple[str, ...]
+    l2: SquareIntegrable | None = None
 
     def sup_value(self, k: int) -> float:
-        """sup|φ^{(k)}| as a number: proved or estimated; ∞ when refuted or unavailable."""
+        """sup|φ^{(k)}| as a number, proved or only estimated (the best known: the certified
+        upper end, else the exact value, else the estimate); ∞ when refuted or unavailable."""
+        upper = self.sup_upper(k)
+        if upper is not None:
+            return upper
         b = self.sups[k]
         return b.value if isinstance(b, SupBound) and b.bounded is not False else math.inf
+
+    def sup_upper(self, k: int) -> float | None:
+        """A proved upper bound of sup|φ^{(k)}| (the exact supremum rounded up, or the certified
+        enclosure's upper end); None when none was proved. ∞ when proved unbounded."""
+        b = self.sups[k]
+        if not isinstance(b, SupBound) or b.bounded is None:
+            return None
+        if b.bounded is False:
+            return math.inf
+        enc = self.enclosures.get(k)
+        if enc is not None:
+            return enc.hi
+        if b.exact is not None:
+            return _exact_up(b.exact)
+        return None
+
+
+def _exact_up(value: sp.Expr) -> float:
+    """The smallest float64 ≥ an exact sympy number (from 40 digits, rounded outward)."""
+    from flint import arb
+
+    approx = sp.N(value, 40)
+    ball = arb(str(approx)) + arb(0, 10.0 ** (-35) * max(1.0, abs(float(approx))))
+    return float_up(ball)
 
 
 @dataclass(frozen=True)
@@ -234,12 +264,35 @@ class _Clock:
             self.timings[name] = round(time.perf_counter() - t0, 3)
 
 
+#: Python's own arithmetic and conversion errors inside a check: the check could not decide (an
+#: overflow, a division by zero, a value sympy or torch could not convert), which the verdict
+#: reports as INCONCLUSIVE with the cause in words; never a traceback for an accepted formula.
+NUMERIC_GIVE_UPS: tuple[type[BaseException], ...] = (ArithmeticError, ValueError, TypeError)
+
+_CAUSES = {
+    OverflowError: "a number overflowed float64",
+    ZeroDivisionError: "a division by zero",
+    FloatingPointError: "a floating-point error",
+}
+
+
+def _cause(exc: BaseException) -> VerifyError:
+    """A project error saying in words what a Python arithmetic or conversion error meant."""
+    if isinstance(exc, VerifyError):
+        return exc
+    kinds = (w for t, w in _CAUSES.items() if isinstance(exc, t))
+    what = next(kinds, "a value could not be computed")
+    detail = str(exc).strip()
+    return VerifyError(f"{what} ({detail})" if detail else what)
+
+
 def _attempt(fn: Callable[[], T], *catch: type[BaseException]) -> T | Failed:
-    """fn(), or Failed for the project's own errors (and the extra give-ups named)."""
+    """fn(), or Failed for the project's own errors, Python's arithmetic and conversion errors
+    (NUMERIC_GIVE_UPS, turned into words) and the extra give-ups named."""
     try:
         return fn()
-    except (VerifyError, *catch) as exc:
-        return Failed(exc)
+    except (VerifyError, *NUMERIC_GIVE_UPS, *catch) as exc:
+        return Failed(_cause(exc))
 
 
 def run_checks(
@@ -257,17 +310,23 @@ def run_checks(
         data = load_dataset(s.data, s.seed)
     check_sizes(data.n, s)
     clock = _Clock(progress)
+    with clock.stage("square_integrable"):
+        l2 = square_integrable(act)
+    outside = outside_l2(l2)
+    if outside:
+        raise OutsideTheory(outside, overridable=False)
     sups = suprema(act, clock)
     relu = _attempt(lambda: relu_fact(act), *SYMPY_GIVE_UPS)
     lip_bound = sups[1] if isinstance(sups[1], SupBound) else None
     refused = refusal(s, lip_bound, relu if isinstance(relu, ReluFact) else None)
     if refused and not s.force:
         raise OutsideTheory(f"{refused}; or pass --force to measure anyway")
-    facts = symbolic_facts(act, s, clock, sups)
+    facts = symbolic_facts(act, s, clock, sups, l2)
     model, notes = resolve_model(s.model, facts)
     if refused:
         notes.insert(0, f"OUTSIDE THE HYPOTHESES (--force): {refused}")
-    lip = facts.sup_value(1)
+    proved_lip = facts.sup_upper(1)
+    lip = proved_lip if proved_lip is not None else math.inf  # only a proved L checks L‖W‖₂ < 1
     with clock.stage("gram"):
         pop = _attempt(lambda: population(act, data, model, facts, s))
     theorems = s.theorems or tuple(THEOREMS)
@@ -504,14 +563,24 @@ def certify(
 
 
 def symbolic_facts(
-    act: Activation, s: Settings, clock: _Clock, sups: dict[int, SupBound | Failed]
+    act: Activation,
+    s: Settings,
+    clock: _Clock,
+    sups: dict[int, SupBound | Failed],
+    l2: SquareIntegrable | None = None,
 ) -> SymbolicFacts:
-    """With the suprema of φ, φ', φ'' given: the Hermite coefficients (exact, dps digits,
-    float64 evidence), the polynomial test, the dual in closed form and as a curve."""
+    """With the suprema of φ, φ', φ'' and the L² membership given: the Hermite coefficients
+    (exact, dps digits, float64 evidence) at q = 1, the polynomial test, the dual in closed form
+    and as a curve."""
     p = s.precision
     notes: list[str] = []
+    l2 = l2 if l2 is not None else square_integrable(act)
+    outside = l2.at(1.0) is False
     with clock.stage("hermite"):
-        coefficients = _attempt(lambda: hermite_mp(act, p.hermite_terms, 1, dps=p.dps))
+        if outside:
+            coefficients = Failed(VerifyError(f"φ ∉ L²(N(0, 1)): {l2.reason}"))
+        else:
+            coefficients = _attempt(lambda: hermite_mp(act, p.hermite_terms, 1, dps=p.dps))
         if isinstance(coefficients, Failed):
             notes.append(f"{p.dps}-digit Hermite coefficients unavailable: {coefficients}")
         exact = hermite_exact(
@@ -521,14 +590,16 @@ def symbolic_facts(
             time_limit=p.exact_time_limit,
             total_limit=p.exact_total_limit,
         )
-        evidence = _attempt(lambda: hermite_float(act, p.evidence_terms, 1.0))
-        if isinstance(evidence, Failed):
+        evidence = (
+            coefficients if outside else _attempt(lambda: hermite_float(act, p.evidence_terms, 1.0))
+        )
+        if isinstance(evidence, Failed) and not outside:
             notes.append(f"float64 Hermite coefficients unavailable: {evidence}")
         evidence = None if isinstance(evidence, Failed) else evidence
         poly = _attempt(lambda: polynomial_fact(act, evidence), *SYMPY_GIVE_UPS)
     with clock.stage("dual"):
         summed = dual_by_summation(act, p.dual_sum_limit)
-        curve = _attempt(lambda: dual_curve(act, p.dual_curve_terms))
+        curve = coefficients if outside else _attempt(lambda: dual_curve(act, p.dual_curve_terms))
     return SymbolicFacts(
         sups,
         enclosures(act, s, clock, sups),
@@ -539,6 +610,7 @@ def symbolic_facts(
         summed,
         None if isinstance(curve, Failed) else curve,
         tuple(notes),
+        l2,
     )
 
 
@@ -558,23 +630,37 @@ def dual_curve(act: Activation, terms: int) -> dict[str, list[float]]:
 
 def resolve_model(model: ModelSettings, facts: SymbolicFacts) -> tuple[ModelSettings, list[str]]:
     """The model with σ_w² resolved: the user's, else 1/(16 L²) (half the admissible maximum)
-    with L proved or estimated, else 1/16 when L is infinite or zero."""
+    with L a proved upper bound (exact or certified), else 1/16 when L is infinite, zero or not
+    proved (an estimated L never sets σ_w²)."""
     if model.sigma_w2 is not None:
         return model, []
-    lip = facts.sup_value(1)
-    b1 = facts.sups[1]
-    value = default_sigma_w2(lip)
-    if math.isfinite(lip) and lip > 0:
-        kind = "" if isinstance(b1, SupBound) and b1.exact is not None else ", L numeric"
-        return replace(model, sigma_w2=value), [
-            f"σ_w² defaults to 1/(16 L²) = {value:.6g} (L = {lip:.6g}{kind})"
-        ]
-    return replace(model, sigma_w2=value), [f"σ_w² defaults to 1/16 (L = {lip:g})"]
+    upper = facts.sup_upper(1)
+    value = default_sigma_w2(upper)
+    if upper is not None and math.isfinite(upper) and upper > 0:
+        b1 = facts.sups[1]
+        how = "exact" if isinstance(b1, SupBound) and b1.exact is not None else "certified"
+        note = f"σ_w² defaults to 1/(16 L²) = {value:.6g} (L ≤ {upper:.6g}, {how})"
+        return replace(model, sigma_w2=value), [note]
+    if upper is None:
+        why = "L = sup|φ'| was not proved, so the weight-scale hypothesis stays undecided"
+    else:
+        why = f"L = {upper:g}"
+    return replace(model, sigma_w2=value), [f"σ_w² defaults to 1/16 ({why})"]
 
 
-def default_sigma_w2(lip: float) -> float:
-    """1/(16 L²), half the admissible maximum 1/(8L²); 1/16 when L is infinite or zero."""
-    return 1 / (16 * lip**2) if math.isfinite(lip) and lip > 0 else 1 / 16
+def default_sigma_w2(lip: float | None) -> float:
+    """1/(16 L²), half the admissible maximum 1/(8L²), for a proved L > 0; 1/16 when L is
+    infinite, zero or unknown (None). Computed as (1/(4L))², so a huge L does not overflow;
+    raises VerifyError when the result underflows float64 (set σ_w² by hand)."""
+    if lip is None or not math.isfinite(lip) or lip <= 0:
+        return 1 / 16
+    value = (0.25 / lip) ** 2
+    if value == 0.0:
+        raise VerifyError(
+            f"L = sup|φ'| = {lip:.3g} is so large that 1/(16 L²) underflows float64; "
+            "set --sigma-w2 yourself"
+        )
+    return value
 
 
 def population(
@@ -707,8 +793,9 @@ def judge(
     study: verdicts.WidthStudy | Failed | None,
     singular: str | None,
 ) -> tuple[CheckResult, ...]:
-    """Every condition's verdict from the facts (ERROR where a fact could not be established),
-    in report order; ``singular`` is a proof that G* is singular, if one was found."""
+    """Every condition's verdict from the facts (INCONCLUSIVE, with the reason, where a fact
+    could not be established), in report order; ``singular`` is a proof that G* is singular, if
+    one was found."""
     out = [
         _or_error(
             verdicts.BOUNDED[k],
@@ -721,7 +808,7 @@ def judge(
         _or_error(
             Condition.INFINITE_HERMITE,
             facts.polynomial,
-            lambda poly: verdicts.infinite_hermite(poly, facts.evidence),
+            lambda poly: verdicts.infinite_hermite(poly, facts.evidence, facts.l2, _q_star(pop)),
         )
     )
     out.append(
@@ -747,6 +834,10 @@ def judge(
     return tuple(sorted(out, key=lambda c: c.name.order))
 
 
+def _q_star(pop: Population | Failed) -> float | None:
+    return None if isinstance(pop, Failed) else pop.gram.q_star
+
+
 def _lambda_star(
     facts: SymbolicFacts, pop: Population | Failed, singular: str | None
 ) -> CheckResult:
@@ -765,9 +856,12 @@ def singular_gram(
     G*; two opposite inputs give opposite rows when φ is odd (E[φ(-u)φ(v)] = -E[φ(u)φ(v)]);
     an affine φ (a proved polynomial of degree ≤ 1) gives G* = μ_0² 11ᵀ + μ_1² C with
     C = (2σ_w² G* + (2/d) XXᵀ)/q*, so (1 - 2σ_w²μ_1²/q*) G* = μ_0² 11ᵀ + (2μ_1²/(d q*)) XXᵀ has
-    rank ≤ d + 1 (the factor on the left is positive: the diagonal map is a contraction)."""
+    rank ≤ d + 1 (the factor is 1 - 2σ_w²b² for φ = a + bx, positive wherever q* exists:
+    q*(1 - 2σ_w²b²) = 2σ_w²a² + 2/d > 0); a constant φ ≡ c gives G* = c²11ᵀ, of rank ≤ 1."""
     n, d = data.x.shape
     if isinstance(poly, PolynomialFact) and poly.is_polynomial and poly.degree is not None:
+        if poly.degree == 0 and n >= 2:
+            return f"φ is constant ({poly.reason}), so G* = c²·11ᵀ has rank ≤ 1 < n = {n}"
         if poly.degree <= 1 and n > d + 1:
             return (
                 f"φ is affine ({poly.reason}), so G* is a combination of 11ᵀ and XXᵀ of rank "

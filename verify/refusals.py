@@ -18,6 +18,7 @@ from numeric.limits import ABS_GAUSSIAN_MEAN, limit_norm
 from symbolic.bounds import SupBound, sup_abs
 from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
 from symbolic.evaluate import mp_function
+from symbolic.l2 import SquareIntegrable, square_integrable
 from symbolic.relu import ReluFact, relu_fact
 
 if TYPE_CHECKING:
@@ -26,7 +27,23 @@ if TYPE_CHECKING:
 
 
 class OutsideTheory(VerifyError):
-    """The settings refute a hypothesis at every width (bad input: exit 2 before any work)."""
+    """The settings refute a hypothesis at every width (bad input: exit 2 before any work).
+    ``overridable``: whether --force may run anyway (False when nothing could be computed)."""
+
+    def __init__(self, message: str, *, overridable: bool = True) -> None:
+        super().__init__(message)
+        self.overridable = overridable
+
+
+def outside_l2(l2: SquareIntegrable) -> str | None:
+    """Why φ has no Hermite expansion at any variance (so no dual, G*, λ*: no setting helps),
+    or None when it may have one."""
+    if l2.member is not False:
+        return None
+    return (
+        f"φ is not in L²(N(0, q)) for any variance q: {l2.reason}; the Gaussian expectations "
+        "that define the dual activation, G* and λ* do not exist, whatever σ_w² or width"
+    )
 
 
 #: A grid value of |φ'| is a lower bound on L up to float64 evaluation error; this margin keeps a
@@ -141,6 +158,9 @@ def precheck(act: Activation, s: Settings) -> None:
     as its cross-check (the full float64 grid comes later, in the checks)."""
     if s.data.data is None or s.data.data == "digits":  # a file's n is known once read
         check_sizes(s.data.points, s)
+    outside = outside_l2(square_integrable(act))
+    if outside:
+        raise OutsideTheory(outside, overridable=False)
     if s.force:
         return
     lip = None
@@ -184,6 +204,7 @@ __all__ = [
     "check_sizes",
     "gamma_outside",
     "maybe_relu",
+    "outside_l2",
     "outside_theory",
     "physical_memory",
     "precheck",

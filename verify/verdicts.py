@@ -21,9 +21,10 @@ from numeric.spectrum import Certificate, Spectrum
 from numeric.training import TrainingResult
 from numeric.width import GramSweep
 from symbolic.bounds import SupBound
-from symbolic.enclosure import Enclosure, float_down, float_up
+from symbolic.enclosure import Enclosure, float_down, float_up, format_enclosure
 from symbolic.errors import VerifyError
 from symbolic.hermite import HermiteCoefficients
+from symbolic.l2 import SquareIntegrable
 from symbolic.polynomial import PolynomialFact
 from symbolic.relu import ReluFact
 from verify.results import CheckResult, Condition, Status
@@ -37,32 +38,39 @@ LAZY_DRIFT = 0.1
 
 
 def could_not_run(name: Condition, exc: BaseException) -> CheckResult:
-    """ERROR: the check itself could not run (a project error: unconverged solver, bad data...)."""
-    kind = "" if isinstance(exc, VerifyError) else f"{type(exc).__name__}: "
-    return CheckResult(name, Status.ERROR, None, None, "check could not run", f"{kind}{exc}")
+    """INCONCLUSIVE: what the check needs could not be established (an unconverged solver, a
+    quantity out of float64's reach, a fact sympy could not decide), so it neither proves nor
+    refutes; the reason is the detail. (ERROR is kept for a computation that contradicts
+    itself, such as a float estimate outside its own certified enclosure.)"""
+    return CheckResult(
+        name, Status.INCONCLUSIVE, None, None, "could not be decided", f"not decided: {exc}"
+    )
 
 
 def bounded(k: int, b: SupBound, enclosure: Enclosure | None = None) -> CheckResult:
     """sup|φ^{(k)}| < ∞: PASS when proved bounded, FAIL when refuted (a jump, a pole, an infinite
-    limit), INCONCLUSIVE when neither. The supremum is the value; there is no threshold.
-    ``enclosure``: the certified [lo, hi] of the supremum, where ball arithmetic proved one."""
+    limit), INCONCLUSIVE when neither. The supremum is the value (the certified enclosure's
+    midpoint where ball arithmetic proved one, else the exact value, else an estimate); there is
+    no threshold."""
     status = {True: Status.PASS, False: Status.FAIL, None: Status.INCONCLUSIVE}[b.bounded]
     exact = sp.sstr(b.exact) if b.exact is not None else None
+    if enclosure is not None and b.bounded:
+        detail = (
+            f"certified sup|{_SYMBOL[k]}| ∈ {enclosure} ({enclosure.method}). "
+            f"Symbolic proof of boundedness: {b.detail}"
+        )
+        box = (enclosure.lo, enclosure.hi)
+        return CheckResult(
+            BOUNDED[k], status, enclosure.mid, None, b.method, detail, exact=exact, enclosure=box
+        )
     if b.bounded is None:
         detail = f"not decided; numeric sup|{_SYMBOL[k]}| = {b.value:.6g}. {b.detail}"
     elif b.bounded:
-        # "=" only for a proved exact supremum; accumulation bounds give an upper bound, and a
-        # missing critical set leaves the numeric value
-        rel = "=" if b.exact is not None else ("≤" if "accumulation" in b.method else "≈")
+        # "=" only for a proved exact supremum; otherwise the value is an estimate
+        rel = "=" if b.exact is not None else "≈ (estimate, not proved)"
         detail = f"sup|{_SYMBOL[k]}| {rel} {b.value:.6g}. {b.detail}"
     else:
         detail = b.detail
-    if enclosure is not None and b.bounded:
-        detail = f"certified sup|{_SYMBOL[k]}| ∈ {enclosure} ({enclosure.method}). {detail}"
-        box = (enclosure.lo, enclosure.hi)
-        return CheckResult(
-            BOUNDED[k], status, b.value, None, b.method, detail, exact=exact, enclosure=box
-        )
     return CheckResult(BOUNDED[k], status, b.value, None, b.method, detail, exact=exact)
 
 
@@ -79,12 +87,15 @@ def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = N
     if L == 0 and lip.exact is not None:
         return CheckResult(name, Status.PASS, sigma_w2, math.inf, "L = 0", "φ is constant")
     bound = 1 / (8 * L * L) if L > 0 else math.inf
-    detail = (
-        f"σ_w² = {sigma_w2:.6g} vs 1/(8L²) = {bound:.6g} with L = {L:.6g} "
-        f"(largest admissible σ_w²: just below {bound:.6g})"
-    )
+    if lip.exact is not None:
+        detail = (
+            f"σ_w² = {sigma_w2:.6g} vs 1/(8L²) = {bound:.6g} with L = {L:.6g} "
+            f"(largest admissible σ_w²: just below {bound:.6g})"
+        )
+    else:
+        detail = f"σ_w² = {sigma_w2:.6g}; L = sup|φ'| is only estimated (≈ {L:.6g}, not proved)"
     if lip.exact is None and lip.bounded and enclosure is not None:
-        return _weight_scale_certified(sigma_w2, enclosure, detail)
+        return _weight_scale_certified(sigma_w2, enclosure, f"σ_w² = {sigma_w2:.6g}")
     if lip.exact is None or lip.bounded is None:
         why = "L was not proved exactly" if lip.bounded else "L was not proved finite"
         return CheckResult(
@@ -105,7 +116,10 @@ def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> Che
     [1/(8 hi²), 1/(8 lo²)], computed in ball arithmetic and rounded outward."""
     inv = 1 / (8 * enc.ball * enc.ball)
     low, high = float_down(inv), float_up(inv)
-    detail = f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ [{low:.12g}, {high:.12g}] ({enc.method})"
+    detail = (
+        f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ {format_enclosure(inv, inv, 12)} "
+        f"({enc.method})"
+    )
     name = Condition.WEIGHT_SCALE
     method = "certified L (ball arithmetic)"
     if arb(sigma_w2) < inv:
@@ -116,11 +130,23 @@ def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> Che
     return CheckResult(name, Status.INCONCLUSIVE, sigma_w2, low, method, f"{detail}; {why}")
 
 
-def infinite_hermite(fact: PolynomialFact, evidence: HermiteCoefficients | None) -> CheckResult:
-    """Infinitely many nonzero μ_n ⇔ φ is not a polynomial a.e.: FAIL for a proved polynomial,
-    PASS for a proved non-polynomial or a closed form nonzero for every k, else INCONCLUSIVE.
+def infinite_hermite(
+    fact: PolynomialFact,
+    evidence: HermiteCoefficients | None,
+    l2: SquareIntegrable | None = None,
+    q_star: float | None = None,
+) -> CheckResult:
+    """Infinitely many nonzero μ_n ⇔ φ is not a polynomial a.e., for φ ∈ L²(N(0, q)): FAIL for a
+    proved polynomial or when φ is in no L²(N(0, q)) (no expansion exists), PASS for a proved
+    non-polynomial (or a closed form nonzero for every k) whose L² membership is proved at the
+    variances used (q = 1 for the coefficients shown, and q* when known), else INCONCLUSIVE.
     The value is the number of numerically nonzero coefficients (∞ when proved infinite)."""
     name = Condition.INFINITE_HERMITE
+    membership = _membership(l2, q_star)
+    if membership is False:
+        method = "L² membership (one-sided limits)"
+        detail = f"no Hermite expansion: {l2.reason}"
+        return CheckResult(name, Status.FAIL, 0.0, math.inf, method, detail)
     if evidence is None:
         nz, seen = [], "numeric coefficients unavailable"
     else:
@@ -135,18 +161,44 @@ def infinite_hermite(fact: PolynomialFact, evidence: HermiteCoefficients | None)
         detail = f"{fact.reason}: μ_n = 0 for n > {fact.degree}; nonzero: {fact.pattern}"
         method = "polynomial test (sympy: the pieces, limits at ±∞)"
         return CheckResult(name, Status.FAIL, float(len(nz)), math.inf, method, detail)
+    proved = fact.is_polynomial is False or bool(fact.closed_form)
+    if proved and membership is not True:
+        why = l2.reason if l2 is not None else "not checked"
+        detail = (
+            f"{fact.reason}, but φ ∈ L²(N(0, q)) is not proved at the variances used "
+            f"({why}). {seen}"
+        )
+        method = "L² membership undecided"
+        return CheckResult(name, Status.INCONCLUSIVE, math.inf, math.inf, method, detail)
+    where = _l2_range(l2)
     if fact.is_polynomial is False:
-        detail = f"{fact.reason}. Nonzero: {fact.pattern}. {seen}{closed}"
+        detail = f"{fact.reason}. Nonzero: {fact.pattern}. {seen}{closed}{where}"
         method = "not a polynomial (sympy: the pieces, limits at ±∞)"
         return CheckResult(name, Status.PASS, math.inf, math.inf, method, detail)
     if fact.closed_form:
-        detail = f"Nonzero: {fact.pattern}{closed}. {seen}"
+        detail = f"Nonzero: {fact.pattern}{closed}. {seen}{where}"
         method = "closed form of μ_n nonzero for all k"
         return CheckResult(name, Status.PASS, math.inf, math.inf, method, detail)
     detail = f"{fact.reason}. {seen}. Pattern: {fact.pattern}"
     return CheckResult(
         name, Status.INCONCLUSIVE, float(len(nz)), math.inf, "numeric coefficients only", detail
     )
+
+
+def _membership(l2: SquareIntegrable | None, q_star: float | None) -> bool | None:
+    """φ ∈ L²(N(0, q)) at q = 1 and at q* (when known): True, False (refuted at one), or None."""
+    if l2 is None:
+        return None
+    at = [l2.at(q) for q in (1.0, q_star) if q is not None]
+    if any(a is False for a in at):
+        return False
+    return True if all(a is True for a in at) else None
+
+
+def _l2_range(l2: SquareIntegrable | None) -> str:
+    if l2 is None or math.isinf(l2.q_max):
+        return ""
+    return f"; in L²(N(0, q)) for q < {l2.q_max:.6g} only ({l2.reason})"
 
 
 def nonparallel(corr: Correlation, notices: tuple[str, ...]) -> CheckResult:
@@ -180,10 +232,10 @@ def lambda_star_positive(
 
     * PASS when the ball-arithmetic enclosure ``certified`` has a lower end > 0;
     * FAIL when G* is proved singular (``singular`` names the proof: equal inputs, opposite
-      inputs with φ odd, φ affine with n > d + 1) and the float λ_min is zero within its bar;
-    * ERROR when the float estimate and the proof disagree (the estimate outside the certified
-      enclosure beyond its error bar, or a proof of singularity against a clearly positive
-      λ_min): an inconsistent computation;
+      inputs with φ odd, φ affine with n > d + 1, φ constant with n ≥ 2); the float λ_min is
+      evidence only;
+    * ERROR when the float estimate lies outside the certified enclosure beyond its error bar:
+      an inconsistent computation;
     * INCONCLUSIVE otherwise, with the certified bounds when there are any (``certified`` is a
       string: why no certificate closed; None: certification was turned off).
 
@@ -212,12 +264,11 @@ def lambda_star_positive(
         text = f"{why} {proof}. Evidence: {evidence}"
         return CheckResult(name, status, lam, 0.0, method, text, err, enclosure=box)
 
+    if singular:  # a proof outranks float evidence (φ ≡ 0 in disguise evaluates to rounding noise)
+        noise = "" if lam <= err else f" (the float λ_min {lam:.3g} is rounding noise of φ)"
+        return result(Status.FAIL, f"λ* = 0, proved: {singular}{noise}.")
     if box is not None and (box[1] < lam - err or box[0] > lam + err):
         return result(Status.ERROR, "the float λ_min lies outside the certified enclosure:")
-    if singular:
-        if lam <= err:
-            return result(Status.FAIL, f"λ* = 0, proved: {singular}.")
-        return result(Status.ERROR, f"a proof says G* is singular ({singular}), but")
     if box is not None and box[0] > 0:
         return result(Status.PASS, "λ* > 0 proved:")
     if box is not None:
