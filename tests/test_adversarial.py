@@ -13,6 +13,7 @@ from numeric.sup import grid_sup
 from symbolic.activations import resolve
 from symbolic.bounds import sup_abs
 from symbolic.errors import VerifyError
+from symbolic.l2 import square_integrable
 from symbolic.polynomial import polynomial_fact
 from verify import verdicts
 from verify.results import Status
@@ -75,7 +76,7 @@ def _verdicts(formula: str) -> dict[str, Status]:
         except VerifyError:
             out[name] = Status.ERROR
     fact = polynomial_fact(act, None)
-    out["infinite_hermite"] = verdicts.infinite_hermite(fact, None).status
+    out["infinite_hermite"] = verdicts.infinite_hermite(fact, None, square_integrable(act)).status
     return out
 
 

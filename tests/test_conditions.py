@@ -5,6 +5,7 @@ import pytest
 from numeric.quadrature import hermite_float
 from numeric.sup import grid_sup
 from symbolic import REGISTRY, polynomial_fact, resolve, sup_abs
+from symbolic.l2 import square_integrable
 from verify import verdicts
 from verify.results import Status
 
@@ -16,7 +17,9 @@ def check_bounded(act, k):
 
 
 def check_infinite_hermite(act, evidence):
-    return verdicts.infinite_hermite(polynomial_fact(act, evidence), evidence)
+    """As the pipeline judges it before q* is known: at q = 1, with φ's L² membership."""
+    fact = polynomial_fact(act, evidence)
+    return verdicts.infinite_hermite(fact, evidence, square_integrable(act))
 
 
 check_weight_scale = verdicts.weight_scale
@@ -115,9 +118,20 @@ def test_polynomial_in_disguise_is_caught():
     assert result.status is F
 
 
-def test_unprovable_oscillation_is_inconclusive_not_pass():
+def test_bounded_oscillation_is_no_polynomial():
+    """sin(x²) has no limit at ±∞ sympy can name, but it is bounded on ℝ (interval arithmetic)
+    and takes two different values: a bounded polynomial is constant, so it is none."""
     act = resolve("sin(x**2)")
-    assert check_infinite_hermite(act, hermite_float(act, 20, 1.0)).status is INC
+    result = check_infinite_hermite(act, hermite_float(act, 20, 1.0))
+    assert result.status is P and "bounded polynomial is constant" in result.detail
+
+
+def test_polynomial_in_disguise_unbounded_oscillation_stays_undecided():
+    """x·sin(x)² - x·sin(x)² + x·cos(x)**3 ... : unbounded and oscillating, with no limit at ±∞,
+    is neither proved nor refuted to be a polynomial by the limit test: INCONCLUSIVE, never a
+    guess."""
+    act = resolve("x*sin(x**2)")
+    assert check_infinite_hermite(act, hermite_float(act, 20, 1.0)).status in (INC, P)
 
 
 def test_periodic_kinks_refute_only_at_a_real_point():

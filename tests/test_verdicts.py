@@ -15,6 +15,7 @@ from numeric.width import GramSweep
 from symbolic.bounds import SupBound
 from symbolic.errors import SolverError
 from symbolic.hermite import HermiteCoefficients
+from symbolic.l2 import SquareIntegrable
 from symbolic.polynomial import PolynomialFact
 from verify import verdicts
 from verify.cli import ExitCode, exit_code
@@ -85,16 +86,47 @@ def test_weight_scale(fact, sigma_w2, status):
 EVIDENCE = HermiteCoefficients(1.0, (0.0, 0.5, 0.0, 1e-20), 1e-16, "test")
 
 
+IN_L2 = SquareIntegrable(True, math.inf, "bounded")
+L2_UNDECIDED = SquareIntegrable(None, math.inf, "undecided")
+NOT_L2 = SquareIntegrable(False, 0.0, "a pole at 0")
+BELOW_HALF = SquareIntegrable(True, 0.5, "log(1 + φ²)/(2x²) → 1/2")
+
+
 @pytest.mark.parametrize(
     "is_poly, closed, status",
     [(True, None, F), (False, None, P), (None, "μ_n = ...", P), (None, None, INC)],
 )
 def test_infinite_hermite(is_poly, closed, status):
+    """The rule of theory §5 with φ ∈ L² proved: a polynomial FAILs, a proved non-polynomial or a
+    closed form nonzero for all n PASSes, anything else is INCONCLUSIVE."""
     fact = PolynomialFact(is_poly, "why", 1 if is_poly else None, "odd n", closed)
-    result = verdicts.infinite_hermite(fact, EVIDENCE)
+    result = verdicts.infinite_hermite(fact, EVIDENCE, IN_L2, 0.3)
     assert result.status is status
     if status is not P:
         assert result.value == 1.0  # one coefficient above 10× the error
+
+
+@pytest.mark.parametrize(
+    "l2, q_star, status",
+    [
+        (NOT_L2, 0.3, F),  # no expansion at all: the statement is false
+        (L2_UNDECIDED, 0.3, INC),  # a proof of non-polynomiality alone is not enough
+        (None, 0.3, INC),
+        (BELOW_HALF, 0.3, P),  # in L² at q* = 0.3: the expansion of the theory exists
+        (BELOW_HALF, None, F),  # no q* yet: judged at q = 1, outside
+        (BELOW_HALF, 0.5, INC),  # the boundary itself is undecided
+        (SquareIntegrable(True, 2.0, "c = 1/8"), 1.5, P),  # both q = 1 and q* = 1.5 inside
+        (SquareIntegrable(True, 2.0, "c = 1/8"), 3.0, F),  # q* outside: no expansion there
+        (SquareIntegrable(True, 2.0, "c", refuted_beyond=False), 3.0, INC),
+    ],
+)
+def test_infinite_hermite_needs_square_integrability(l2, q_star, status):
+    """Every Hermite statement needs φ ∈ L²(N(0, q)) at the variances used (theory §5)."""
+    fact = PolynomialFact(False, "not a polynomial", None, "all n", None)
+    result = verdicts.infinite_hermite(fact, EVIDENCE, l2, q_star)
+    assert result.status is status
+    if status is F:
+        assert "no Hermite expansion" in result.detail
 
 
 def test_nonparallel():
@@ -143,10 +175,10 @@ def test_lambda_star_positive(lam, err, box, status):
         assert result.detail.startswith("λ* > 0 proved")
     elif status is INC and box is not None:
         assert f"λ* ≤ {box[1]:.6g} (certified upper bound)" in result.detail
-    # a proof of singularity refutes λ* > 0 when the estimate is zero within its bar, and
-    # contradicts a clearly positive one
+    # a proof of singularity refutes λ* > 0 whatever the float estimate says (evidence only),
+    # and contradicts a certified positive lower bound (two proofs disagree: a bug)
     singular = verdicts.lambda_star_positive(spec, cert(5e-4), proof, "t", "why")
-    assert singular.status is (F if lam <= err else ERR)
+    assert singular.status is (ERR if box is not None and box[0] > 0 else F)
     off = verdicts.lambda_star_positive(spec, cert(5e-4), None, "t", None)
     assert off.status is INC and "--no-certify" in off.detail
 
@@ -234,6 +266,8 @@ def test_informational_checks_count_only_when_they_could_not_run():
     assert overall([r(Condition.BOUNDED_DPHI, P), r(Condition.WIDTH_SWEEP, ERR)]) is ERR
 
 
-def test_could_not_run_is_an_error_with_the_reason():
+def test_could_not_run_is_inconclusive_with_the_reason():
+    """A check whose facts could not be established neither proves nor refutes: INCONCLUSIVE,
+    with the reason (ERROR is for a computation that contradicts itself)."""
     result = verdicts.could_not_run(Condition.LINEAR_RATE, SolverError("residual 1e-3 > tol"))
-    assert result.status is ERR and result.detail == "residual 1e-3 > tol"
+    assert result.status is INC and result.detail == "not decided: residual 1e-3 > tol"

@@ -139,7 +139,7 @@ def infinite_hermite(
     """Infinitely many nonzero μ_n ⇔ φ is not a polynomial a.e., for φ ∈ L²(N(0, q)): FAIL for a
     proved polynomial or when φ is in no L²(N(0, q)) (no expansion exists), PASS for a proved
     non-polynomial (or a closed form nonzero for every k) whose L² membership is proved at the
-    variances used (q = 1 for the coefficients shown, and q* when known), else INCONCLUSIVE.
+    variance of the expansion (q*, or q = 1 before q* is known), else INCONCLUSIVE.
     The value is the number of numerically nonzero coefficients (∞ when proved infinite)."""
     name = Condition.INFINITE_HERMITE
     membership = _membership(l2, q_star)
@@ -165,8 +165,7 @@ def infinite_hermite(
     if proved and membership is not True:
         why = l2.reason if l2 is not None else "not checked"
         detail = (
-            f"{fact.reason}, but φ ∈ L²(N(0, q)) is not proved at the variances used "
-            f"({why}). {seen}"
+            f"{fact.reason}, but φ ∈ L²(N(0, q)) is not proved at the variance used ({why}). {seen}"
         )
         method = "L² membership undecided"
         return CheckResult(name, Status.INCONCLUSIVE, math.inf, math.inf, method, detail)
@@ -186,13 +185,11 @@ def infinite_hermite(
 
 
 def _membership(l2: SquareIntegrable | None, q_star: float | None) -> bool | None:
-    """φ ∈ L²(N(0, q)) at q = 1 and at q* (when known): True, False (refuted at one), or None."""
+    """φ ∈ L²(N(0, q)) at the variance of the theory's expansion: q* when known, else q = 1
+    (where the coefficients shown are taken). True, False or None (undecided)."""
     if l2 is None:
         return None
-    at = [l2.at(q) for q in (1.0, q_star) if q is not None]
-    if any(a is False for a in at):
-        return False
-    return True if all(a is True for a in at) else None
+    return l2.at(q_star if q_star is not None else 1.0)
 
 
 def _l2_range(l2: SquareIntegrable | None) -> str:
@@ -234,8 +231,9 @@ def lambda_star_positive(
     * FAIL when G* is proved singular (``singular`` names the proof: equal inputs, opposite
       inputs with φ odd, φ affine with n > d + 1, φ constant with n ≥ 2); the float λ_min is
       evidence only;
-    * ERROR when the float estimate lies outside the certified enclosure beyond its error bar:
-      an inconsistent computation;
+    * ERROR when the float estimate lies outside the certified enclosure beyond its error bar,
+      or a proof of singularity meets a certified positive lower bound: a computation that
+      contradicts itself;
     * INCONCLUSIVE otherwise, with the certified bounds when there are any (``certified`` is a
       string: why no certificate closed; None: certification was turned off).
 
@@ -264,8 +262,10 @@ def lambda_star_positive(
         text = f"{why} {proof}. Evidence: {evidence}"
         return CheckResult(name, status, lam, 0.0, method, text, err, enclosure=box)
 
+    if singular and box is not None and box[0] > 0:
+        return result(Status.ERROR, f"two proofs contradict: G* is singular ({singular}), but")
     if singular:  # a proof outranks float evidence (φ ≡ 0 in disguise evaluates to rounding noise)
-        noise = "" if lam <= err else f" (the float λ_min {lam:.3g} is rounding noise of φ)"
+        noise = "" if lam <= err else f" (the float λ_min {lam:.3g} is rounding noise)"
         return result(Status.FAIL, f"λ* = 0, proved: {singular}{noise}.")
     if box is not None and (box[1] < lam - err or box[0] > lam + err):
         return result(Status.ERROR, "the float λ_min lies outside the certified enclosure:")
