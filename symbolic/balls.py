@@ -84,12 +84,17 @@ def _sign(z: arb) -> arb:
     return arb(0) if z.is_zero() else arb(0, 1)  # the range {-1, 0, 1} is inside [-1, 1]
 
 
-def _heaviside(z: arb) -> arb:
-    if z >= 0:  # every point of the ball is ≥ 0: H = 1 (H(0) = 1, the registry's step)
+def _heaviside(z: arb, h: arb | None = None) -> arb:
+    """H(z) with H(0) = h (1 when not given): 1 where z > 0, 0 where z < 0."""
+    h = arb(1) if h is None else h
+    if z > 0:
         return arb(1)
     if z < 0:
         return arb(0)
-    return arb(0.5, 0.5)  # both values possible: [0, 1]
+    if z.is_zero():
+        return h
+    values = [arb(0), arb(1), h] if not z >= 0 else [arb(1), h]
+    return real_interval(min(v.lower() for v in values), max(v.upper() for v in values))
 
 
 def _max(*zs: arb) -> arb:
@@ -195,8 +200,7 @@ def _compile(expr: sp.Expr) -> BallFn:
         return lambda z, analytic: fn(arg(z, analytic), analytic)
     if expr.func in _NONSMOOTH:
         fn = _NONSMOOTH[expr.func]
-        used = args[:1] if isinstance(expr, sp.Heaviside) else args
-        return lambda z, analytic: fn(*(a(z, analytic) for a in used), analytic=analytic)
+        return lambda z, analytic: fn(*(a(z, analytic) for a in args), analytic=analytic)
     raise VerifyError(f"cannot evaluate {expr.func.__name__} in ball arithmetic")
 
 

@@ -154,8 +154,10 @@ TABLE: tuple[Function, ...] = (
     Function(
         ("Heaviside",),
         sp.Heaviside,
-        lambda a: sp.Heaviside(a, 1),  # 1[x ≥ 0]: the value at 0 is part of the function
-        (1,),
+        # 1[x ≥ 0] by default; Heaviside(u, h) takes the value h at u = 0 (sympy's form). The
+        # value at one point changes nothing almost everywhere, but it is part of the function.
+        lambda a, h=sp.S.One: sp.Heaviside(a, h),
+        (1, 2),
         _torch_heaviside,
         _mp_heaviside,
         False,
