@@ -119,11 +119,16 @@ def test_parity_with_a_constant_or_a_linear_part():
     assert abs(values[1]) > 0.1 and max(abs(v) for v in values[3::2]) < 1e-13
 
 
-def test_non_l2_activation_is_a_clear_error():
+def test_out_of_reach_quadrature_is_a_clear_error_that_claims_nothing():
+    """exp(x²) at q = 1 is outside L²(N(0, 1)) (symbolic.l2 decides that); the float rule only
+    says its integrand is out of float64's reach, and does not claim non-membership."""
     from symbolic import VerifyError
+    from symbolic.l2 import square_integrable
 
-    with pytest.raises(VerifyError, match="not in L"):
+    with pytest.raises(VerifyError, match="out of float64's reach") as caught:
         hermite_float(resolve("exp(x**2)"), 5, 1.0)
+    assert "proves nothing" in str(caught.value)
+    assert square_integrable(resolve("exp(x**2)")).at(1.0) is False
 
 
 def test_500_float_coefficients_of_tanh_are_accurate():
