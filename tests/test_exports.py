@@ -29,7 +29,7 @@ from flint import arb
 from verify import ExitCode, main
 from verify.atlas import GROUP_HEADER, summary_json, write_atlas
 from verify.checks import run_checks
-from verify.decimals import estimate, fixed, interval, lower, upper
+from verify.decimals import estimate, expression, fixed, interval, lower, upper
 from verify.figures import COLORS, LOG_PAD, overlapping_tick_labels, styles
 from verify.plots import make_plots
 from verify.render import render_markdown, render_text, to_json
@@ -548,6 +548,24 @@ def test_messages_are_one_short_line(argv, needle, capsys, tmp_path):
     err = capsys.readouterr().err.strip()
     assert needle in err and "\n" not in err and len(err) < 400, err
     assert not re.search(r"\d{20}", err)
+
+
+def test_long_numbers_in_formulas_print_in_scientific_notation(relu):
+    """A soft ReLU (x + √(x² + 1e-300))/2: its formula, and sup|φ''| = 5·10¹⁴⁹, used to print as
+    300- and 150-digit integers; the JSON keeps the exact forms."""
+    import sympy as sp
+
+    from symbolic.activations import resolve
+
+    soft = resolve("(x + sqrt(x**2 + 1e-300))/2")
+    assert expression(soft.expr) == "x/2 + sqrt(x**2 + 1.0e-300)/2"
+    assert expression(sp.Integer(5 * 10**149)) == "5.0e+149"
+    x = sp.Symbol("x")
+    assert expression(sp.Integer(10) ** 14 * x + sp.Rational(1, 7)) == "100000000000000*x + 1/7"
+    v = replace(relu, act=soft)
+    for text in (render_text(v), render_markdown(v), render_html([v], {})):
+        assert not re.search(r"\d{20}", text)
+    assert "1/1" + "0" * 300 + ")" in to_json(v)["activation"]["expression"]  # exact
 
 
 def test_a_data_file_of_one_row_is_refused(tmp_path, capsys):

@@ -68,10 +68,49 @@ def interval(lo: float | arb, hi: float | arb | None = None, digits: int = 6) ->
     return format_enclosure(lo, hi, digits)
 
 
+#: Integers and the parts of fractions longer than this many digits are printed in scientific
+#: notation in text for people (:func:`expression`).
+LONGEST = 15
+
+
+def expression(expr, digits: int = 6) -> str:
+    """A sympy expression as text for people: sympy's spelling, except integers and fractions
+    with more than :data:`LONGEST` digits, written as ``digits``-digit decimals in scientific
+    notation (so 1e-300 in a formula is not printed as a 301-digit fraction). The JSON keeps the
+    exact form."""
+    import mpmath
+    from sympy.printing.str import StrPrinter
+
+    def short(p: int, q: int = 1) -> str | None:
+        if max(len(str(abs(p))), len(str(q))) <= LONGEST:
+            return None
+        with mpmath.workdps(digits + 5):
+            return mpmath.nstr(mpmath.mpf(p) / q, digits)
+
+    class _Short(StrPrinter):
+        def _print_Integer(self, e) -> str:
+            return short(int(e.p)) or super()._print_Integer(e)
+
+        def _print_Rational(self, e) -> str:
+            return short(int(e.p), int(e.q)) or super()._print_Rational(e)
+
+    return _Short().doprint(expr)
+
+
 def hex_ends(lo: float, hi: float) -> list[str]:
     """The exact ends of a float enclosure as hexadecimal floats (``float.fromhex`` reads them
     back bit for bit): the JSON's ``*_hex`` keys."""
     return [float(lo).hex(), float(hi).hex()]
 
 
-__all__ = ["MISSING", "estimate", "fixed", "hex_ends", "interval", "lower", "upper"]
+__all__ = [
+    "LONGEST",
+    "MISSING",
+    "estimate",
+    "expression",
+    "fixed",
+    "hex_ends",
+    "interval",
+    "lower",
+    "upper",
+]

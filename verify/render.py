@@ -10,7 +10,7 @@ import sympy as sp
 from numeric.lambda_certificate import LambdaCertificate
 from numeric.width import theory_width_scale
 from verify.checks import Verification
-from verify.decimals import estimate, fixed, hex_ends, interval
+from verify.decimals import estimate, expression, fixed, hex_ends, interval
 from verify.results import CheckResult, Condition, Status, json_float
 from verify.theorems import (
     THEOREMS,
@@ -198,7 +198,7 @@ def summary_lines(v: Verification) -> list[str]:
     """The numbers under the table: coefficients, closed forms, λ*, λ_0, the rate."""
     f, pop, t = v.symbolic, v.ok(v.population), v.ok(v.training)
     out = [
-        f"activation: {v.act.name} = {sp.sstr(v.act.expr)}",
+        f"activation: {v.act.name} = {expression(v.act.expr)}",
         f"seed: {v.settings.seed}",
         f"data: {v.data.source}; n = {v.data.n}, d = {v.data.d}",
         *(f"notice: {n}" for n in v.data.notices),
@@ -214,13 +214,13 @@ def summary_lines(v: Verification) -> list[str]:
             f"nonzero: {_pattern(v)}"
         )
     if f.exact:
-        out.append("exact: " + ", ".join(sp.sstr(e) for e in f.exact[:6]))
+        out.append("exact: " + ", ".join(expression(e) for e in f.exact[:6]))
     if v.act.hermite is not None:
         out.append("closed form in n: " + v.act.hermite.display())
     if v.act.dual is not None:
-        out.append("dual E[φ(u)φ(v)] = " + sp.sstr(v.act.dual))
+        out.append("dual E[φ(u)φ(v)] = " + expression(v.act.dual))
     if f.dual_symbolic is not None:
-        out.append("dual at equal variance q: φ̂_q(ρ) = " + sp.sstr(f.dual_symbolic))
+        out.append("dual at equal variance q: φ̂_q(ρ) = " + expression(f.dual_symbolic))
     out.append(f"σ_w² = {v.sigma_w2:.6g}")
     if pop is not None:
         g, c = pop.gram, pop.certificate
@@ -361,7 +361,7 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 def render_markdown(v: Verification, images: dict[str, str] | None = None) -> str:
     """One activation's section: verdict table, details of each check, numbers, plots."""
-    parts = [f"## {v.act.name}: {outcome(v).value}", "", f"`φ(x) = {sp.sstr(v.act.expr)}`", ""]
+    parts = [f"## {v.act.name}: {outcome(v).value}", "", f"`φ(x) = {expression(v.act.expr)}`", ""]
     parts.append(_md_table(["condition", "status", "value", "bound", "method"], condition_rows(v)))
     parts += ["", "### Details", ""]
     parts += [f"- **{c.name.value}** ({c.status.value}): {c.detail}" for c in v.conditions]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from symbolic.errors import VerifyError
 from verify.checks import Verification
-from verify.decimals import estimate, fixed, interval
+from verify.decimals import estimate, expression, fixed, interval
 from verify.figures import FORMATS, styles
 from verify.plots import make_plots
 from verify.render import (
@@ -189,7 +189,7 @@ def render_html(runs: list[Verification], figures: dict[str, dict]) -> str:
         word = outcome(v).value
         parts.append(
             f"<h2>{html.escape(v.act.name)}: <span class='{_CLASS[word]}'>{word}</span></h2>"
-            f"<p><code>φ(x) = {html.escape(str(v.act.expr))}</code></p>"
+            f"<p><code>φ(x) = {html.escape(expression(v.act.expr))}</code></p>"
         )
         parts.append(
             f"<p><b>{html.escape(verdict_line(v))}</b></p><h3>Theorems</h3>"
