@@ -149,13 +149,20 @@ def _slug(name: str) -> str:
     return keep.strip("_")[:40] or "formula"
 
 
-def _table(header: list[str], rows: list[list[str]], status_col: int | None = None) -> str:
+def _word_class(cell: str) -> str:
+    """The CSS class of a status cell: its word, or the word after its last comma ("applies,
+    PASS"); no class for anything else."""
+    word = cell.rsplit(",", 1)[-1].strip()
+    return f' class="{_CLASS[word]}"' if word in _CLASS else ""
+
+
+def _table(header: list[str], rows: list[list[str]], status_cols: tuple[int, ...] = ()) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for r in rows:
         cells = []
         for i, c in enumerate(r):
-            cls = f' class="{_CLASS.get(c, c.split()[0])}"' if i == status_col else ""
+            cls = _word_class(c) if i in status_cols else ""
             cells.append(f"<td{cls}>{html.escape(c)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
@@ -175,7 +182,7 @@ def render_html(runs: list[Verification], figures: dict[str, dict]) -> str:
     )
     parts.append(
         "<h2>Summary</h2>"
-        + _table(SUMMARY_HEADER, summary_rows(runs), 1)
+        + _table(SUMMARY_HEADER, summary_rows(runs), (1,))
         + "<p>Exports: <a href='summary.csv'>summary.csv</a>, <a href='summary.tex'>summary.tex"
         "</a> (LaTeX tabular, needs booktabs), <a href='report.json'>report.json</a>; each "
         "figure as PNG, PDF and SVG, with the data behind it as JSON.</p>"
@@ -183,7 +190,7 @@ def render_html(runs: list[Verification], figures: dict[str, dict]) -> str:
     if len(runs) > 1:
         parts.append(
             "<h3>Hypotheses per activation</h3>"
-            + _table(SPEC_HEADER, spec_table_rows(runs), len(SPEC_HEADER) - 1)
+            + _table(SPEC_HEADER, spec_table_rows(runs), tuple(range(6, len(SPEC_HEADER))))
         )
     for v in runs:
         word = outcome(v).value
@@ -193,11 +200,11 @@ def render_html(runs: list[Verification], figures: dict[str, dict]) -> str:
         )
         parts.append(
             f"<p><b>{html.escape(verdict_line(v))}</b></p><h3>Theorems</h3>"
-            + _table(THEOREM_HEADER, theorem_rows(v), 2)
+            + _table(THEOREM_HEADER, theorem_rows(v), (2,))
         )
         parts.append(
             "<h3>Conditions</h3>"
-            + _table(["condition", "status", "value", "bound", "method"], condition_rows(v), 1)
+            + _table(["condition", "status", "value", "bound", "method"], condition_rows(v), (1,))
         )
         parts.append(
             "<details><summary>each condition in detail</summary><ul>"
