@@ -65,7 +65,7 @@ def _plain(d: Decimal, digits: int) -> str:
     return ("-" if sign else "") + body
 
 
-def round_down(x: arb | float, digits: int = 6) -> str:
+def round_down(x: arb | float, digits: int) -> str:
     """A decimal with at most ``digits`` significant digits that is ≤ every point of ``x`` (a ball
     or a float): the form in which a certified lower bound becomes text. "-inf" when unbounded."""
     exact = _exact_decimal(x if isinstance(x, float) else x.lower())
@@ -74,7 +74,7 @@ def round_down(x: arb | float, digits: int = 6) -> str:
     return _plain(Context(prec=digits, rounding=ROUND_FLOOR).plus(exact), digits)
 
 
-def round_up(x: arb | float, digits: int = 6) -> str:
+def round_up(x: arb | float, digits: int) -> str:
     """A decimal with at most ``digits`` significant digits that is ≥ every point of ``x``: the form
     in which a certified upper bound becomes text. "inf" when unbounded."""
     exact = _exact_decimal(x if isinstance(x, float) else x.upper())
@@ -83,7 +83,7 @@ def round_up(x: arb | float, digits: int = 6) -> str:
     return _plain(Context(prec=digits, rounding=ROUND_CEILING).plus(exact), digits)
 
 
-def format_enclosure(lo: arb | float, hi: arb | float | None = None, digits: int = 6) -> str:
+def format_enclosure(lo: arb | float, hi: arb | float | None, digits: int) -> str:
     """``[lo↓, hi↑]`` at ``digits`` significant digits, each end rounded outward (``hi`` defaults
     to ``lo``: a ball's own two ends). The only way a certified interval becomes text."""
     hi = lo if hi is None else hi
