@@ -195,3 +195,12 @@ def test_a_conclusion_failing_under_an_undecided_hypothesis_is_not_a_refutation(
     assert blocks[0].outcome is UND and outcome_of(blocks) is UND
     why = outcome_reason(blocks)
     assert "hypotheses undecided (weight_scale)" in why and "linear_rate failed outside" in why
+
+
+def test_the_regime_is_information_unless_it_could_not_run():
+    """Ling's Condition 1 failing (far from met at practical widths) changes nothing; a regime
+    check that could not run makes the theorem's outcome ERROR."""
+    info = {**_all(), Condition.LING_CONDITION1: res(Condition.LING_CONDITION1, F)}
+    assert assess(LING, info).outcome is OK and assess(LING, info).covers
+    broken = {**_all(), Condition.LING_CONDITION1: res(Condition.LING_CONDITION1, ERR)}
+    assert assess(LING, broken).outcome is BRK and not assess(LING, broken).covers

@@ -210,7 +210,8 @@ class Assessment:
 
     @property
     def covers(self) -> bool:
-        return self.applies is Status.PASS and self.outcome is Outcome.PASS
+        """It applies and its conclusions held (PASS is reached only where it applies)."""
+        return self.outcome is Outcome.PASS
 
 
 def assess(theorem: Theorem, results: dict[Condition, CheckResult]) -> Assessment:
