@@ -65,11 +65,21 @@ PROBE = """<script>
     var imgs = Array.from(document.images);
     var pre = document.createElement('pre');
     pre.id = 'browser-check';
+    var page = document.documentElement.clientWidth;
     pre.textContent = JSON.stringify({
       errors: errors,
       images: imgs.length,
       broken: imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
-                  .map(function (i) { return i.alt; })
+                  .map(function (i) { return i.alt; }),
+      page_width: page,
+      sizes: imgs.map(function (i) {
+        var r = i.getBoundingClientRect();
+        return {alt: i.alt, natural: [i.naturalWidth, i.naturalHeight],
+                shown: [r.width, r.height], left: r.left, right: r.right};
+      }),
+      styled: Array.from(document.querySelectorAll('td[class], span[class]')).map(function (e) {
+        return {cls: e.className, text: e.textContent, color: getComputedStyle(e).color};
+      })
     });
     document.body.appendChild(pre);
   });
@@ -79,7 +89,10 @@ PROBE = """<script>
 
 def browser_check(html: Path) -> dict:
     """Load ``html`` in headless Chromium: {"errors": console errors and uncaught exceptions,
-    "images": how many <img>, "broken": the alt text of those that did not decode}."""
+    "images": how many <img>, "broken": the alt text of those that did not decode,
+    "page_width": the viewport's width, "sizes": each image's natural and shown size and its
+    left and right edges (CSS pixels), "styled": each table cell or span with a class, with its
+    text and computed colour}."""
     import json
     import re
 

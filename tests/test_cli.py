@@ -59,11 +59,21 @@ def test_markdown_rendering_golden_real_run():
 def test_activation_command_exit_codes(capsys):
     assert main(["activation", "sin", *FAST]) == ExitCode.PASS
     assert "verdict: PASS" in capsys.readouterr().out
-    assert main(["activation", "x", *FAST]) == ExitCode.FAIL  # finite Hermite, λ* = 0
+    # finite Hermite (Truong's hypothesis refuted), not the ReLU: no theorem applies
+    assert main(["activation", "x", *FAST]) == ExitCode.NOT_COVERED == 4
     # swish's L has no closed form: certified by branch and bound, it makes weight_scale PASS ...
     assert main(["activation", "swish", *FAST]) == ExitCode.PASS
     # ... and without the ball arithmetic, L is only numeric and λ* only estimated
+    capsys.readouterr()
     assert main(["activation", "swish", *FAST, "--no-certify"]) == ExitCode.INCONCLUSIVE
+    out = capsys.readouterr().out.splitlines()
+    # every INCONCLUSIVE condition with its one-line reason, under the table
+    start = out.index("reasons (each ERROR and INCONCLUSIVE):")
+    reasons = out[start + 1 : out.index("", start)]
+    assert [r.split()[1] for r in reasons] == ["weight_scale", "lambda_star_positive"]
+    assert reasons[1].startswith("- lambda_star_positive INCONCLUSIVE: λ* > 0 not proved")
+    assert "L was not proved exactly" in reasons[0] and "Evidence" not in reasons[1]
+    assert out[-1] == "verdict: INCONCLUSIVE (truong2023: hypotheses undecided (weight_scale))"
 
 
 @pytest.mark.parametrize(

@@ -193,7 +193,8 @@ def test_the_atlas_and_its_exports(local):
     assert all(float(g["λ*"]) > 0 for g in groups)
     cells = list(csv.DictReader(io.StringIO((local / "cells.csv").read_text())))
     assert len(cells) == 16
-    tex = (local / "groups.tex").read_text().splitlines()
+    comment, *tex = (local / "groups.tex").read_text().splitlines()
+    assert comment.startswith("% deq-verify export: needs \\usepackage{booktabs}")
     assert tex[0].startswith("\\begin{tabular}{") and tex[-1] == "\\end{tabular}"
     columns = len(tex[0].split("{")[2].rstrip("}"))
     rows = [line for line in tex if line.endswith("\\\\")]

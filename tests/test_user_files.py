@@ -104,7 +104,7 @@ def test_sigma_w2_outside_the_theory_is_refused_at_once_with_the_bound(capsys):
 def test_force_runs_outside_the_theory_and_says_so(capsys):
     code = main(["activation", "tanh", "--sigma-w2", "0.5", "--force", *FAST, "--json", "-"])
     doc = json.loads(capsys.readouterr().out)
-    assert code == ExitCode.FAIL
+    assert code == ExitCode.NOT_COVERED and doc["outcome"] == "NOT COVERED"
     assert doc["notes"][0].startswith("OUTSIDE THE HYPOTHESES (--force)")
     weight = next(c for c in doc["conditions"] if c["name"] == "weight_scale")
     assert weight["status"] == "FAIL"

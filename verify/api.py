@@ -92,8 +92,9 @@ class LambdaStar:
     def __repr__(self) -> str:
         if self.enclosure is None:
             return f"LambdaStar({self.value:.10g}, not certified: {self.failure})"
-        lo, hi = self.enclosure
-        return f"LambdaStar({self.value:.10g} ∈ [{lo:.10g}, {hi:.10g}], certified)"
+        from verify.decimals import interval
+
+        return f"LambdaStar({self.value:.10g} ∈ {interval(*self.enclosure, 10)}, certified)"
 
     def _repr_markdown_(self) -> str:
         return f"λ* = {self.value:.10g}; {self!r}; method: {self.method}"

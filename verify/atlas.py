@@ -4,9 +4,13 @@ and the JSON summary, all from :class:`verify.study_analysis.Atlas`.
 Files (next to the store ``study.sqlite``, written through
 :func:`verify.report_folder.write_into`, so an interrupted write leaves the folder as it was):
 ``atlas.md``, ``atlas.html``, ``groups.csv`` (one row per activation, data, n), ``cells.csv``
-(one row per training run), ``exponents.csv``, ``groups.tex`` and ``exponents.tex`` (a
-``tabular`` each, to paste inside a ``table``), and the figures ``lambda_star.png``,
-``minimal_width.png``, ``rates.png``.
+(one row per training run), ``exponents.csv``, ``groups.tex``, ``exponents.tex`` and
+``rates.tex`` (a booktabs ``tabular`` each, to paste inside a ``table``: see :mod:`verify.tex`),
+and the figures ``lambda_star``, ``minimal_width`` and ``rates``, each as PNG, PDF and SVG, every
+activation in one colour and marker throughout (:func:`verify.figures.styles`).
+
+The certified lower end of λ* is printed rounded down (:mod:`verify.decimals`); every other
+number is an estimate, rounded to nearest.
 """
 
 from __future__ import annotations
@@ -14,37 +18,25 @@ from __future__ import annotations
 import csv
 import html
 import io
-import math
 from pathlib import Path
 from typing import Any
 
+from verify.decimals import estimate, fixed, lower
+from verify.figures import FORMATS, Figure, finish, fit_log, legend_outside, plt, styles
+from verify.results import Status
 from verify.study_analysis import Atlas, GroupRow
-
-#: Characters LaTeX treats specially, and their escapes.
-_TEX = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def tex_escape(text: str) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in text)
+from verify.tex import tex_escape, to_tex
+from verify.theorems import applies_label
 
 
 def _g(x: float | None, digits: int = 4) -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, float) and not math.isfinite(x):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:.{digits}g}"
+    """An estimate, rounded to nearest."""
+    return estimate(x, digits)
+
+
+def applies_word(status: str) -> str:
+    """A stored applicability status (PASS, FAIL, INCONCLUSIVE) in the report's words."""
+    return applies_label(Status(status)) if status in Status._value2member_map_ else status
 
 
 GROUP_HEADER = [
@@ -60,19 +52,33 @@ GROUP_HEADER = [
     "n²/λ*²·log(n²/t)",
     "m_min/(n²/λ*²)",
 ]
+GROUP_HEADER_TEX = [
+    "activation",
+    "data",
+    "$n$",
+    r"$\sigma_w^2$",
+    r"$\lambda^*$",
+    r"$\lambda^*$ certified $\geq$",
+    "$q^*$",
+    "Truong applies",
+    r"$m_{\min}$",
+    r"$n^2/\lambda^{*2}\cdot\log(n^2/t)$",
+    r"$m_{\min}/(n^2/\lambda^{*2})$",
+]
 
 
 def group_cells(r: GroupRow) -> list[str]:
-    lower = r.enclosure[0] if r.enclosure else None
+    """One group's row; the certified lower end of λ* rounded down, every other number an
+    estimate."""
     return [
         r.activation,
         r.data,
         str(r.n),
         _g(r.sigma_w2),
         _g(r.lambda_star, 6),
-        _g(lower, 6) if lower is not None else "no certificate",
+        lower(r.enclosure[0], 6) if r.enclosure else "no certificate",
         _g(r.q_star, 6),
-        r.covered + (f" ({', '.join(r.refuted)} refuted)" if r.refuted else ""),
+        applies_word(r.covered) + (f" ({', '.join(r.refuted)} refuted)" if r.refuted else ""),
         str(r.minimal_width) if r.minimal_width is not None else "> grid",
         _g(r.scale),
         _g(r.ratio),
@@ -80,6 +86,14 @@ def group_cells(r: GroupRow) -> list[str]:
 
 
 EXPONENT_HEADER = ["activation", "data", "exponent of m_min in n", "± se", "points", "theory"]
+EXPONENT_HEADER_TEX = [
+    "activation",
+    "data",
+    r"exponent of $m_{\min}$ in $n$",
+    r"$\pm$ se",
+    "points",
+    "theory",
+]
 
 
 def exponent_cells(atlas: Atlas) -> list[list[str]]:
@@ -111,6 +125,18 @@ RATE_HEADER = [
     "λ_0/(mλ*)",
     "held",
 ]
+RATE_HEADER_TEX = [
+    "activation",
+    "data",
+    "$n$",
+    "$m$",
+    "rate",
+    "bound",
+    r"$\Theta(0)$ prediction",
+    r"$m\,\Theta^*$ prediction",
+    r"$\lambda_0/(m\lambda^*)$",
+    "held",
+]
 
 
 def rate_cells(atlas: Atlas) -> list[list[str]]:
@@ -120,10 +146,10 @@ def rate_cells(atlas: Atlas) -> list[list[str]]:
             r.data,
             str(r.n),
             str(r.width),
-            f"{r.rate:.6f}",
-            f"{r.bound:.6f}",
-            f"{r.finite:.6f}",
-            f"{r.infinite:.6f}" if r.infinite is not None else "—",
+            fixed(r.rate, 6),
+            fixed(r.bound, 6),
+            fixed(r.finite, 6),
+            fixed(r.infinite, 6) if r.infinite is not None else "—",
             _g(r.lambda_0_ratio, 3),
             f"{r.held:.0%}" + (f" ({r.failed} failed)" if r.failed else ""),
         ]
@@ -137,18 +163,6 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> str:
     w.writerow(header)
     w.writerows(rows)
     return buf.getvalue()
-
-
-def to_tex(header: list[str], rows: list[list[str]]) -> str:
-    """A ``tabular`` (booktabs rules) of the cells, escaped for LaTeX; Unicode symbols kept
-    (compile with LuaLaTeX/XeLaTeX, or replace them)."""
-    spec = "l" * 2 + "r" * (len(header) - 2)
-    lines = [f"\\begin{{tabular}}{{{spec}}}", "\\toprule"]
-    lines.append(" & ".join(tex_escape(h) for h in header) + r" \\")
-    lines.append("\\midrule")
-    lines += [" & ".join(tex_escape(c) for c in row) + r" \\" for row in rows]
-    lines += ["\\bottomrule", "\\end{tabular}", ""]
-    return "\n".join(lines)
 
 
 def _md(header: list[str], rows: list[list[str]]) -> str:
@@ -189,7 +203,7 @@ def findings(atlas: Atlas) -> list[str]:
             mine = [r for r in atlas.groups if r.activation == name]
             found = [f"{r.data} n = {r.n}: {r.minimal_width or '> grid'}" for r in mine]
             parts.append(
-                f"{name} (hypotheses: {mine[0].covered}; refuted: "
+                f"{name} (Truong's theorem {applies_word(mine[0].covered)}; refuted: "
                 f"{', '.join(mine[0].refuted) or 'none'}) — m_min {'; '.join(found)}"
             )
         out.append("Outside Truong's hypotheses: " + " / ".join(parts) + ".")
@@ -214,49 +228,47 @@ def findings(atlas: Atlas) -> list[str]:
     return out
 
 
-def _legend(ax, **kw) -> None:
-    """A legend when something was drawn (an empty study draws nothing)."""
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(**kw)
-
-
-def _figures(atlas: Atlas) -> dict[str, bytes]:
-    from verify.plots import _png as png
-    from verify.plots import plt
-
+def _figures(atlas: Atlas) -> dict[str, Figure]:
+    """λ* against n, the minimal width against n, measured against predicted rates: each
+    activation in its one colour and marker, each data source in its line style (rates: filled
+    markers for the first source, hollow for the others)."""
     out = {}
     series = sorted({(r.activation, r.data) for r in atlas.groups})
-    styles = {src: ls for src, ls in zip(sorted({s for _, s in series}), ["-", "--", ":", "-."])}
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    sources = sorted({s for _, s in series})
+    lines = {src: ls for src, ls in zip(sources, ["-", "--", ":", "-."])}
+    palette = styles(a for a, _ in series)
+    fig, ax = plt.subplots(figsize=(7.6, 3.6))
     for act, src in series:
         rows = [r for r in atlas.groups if (r.activation, r.data) == (act, src)]
         pos = [r for r in rows if r.lambda_star > 0]
         ax.plot(
             [r.n for r in pos],
             [r.lambda_star for r in pos],
-            "o",
-            ls=styles[src],
+            marker=palette[act].marker,
+            color=palette[act].color,
+            ls=lines[src],
             label=f"{act} ({src})",
         )
     ax.set(xscale="log", yscale="log", xlabel="n (points)", ylabel="λ* = λ_min(G*)")
+    fit_log(ax, [r.lambda_star for r in atlas.groups])
+    _n_axis(ax, atlas)
     ax.set_title("λ* per activation")
-    _legend(ax, fontsize=7, ncol=2)
-    out["lambda_star.png"] = png(fig)
+    legend_outside(ax, fontsize=7)
+    out["lambda_star"] = finish(fig, {})
 
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    anchor = None
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    acts = sorted({a for a, _ in series})
+    fig, ax = plt.subplots(figsize=(7.6, 3.8))
+    anchor, xs = None, []
     for i, (act, src) in enumerate(series):
         rows = [r for r in atlas.groups if (r.activation, r.data) == (act, src) and r.minimal_width]
         if rows:
             shift = 1 + 0.025 * (i - len(series) / 2)  # equal values stay visible side by side
+            xs += [r.n * shift for r in rows]
             ax.plot(
                 [r.n * shift for r in rows],
                 [r.minimal_width for r in rows],
-                "o",
-                ls=styles[src],
-                color=colors[acts.index(act) % len(colors)],
+                marker=palette[act].marker,
+                color=palette[act].color,
+                ls=lines[src],
                 label=f"{act} ({src})",
             )
             anchor = anchor or (rows[0].n, rows[0].minimal_width)
@@ -268,49 +280,76 @@ def _figures(atlas: Atlas) -> dict[str, bytes]:
         )
     ax.set(xscale="log", yscale="log", xlabel="n (points)", ylabel="minimal width m_min")
     widths = sorted({m for r in atlas.groups for m in r.held})
-    ax.set_xticks(ns, [str(n) for n in ns])
-    ax.set_xticks([], minor=True)
     if widths:
+        fit_log(ax, widths)
         ax.set_yticks(widths, [str(m) for m in widths])
         ax.set_yticks([], minor=True)
+    _n_axis(ax, atlas, xs)
     ax.set_title(
         f"smallest grid width where ≥ {atlas.fraction:.0%} of seeds held (points offset in n)",
         fontsize=10,
     )
-    _legend(ax, fontsize=7, ncol=2)
-    out["minimal_width.png"] = png(fig)
+    legend_outside(ax, fontsize=7)
+    out["minimal_width"] = finish(fig, {})
 
-    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for act, src in series:
         rows = [r for r in atlas.rates if (r.activation, r.data) == (act, src)]
-        ax.plot([r.finite for r in rows], [r.rate for r in rows], "o", ms=4, label=f"{act} ({src})")
+        st = palette[act]
+        hollow = {} if src == sources[0] else {"mfc": "none"}
+        ax.plot(
+            [r.finite for r in rows],
+            [r.rate for r in rows],
+            st.marker,
+            color=st.color,
+            ms=4,
+            label=f"{act} ({src})",
+            **hollow,
+        )
     lo = min((min(r.rate, r.finite) for r in atlas.rates), default=0.9)
-    ax.plot([lo, 1], [lo, 1], color="gray", lw=1, ls="--", label="measured = predicted")
+    hi = max((max(r.rate, r.finite) for r in atlas.rates), default=1.0)
+    ax.plot([lo, hi], [lo, hi], color="gray", lw=1, ls="--", label="measured = predicted")
     ax.set(xlabel="predicted rate, Θ(0) lazy dynamics", ylabel="measured rate per step")
     ax.set_title("measured vs predicted rate")
-    _legend(ax, fontsize=7)
-    out["rates.png"] = png(fig)
+    legend_outside(ax, fontsize=7)
+    out["rates"] = finish(fig, {})
     return out
+
+
+def _n_axis(ax, atlas: Atlas, drawn: tuple[float, ...] | list[float] = ()) -> None:
+    """The n axis (log): ticks at the grid's n, labelled, range fitted to them and to the
+    positions ``drawn`` (points offset in n)."""
+    ns = sorted({r.n for r in atlas.groups})
+    if ns:
+        fit_log(ax, [*ns, *drawn], axis="x")
+        ax.set_xticks(ns, [str(n) for n in ns])
+        ax.set_xticks([], minor=True)
 
 
 def write_atlas(
     atlas: Atlas, cells: list[dict[str, Any]], folder: Path, meta: dict[str, str]
-) -> None:
-    """Write every atlas file into ``folder`` (a fresh temporary folder; see the module doc)."""
+) -> dict[str, Figure]:
+    """Write every atlas file into ``folder`` (a fresh temporary folder; see the module doc);
+    returns the figures drawn."""
     groups_rows = [group_cells(r) for r in atlas.groups]
     exps = exponent_cells(atlas)
     rates = rate_cells(atlas)
-    figs = _figures(atlas)
-    for name, data in figs.items():
-        (folder / name).write_bytes(data)
+    figures = _figures(atlas)
+    for name, fig in figures.items():
+        for fmt in FORMATS:
+            (folder / f"{name}.{fmt}").write_bytes(fig.files[fmt])
     cell_header = sorted({k for c in cells for k in c})
     (folder / "cells.csv").write_text(
         to_csv(cell_header, [[c.get(k) for k in cell_header] for c in cells]), encoding="utf-8"
     )
     (folder / "groups.csv").write_text(to_csv(GROUP_HEADER, groups_rows), encoding="utf-8")
     (folder / "exponents.csv").write_text(to_csv(EXPONENT_HEADER, exps), encoding="utf-8")
-    (folder / "groups.tex").write_text(to_tex(GROUP_HEADER, groups_rows), encoding="utf-8")
-    (folder / "exponents.tex").write_text(to_tex(EXPONENT_HEADER, exps), encoding="utf-8")
+    for name, header, tex_header, rows in (
+        ("groups.tex", GROUP_HEADER, GROUP_HEADER_TEX, groups_rows),
+        ("exponents.tex", EXPONENT_HEADER, EXPONENT_HEADER_TEX, exps),
+        ("rates.tex", RATE_HEADER, RATE_HEADER_TEX, rates),
+    ):
+        (folder / name).write_text(to_tex(header, rows, tex_header), encoding="utf-8")
     said = findings(atlas)
     setting = "; ".join(f"{k}: {v}" for k, v in meta.items())
     md = [
@@ -337,7 +376,8 @@ def write_atlas(
         _md(RATE_HEADER, rates),
         "![rates](rates.png)",
         "",
-        "Exports: groups.csv, cells.csv, exponents.csv, groups.tex, exponents.tex.",
+        "Exports: groups.csv, cells.csv, exponents.csv; groups.tex, exponents.tex, rates.tex "
+        "(LaTeX tabulars, need booktabs); each figure as PNG, PDF and SVG.",
         "",
     ]
     (folder / "atlas.md").write_text("\n".join(md), encoding="utf-8")
@@ -362,9 +402,12 @@ def write_atlas(
         "</details><p><img src='rates.png' alt='measured against predicted rate'></p>",
         "<p>Exports: <a href='groups.csv'>groups.csv</a>, <a href='cells.csv'>cells.csv</a>, "
         "<a href='exponents.csv'>exponents.csv</a>, <a href='groups.tex'>groups.tex</a>, "
-        "<a href='exponents.tex'>exponents.tex</a>.</p></body></html>",
+        "<a href='exponents.tex'>exponents.tex</a>, <a href='rates.tex'>rates.tex</a> (LaTeX "
+        "tabulars, need booktabs); each figure also as PDF and SVG (lambda_star.pdf, "
+        "minimal_width.svg, ...).</p></body></html>",
     ]
     (folder / "atlas.html").write_text("\n".join(page), encoding="utf-8")
+    return figures
 
 
 def summary_json(atlas: Atlas, counts: dict[str, Any], first_data: str) -> dict[str, Any]:
@@ -382,6 +425,9 @@ def summary_json(atlas: Atlas, counts: dict[str, Any], first_data: str) -> dict[
                 "lambda_star_certified_lower": {
                     str(r.n): (r.enclosure[0] if r.enclosure else None) for r in rows
                 },
+                "lambda_star_certified_lower_hex": {
+                    str(r.n): (float(r.enclosure[0]).hex() if r.enclosure else None) for r in rows
+                },
                 "minimal_width": {str(r.n): r.minimal_width for r in rows},
                 "exponent": c.fit.slope if c.fit else None,
                 "exponent_se": c.fit.se if c.fit else None,
@@ -397,4 +443,13 @@ def summary_json(atlas: Atlas, counts: dict[str, Any], first_data: str) -> dict[
     }
 
 
-__all__ = ["findings", "summary_json", "tex_escape", "to_csv", "to_tex", "write_atlas"]
+__all__ = [
+    "applies_word",
+    "findings",
+    "group_cells",
+    "summary_json",
+    "tex_escape",
+    "to_csv",
+    "to_tex",
+    "write_atlas",
+]

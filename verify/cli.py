@@ -16,7 +16,6 @@ from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 
 from symbolic.errors import VerifyError
-from verify.results import Status, worst
 from verify.settings import (
     Settings,
     _nonnegative_int,
@@ -29,22 +28,24 @@ from verify.settings import (
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes (listed in --help)."""
+    """Process exit codes, one per outcome word (docs/theory.md §8.1; listed in --help)."""
 
-    PASS = 0  # every check passed
-    FAIL = 1  # some check failed or could not run (ERROR)
+    PASS = 0  # covered: a theorem applies and its conclusions held
+    REFUTED = 1  # a theorem applies and one of its conclusions failed
     USAGE = 2  # bad usage or bad input
-    INCONCLUSIVE = 3  # no failure, but something could not be decided
+    INCONCLUSIVE = 3  # nothing refuted, something undecided
+    NOT_COVERED = 4  # no theorem's hypotheses hold for φ
+    ERROR = 5  # a check that decides the answer could not run
     INTERRUPTED = 130  # stopped with Ctrl-C
 
 
 EPILOG = (
-    "exit codes: "
-    + ", ".join(f"{c.value} {c.name}" for c in ExitCode)
-    + (
-        "  (0: all PASS; 1: any FAIL or ERROR; 2: bad usage or input; "
-        "3: no FAIL, some INCONCLUSIVE)"
-    )
+    "exit codes: 0 PASS (covered: a theorem applies and its conclusions held); 1 REFUTED (a "
+    "theorem applies and one of its conclusions failed); 2 USAGE (bad usage or input); 3 "
+    "INCONCLUSIVE (nothing refuted, a hypothesis or conclusion undecided); 4 NOT_COVERED (no "
+    "theorem's hypotheses hold for φ); 5 ERROR (a check could not run); 130 INTERRUPTED "
+    "(Ctrl-C). Over several activations, the most severe: REFUTED, ERROR, NOT_COVERED, "
+    "INCONCLUSIVE, PASS."
 )
 
 _GROUPS = {
@@ -246,14 +247,12 @@ def _progress(args: argparse.Namespace, total: int | None = None, unit: str = "i
     return _Bar(total, unit)
 
 
-def exit_code(statuses: list[Status]) -> ExitCode:
-    """The process exit code for the verdicts of the runs."""
-    return {
-        Status.PASS: ExitCode.PASS,
-        Status.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
-        Status.ERROR: ExitCode.FAIL,
-        Status.FAIL: ExitCode.FAIL,
-    }[worst(statuses)]
+def exit_code(outcomes: list) -> ExitCode:
+    """The process exit code for the outcomes of the runs (:class:`verify.theorems.Outcome`):
+    the code of the most severe (``verify.theorems.SEVERITY``)."""
+    from verify.theorems import most_severe
+
+    return ExitCode[most_severe(outcomes).name]
 
 
 def _cmd_list() -> int:
@@ -278,7 +277,7 @@ def _cmd_activation(args: argparse.Namespace) -> int:
     act = _precheck(settings, args.report)  # torch-free: refusals are instant
 
     from verify.checks import run_checks
-    from verify.render import render_text, to_json
+    from verify.render import outcome, render_text, to_json
 
     data = _loaded(settings)
     progress = _progress(args, unit="stage")
@@ -301,14 +300,14 @@ def _cmd_activation(args: argparse.Namespace) -> int:
 
         path = write_report([v], args.report, force=settings.force)
         print(f"report: {path}/report.html", file=sys.stderr)
-    return exit_code([v.verdict])
+    return exit_code([outcome(v)])
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from symbolic.activations import REGISTRY, resolve
     from verify.checks import run_checks
     from verify.refusals import precheck
-    from verify.render import render_summary_markdown
+    from verify.render import outcome, render_summary_markdown
     from verify.report import write_report
 
     names = args.activations or list(REGISTRY)
@@ -337,7 +336,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = write_report(runs, args.out, force=base.force)
     print(render_summary_markdown(runs))
     print(f"report: {path}/report.html", file=sys.stderr)
-    return exit_code([v.verdict for v in runs])
+    return exit_code([outcome(v) for v in runs])
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
@@ -402,11 +401,11 @@ def _check_grid(grid, base: Settings, sphere: str) -> None:
 
     for a in grid.activations:
         resolve(a.name)
+    for n in grid.ns:
+        check_sizes(n, replace(base, model=replace(base.model, width=max(grid.widths))))
     for src in grid.data:
         if src != sphere:
             _loaded(replace(base, data=replace(base.data, n=max(grid.ns), data=src)))
-    for n in grid.ns:
-        check_sizes(n, replace(base, model=replace(base.model, width=max(grid.widths))))
 
 
 def _precheck(settings: Settings, folder: str | None):

@@ -20,6 +20,7 @@ from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
 from symbolic.evaluate import mp_function
 from symbolic.l2 import SquareIntegrable, square_integrable
 from symbolic.relu import ReluFact, relu_fact
+from verify.decimals import fixed
 
 if TYPE_CHECKING:
     from symbolic.activations import Activation
@@ -86,8 +87,8 @@ def gamma_outside(gamma: float) -> str | None:
         return None
     return (
         f"γ = {gamma:g} is outside Gao & Gao's well-posed range: ‖(γ/m)A‖₂ → γ·√(2/π) = "
-        f"{limit_norm(gamma):.4f} ≥ 1 as m grows (--gamma below {1 / ABS_GAUSSIAN_MEAN:.4f} "
-        "is inside)"
+        f"{fixed(limit_norm(gamma), 4)} ≥ 1 as m grows (--gamma below "
+        f"{1 / ABS_GAUSSIAN_MEAN:.4f} is inside)"
     )
 
 
@@ -125,9 +126,20 @@ def physical_memory() -> int:
         return 16 << 30
 
 
+#: The fewest points a run accepts: λ* of a 1×1 Gram matrix is its diagonal q*-term, positive
+#: for any φ, so it says nothing about the theory (no pair of inputs, no correlation).
+MIN_POINTS = 2
+
+
 def size_refusal(n: int, s: Settings) -> str | None:
-    """Why n points and the run's widths would not fit in memory, or None. Estimated as
+    """Why n points and the run's widths are refused, or None: fewer than :data:`MIN_POINTS`
+    points (vacuous), or more memory than the machine has, estimated as
     8·(GRAM_COPIES·n² + WIDTH_COPIES·m²) bytes, m the largest width trained."""
+    if n < MIN_POINTS:
+        return (
+            f"n = {n} point{'s' if n != 1 else ''}: λ* of a {n}×{n} Gram matrix is vacuous (no "
+            f"pair of inputs to separate); use --n {MIN_POINTS} or more"
+        )
     m = max((s.model.width, *s.study.width_study)) if s.train or s.study.width_study else 0
     need = 8 * (GRAM_COPIES * n * n + WIDTH_COPIES * m * m)
     have = physical_memory()
@@ -200,6 +212,7 @@ def _mp_grid_sup(act: Activation, k: int) -> tuple[float, str]:
 
 
 __all__ = [
+    "MIN_POINTS",
     "OutsideTheory",
     "check_sizes",
     "gamma_outside",

@@ -10,8 +10,17 @@ import sympy as sp
 from numeric.lambda_certificate import LambdaCertificate
 from numeric.width import theory_width_scale
 from verify.checks import Verification
-from verify.results import Condition, Status, json_float
-from verify.theorems import THEOREMS
+from verify.decimals import estimate, expression, fixed, hex_ends, interval
+from verify.results import CheckResult, Condition, Status, json_float
+from verify.theorems import (
+    THEOREMS,
+    Assessment,
+    Outcome,
+    applies_label,
+    conclusions_label,
+    outcome_of,
+    outcome_reason,
+)
 
 JSON_VERSION = 2
 
@@ -57,6 +66,8 @@ def to_json(v: Verification) -> dict[str, Any]:
                 "applies": applies_label(a.applies),
                 "failed_hypotheses": [r.name.value for r in a.failed],
                 "verdict": a.verdict.value,
+                "outcome": a.outcome.value,
+                "conclusions_measured": conclusions_label(a.applies) if a.conclusions else None,
                 "conditions": [r.name.value for r in (*a.hypotheses, *a.conclusions, *a.regime)],
                 "reconstructed": a.theorem.reconstructed,
             }
@@ -70,9 +81,15 @@ def to_json(v: Verification) -> dict[str, Any]:
             "lambda_star": _f(pop.lambda_star),
             "lambda_star_error": _f(pop.spectrum.error),
             "lambda_star_enclosure": _certified(pop).enclosure if _certified(pop) else None,
+            "lambda_star_enclosure_hex": hex_ends(*_certified(pop).enclosure)
+            if _certified(pop)
+            else None,
             "lambda_star_method": _certified(pop).method if _certified(pop) else None,
             "lambda_star_certified_positive": bool(_certified(pop) and _certified(pop).positive),
             "q_star_enclosure": _certified(pop).q_star.enclosure.as_list()
+            if _certified(pop)
+            else None,
+            "q_star_enclosure_hex": _certified(pop).q_star.enclosure.exact_ends()
             if _certified(pop)
             else None,
             "certificate_failure": _certificate_failure(pop),
@@ -116,6 +133,8 @@ def to_json(v: Verification) -> dict[str, Any]:
             "init_draws": t.init.draws,
         },
         "verdict": v.verdict.value,
+        "outcome": outcome_of(list(v.assessments)).value,
+        "outcome_reason": outcome_reason(list(v.assessments)),
         "notes": list(v.notes),
         "timings_s": dict(v.timings),
     }
@@ -127,11 +146,17 @@ def _pattern(v: Verification) -> str:
 
 
 def _num(x: float | None, digits: int = 6) -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, float) and math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:.{digits}g}"
+    """An estimate, rounded to nearest (see :mod:`verify.decimals`)."""
+    return estimate(x, digits)
+
+
+def value_cell(c: CheckResult) -> str:
+    """The measured value (an estimate, ± its error), and its certified enclosure rounded
+    outward where one was proved."""
+    text = _num(c.value) + (f" ± {c.error:.1e}" if c.error is not None else "")
+    if c.enclosure is not None:
+        text += f"; certified ∈ {interval(*c.enclosure, 6)}"
+    return text
 
 
 def condition_rows(v: Verification) -> list[list[str]]:
@@ -141,7 +166,7 @@ def condition_rows(v: Verification) -> list[list[str]]:
         [
             c.name.value + (" (info)" if c.name.informational else ""),
             c.status.value,
-            _num(c.value) + (f" ± {c.error:.1e}" if c.error is not None else ""),
+            value_cell(c),
             _num(c.bound),
             c.method,
         ]
@@ -149,11 +174,31 @@ def condition_rows(v: Verification) -> list[list[str]]:
     ]
 
 
+def one_line(detail: str) -> str:
+    """A detail's first sentence on one line (whitespace collapsed): the reason of an ERROR or
+    INCONCLUSIVE in the terminal."""
+    flat = " ".join(detail.split())
+    for stop in (". Evidence:", ". "):
+        cut = flat.find(stop)
+        if cut > 0:
+            return flat[:cut]
+    return flat.rstrip(".") or "(no reason given)"
+
+
+def reason_lines(v: Verification) -> list[str]:
+    """One line per ERROR or INCONCLUSIVE condition: its name, status and reason."""
+    return [
+        f"- {c.name.value} {c.status.value}: {one_line(c.detail)}"
+        for c in v.conditions
+        if c.status in (Status.ERROR, Status.INCONCLUSIVE)
+    ]
+
+
 def summary_lines(v: Verification) -> list[str]:
     """The numbers under the table: coefficients, closed forms, λ*, λ_0, the rate."""
     f, pop, t = v.symbolic, v.ok(v.population), v.ok(v.training)
     out = [
-        f"activation: {v.act.name} = {sp.sstr(v.act.expr)}",
+        f"activation: {v.act.name} = {expression(v.act.expr)}",
         f"seed: {v.settings.seed}",
         f"data: {v.data.source}; n = {v.data.n}, d = {v.data.d}",
         *(f"notice: {n}" for n in v.data.notices),
@@ -169,25 +214,26 @@ def summary_lines(v: Verification) -> list[str]:
             f"nonzero: {_pattern(v)}"
         )
     if f.exact:
-        out.append("exact: " + ", ".join(sp.sstr(e) for e in f.exact[:6]))
+        out.append("exact: " + ", ".join(expression(e) for e in f.exact[:6]))
     if v.act.hermite is not None:
         out.append("closed form in n: " + v.act.hermite.display())
     if v.act.dual is not None:
-        out.append("dual E[φ(u)φ(v)] = " + sp.sstr(v.act.dual))
+        out.append("dual E[φ(u)φ(v)] = " + expression(v.act.dual))
     if f.dual_symbolic is not None:
-        out.append("dual at equal variance q: φ̂_q(ρ) = " + sp.sstr(f.dual_symbolic))
+        out.append("dual at equal variance q: φ̂_q(ρ) = " + expression(f.dual_symbolic))
     out.append(f"σ_w² = {v.sigma_w2:.6g}")
     if pop is not None:
         g, c = pop.gram, pop.certificate
         out.append(
             f"q* = {g.q_star:.8g}; λ* = λ_min(G*) = {_num(pop.lambda_star)}; "
-            f"λ_min(Σ*) = {_num(pop.lambda_min_sigma)}; certificate ≥ {_num(c.value)}; "
-            f"fixed point: {g.steps} steps, residual {g.residual:.1e}"
+            f"λ_min(Σ*) = {_num(pop.lambda_min_sigma)}; float Hermite bound "
+            f"{_num(c.value)} (an estimate); fixed point: {g.steps} steps, residual "
+            f"{g.residual:.1e}"
         )
         ok = _certified(pop)
         if ok is not None:
             out.append(
-                f"certified: λ* ∈ [{ok.lower:.10g}, {ok.upper:.10g}], q* ∈ "
+                f"certified: λ* ∈ {interval(ok.lower, ok.upper, 10)}, q* ∈ "
                 f"{ok.q_star.enclosure} ({ok.method})"
             )
         else:
@@ -207,11 +253,14 @@ def summary_lines(v: Verification) -> list[str]:
         )
     if t is not None:
         lam = pop.lambda_star if pop is not None else math.nan
-        out.append(f"λ_0 = {t.lambda_0:.6g} vs m·λ*/2 = {t.width * lam / 2:.6g} (m = {t.width})")
+        out.append(
+            f"λ_0 = {_num(t.lambda_0)} vs m·λ*/2 = {_num(t.width * lam / 2)} (m = {t.width})"
+        )
         pred = _num(t.rate_infinite, 8)
         out.append(
-            f"rate: measured {t.rate.rate:.8f}, bound {t.rate_bound:.8f}, predicted "
-            f"(m·Θ*) {pred}, (Θ(0)) {t.rate_finite:.8f}; NTK drift {t.history.ntk_drift[-1]:.3f}"
+            f"rate: measured {fixed(t.rate.rate, 8)}, bound {fixed(t.rate_bound, 8)}, predicted "
+            f"(m·Θ*) {pred}, (Θ(0)) {fixed(t.rate_finite, 8)}; NTK drift "
+            f"{fixed(t.history.ntk_drift[-1], 3)}"
         )
     m, sch = v.model, v.settings.schedule
     out.append(
@@ -230,34 +279,29 @@ def render_text(v: Verification) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header[:4], widths)) + "  method"]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4] for r in rows]
+    reasons = reason_lines(v)
+    why = ["", "reasons (each ERROR and INCONCLUSIVE):", *reasons] if reasons else []
     tail = [*summary_lines(v), "", "theorems:", *theorem_lines(v), "", verdict_line(v)]
-    return "\n".join([*lines, "", *tail]) + "\n"
-
-
-_APPLIES = {Status.PASS: "APPLIES", Status.FAIL: "DOES NOT APPLY", Status.INCONCLUSIVE: "UNDECIDED"}
-
-
-def applies_label(status: Status) -> str:
-    """APPLIES, DOES NOT APPLY or UNDECIDED (an ERROR in a hypothesis is undecided too)."""
-    return _APPLIES.get(status, "UNDECIDED")
+    return "\n".join([*lines, *why, "", *tail]) + "\n"
 
 
 def theorem_lines(v: Verification) -> list[str]:
-    """One block per theorem: whether it applies (and which hypothesis failed, with its proof),
-    its conclusions as measured on its own model, and its finite-width regime."""
+    """One block per theorem: whether it applies and its outcome (n/a when it does not), which
+    hypothesis failed (with its proof), its conclusions as measured on its own model (labelled
+    "outside the hypotheses" where it does not apply), and its finite-width regime."""
     out = []
     for a in v.assessments:
         t = a.theorem
-        out.append(f"- {t.id}: {applies_label(a.applies)} — {t.title} ({t.reference})")
+        out.append(
+            f"- {t.id}: {applies_label(a.applies)} ({a.outcome.value}) — {t.title} ({t.reference})"
+        )
         for r in a.failed:
             out.append(f"    - hypothesis {r.name.value} FAILS: {r.detail}")
         for r in a.hypotheses:
             if r.status not in (Status.PASS, Status.FAIL):
                 out.append(f"    - hypothesis {r.name.value} {r.status.value}: {r.detail}")
         if a.conclusions:
-            measured = ", ".join(f"{r.name.value} {r.status.value}" for r in a.conclusions)
-            anyway = " (measured anyway)" if a.applies is not Status.PASS else ""
-            out.append(f"    - conclusions{anyway}: {measured}")
+            out.append(f"    - {conclusions_cell(a)}")
         elif a.applies is Status.FAIL:
             out.append("    - conclusions: not measured (its model does not accept φ)")
         if a.regime:
@@ -267,30 +311,46 @@ def theorem_lines(v: Verification) -> list[str]:
     return out
 
 
+def conclusions_cell(a: Assessment) -> str:
+    """The conclusions measured, with the label that says whether they test the theorem."""
+    if not a.conclusions:
+        return "—"
+    measured = ", ".join(f"{r.name.value} {r.status.value}" for r in a.conclusions)
+    return f"conclusions ({conclusions_label(a.applies)}): {measured}"
+
+
 def theorem_rows(v: Verification) -> list[list[str]]:
-    """One row per theorem: id and reference, applies, verdict, refuted hypotheses (with the
-    proof), conclusions as measured."""
+    """One row per theorem: id and reference, applies, outcome (n/a where it does not apply),
+    refuted hypotheses (with the proof), conclusions as measured (labelled)."""
     return [
         [
             f"{a.theorem.id} — {a.theorem.title} ({a.theorem.reference})",
             applies_label(a.applies),
-            a.verdict.value,
+            a.outcome.value,
             "; ".join(f"{r.name.value}: {r.detail}" for r in a.failed) or "—",
-            ", ".join(f"{r.name.value} {r.status.value}" for r in a.conclusions) or "—",
+            conclusions_cell(a),
         ]
         for a in v.assessments
     ]
 
 
+def outcome(v: Verification) -> Outcome:
+    """The run's outcome word (docs/theory.md §8.1)."""
+    return outcome_of(list(v.assessments))
+
+
 def verdict_line(v: Verification) -> str:
-    """The verdict with the covering theorems named (or why none covers φ)."""
-    if v.covering:
-        return f"verdict: {v.verdict.value} (covered by {', '.join(v.covering)})"
-    if all(a.applies is Status.FAIL for a in v.assessments):
-        return (
-            f"verdict: {v.verdict.value} (no theorem covers φ: every one has a refuted hypothesis)"
-        )
-    return f"verdict: {v.verdict.value}"
+    """The outcome with its reason: the covering theorems, the conclusion that failed, the check
+    that could not run, what is undecided, or why no theorem applies."""
+    return f"verdict: {outcome(v).value} ({outcome_reason(list(v.assessments))})"
+
+
+THEOREM_HEADER = ["theorem", "applies", "outcome", "refuted hypotheses", "conclusions measured"]
+
+
+def _md_word(word: str) -> str:
+    """n/a in italics (Markdown has no grey)."""
+    return "*n/a*" if word == Outcome.NOT_APPLICABLE.value else word
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -301,11 +361,13 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 def render_markdown(v: Verification, images: dict[str, str] | None = None) -> str:
     """One activation's section: verdict table, details of each check, numbers, plots."""
-    parts = [f"## {v.act.name}: {v.verdict.value}", "", f"`φ(x) = {sp.sstr(v.act.expr)}`", ""]
+    parts = [f"## {v.act.name}: {outcome(v).value}", "", f"`φ(x) = {expression(v.act.expr)}`", ""]
     parts.append(_md_table(["condition", "status", "value", "bound", "method"], condition_rows(v)))
     parts += ["", "### Details", ""]
     parts += [f"- **{c.name.value}** ({c.status.value}): {c.detail}" for c in v.conditions]
-    parts += ["", "### Theorems", "", *theorem_lines(v), "", f"**{verdict_line(v)}**"]
+    rows = [[r[0], r[1], _md_word(r[2]), *r[3:]] for r in theorem_rows(v)]
+    parts += ["", "### Theorems", "", _md_table(THEOREM_HEADER, rows), ""]
+    parts += [*theorem_lines(v), "", f"**{verdict_line(v)}**"]
     parts += ["", "### Numbers", ""] + [f"- {line}" for line in summary_lines(v)]
     for name, path in (images or {}).items():
         parts += ["", f"![{name}]({path})"]
@@ -332,7 +394,7 @@ def spec_table_rows(runs: list[Verification]) -> list[list[str]]:
                 f"{st(Condition.INFINITE_HERMITE)} ({_pattern(v) or '—'})",
                 f"{st(Condition.LAMBDA_STAR_POSITIVE)} ({lam})",
                 *(_theorem_cell(v, t) for t in THEOREMS),
-                v.verdict.value,
+                outcome(v).value,
             ]
         )
     return rows
@@ -343,8 +405,8 @@ def _theorem_cell(v: Verification, theorem_id: str) -> str:
     if a is None:
         return "—"
     if a.applies is Status.FAIL:
-        return "does not apply"
-    return f"{applies_label(a.applies).lower()}, {a.verdict.value}"
+        return a.outcome.value
+    return f"{applies_label(a.applies).lower()}, {a.outcome.value}"
 
 
 SPEC_HEADER = [

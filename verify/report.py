@@ -10,10 +10,14 @@ from pathlib import Path
 
 from symbolic.errors import VerifyError
 from verify.checks import Verification
+from verify.decimals import estimate, expression, fixed, interval
+from verify.figures import FORMATS, styles
 from verify.plots import make_plots
 from verify.render import (
     SPEC_HEADER,
+    THEOREM_HEADER,
     condition_rows,
+    outcome,
     render_markdown,
     render_summary_markdown,
     spec_table_rows,
@@ -23,16 +27,27 @@ from verify.render import (
     verdict_line,
 )
 from verify.report_folder import check_report_folder, write_into
-
-THEOREM_HEADER = ["theorem", "applies", "verdict", "refuted hypotheses", "conclusions measured"]
+from verify.tex import to_tex
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
 color:#222}table{border-collapse:collapse;margin:1em 0;font-size:14px}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}.PASS{color:#0a7a2f;font-weight:bold}
-.FAIL{color:#b00020;font-weight:bold}.INCONCLUSIVE{color:#a06000;font-weight:bold}
-.ERROR{color:#6a1b9a;font-weight:bold}code{background:#f6f6f6;padding:1px 4px}img{max-width:100%}
+.FAIL,.REFUTED{color:#b00020;font-weight:bold}.INCONCLUSIVE{color:#a06000;font-weight:bold}
+.ERROR{color:#6a1b9a;font-weight:bold}.NOT-COVERED{color:#444;font-weight:bold}
+.na{color:#888}code{background:#f6f6f6;padding:1px 4px}img{max-width:100%}
 li{margin:.2em 0}"""
+
+#: The CSS class of each word a status column holds (n/a is grey).
+_CLASS = {
+    "PASS": "PASS",
+    "FAIL": "FAIL",
+    "REFUTED": "REFUTED",
+    "NOT COVERED": "NOT-COVERED",
+    "INCONCLUSIVE": "INCONCLUSIVE",
+    "ERROR": "ERROR",
+    "n/a": "na",
+}
 
 
 def write_report(runs: list[Verification], out_dir: str | Path, *, force: bool) -> Path:
@@ -58,6 +73,18 @@ SUMMARY_HEADER = [
     "Θ(0) prediction",
     "m·Θ* prediction",
 ]
+#: The same header in LaTeX (summary.tex).
+SUMMARY_HEADER_TEX = [
+    r"$\varphi$",
+    "verdict",
+    "covered by",
+    r"$\lambda^*$ (float)",
+    r"$\lambda^*$ certified in",
+    "rate measured",
+    "bound",
+    r"$\Theta(0)$ prediction",
+    r"$m\,\Theta^*$ prediction",
+]
 
 
 def summary_rows(runs: list[Verification]) -> list[list[str]]:
@@ -70,15 +97,15 @@ def summary_rows(runs: list[Verification]) -> list[list[str]]:
         enc = g.enclosure if g is not None else None
 
         def r(x: float | None) -> str:
-            return "—" if x is None else f"{x:.6f}"
+            return "—" if x is None else fixed(x, 6)
 
         rows.append(
             [
                 v.act.name,
-                v.verdict.value,
+                outcome(v).value,
                 ", ".join(v.covering) or "none",
-                f"{g.lambda_star:.6g}" if g is not None else "—",
-                f"[{enc[0]:.6g}, {enc[1]:.6g}]" if enc else "not certified",
+                estimate(g.lambda_star) if g is not None else "—",
+                interval(enc[0], enc[1], 6) if enc else "not certified",
                 r(t.rate.rate if t else None),
                 r(t.rate_bound if t else None),
                 r(t.rate_finite if t else None),
@@ -89,19 +116,22 @@ def summary_rows(runs: list[Verification]) -> list[list[str]]:
 
 
 def _write_all(runs: list[Verification], folder: Path) -> None:
-    from verify.atlas import to_csv, to_tex
+    from verify.atlas import to_csv
 
     figures = {}
     md = [render_summary_markdown(runs)] if len(runs) > 1 else []
     rows = summary_rows(runs)
-    (folder / "summary.tex").write_text(to_tex(SUMMARY_HEADER, rows), encoding="utf-8")
+    tex = to_tex(SUMMARY_HEADER, rows, SUMMARY_HEADER_TEX)
+    (folder / "summary.tex").write_text(tex, encoding="utf-8")
     (folder / "summary.csv").write_text(to_csv(SUMMARY_HEADER, rows), encoding="utf-8")
+    palette = styles(v.act.name for v in runs)
     for v in runs:
-        made = make_plots(v)
+        made = make_plots(v, palette[v.act.name])
         names = {}
         for name, fig in made.items():
             path = f"{_slug(v.act.name)}_{name}"
-            (folder / f"{path}.png").write_bytes(fig.png)
+            for fmt in FORMATS:
+                (folder / f"{path}.{fmt}").write_bytes(fig.files[fmt])
             (folder / f"{path}.json").write_text(json.dumps(fig.data), encoding="utf-8")
             names[name] = f"{path}.png"
         figures[v.act.name] = {name: (fig, names[name]) for name, fig in made.items()}
@@ -119,13 +149,20 @@ def _slug(name: str) -> str:
     return keep.strip("_")[:40] or "formula"
 
 
-def _table(header: list[str], rows: list[list[str]], status_col: int | None = None) -> str:
+def _word_class(cell: str) -> str:
+    """The CSS class of a status cell: its word, or the word after its last comma ("applies,
+    PASS"); no class for anything else."""
+    word = cell.rsplit(",", 1)[-1].strip()
+    return f' class="{_CLASS[word]}"' if word in _CLASS else ""
+
+
+def _table(header: list[str], rows: list[list[str]], status_cols: tuple[int, ...] = ()) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for r in rows:
         cells = []
         for i, c in enumerate(r):
-            cls = f' class="{c.split()[0]}"' if i == status_col else ""
+            cls = _word_class(c) if i in status_cols else ""
             cells.append(f"<td{cls}>{html.escape(c)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
@@ -145,29 +182,29 @@ def render_html(runs: list[Verification], figures: dict[str, dict]) -> str:
     )
     parts.append(
         "<h2>Summary</h2>"
-        + _table(SUMMARY_HEADER, summary_rows(runs), 1)
+        + _table(SUMMARY_HEADER, summary_rows(runs), (1,))
         + "<p>Exports: <a href='summary.csv'>summary.csv</a>, <a href='summary.tex'>summary.tex"
-        "</a> (LaTeX tabular), <a href='report.json'>report.json</a>; the data behind each "
-        "figure beside it as JSON.</p>"
+        "</a> (LaTeX tabular, needs booktabs), <a href='report.json'>report.json</a>; each "
+        "figure as PNG, PDF and SVG, with the data behind it as JSON.</p>"
     )
     if len(runs) > 1:
         parts.append(
             "<h3>Hypotheses per activation</h3>"
-            + _table(SPEC_HEADER, spec_table_rows(runs), len(SPEC_HEADER) - 1)
+            + _table(SPEC_HEADER, spec_table_rows(runs), tuple(range(6, len(SPEC_HEADER))))
         )
     for v in runs:
+        word = outcome(v).value
         parts.append(
-            f"<h2>{html.escape(v.act.name)}: <span class='{v.verdict.value}'>"
-            f"{v.verdict.value}</span></h2>"
-            f"<p><code>φ(x) = {html.escape(str(v.act.expr))}</code></p>"
+            f"<h2>{html.escape(v.act.name)}: <span class='{_CLASS[word]}'>{word}</span></h2>"
+            f"<p><code>φ(x) = {html.escape(expression(v.act.expr))}</code></p>"
         )
         parts.append(
             f"<p><b>{html.escape(verdict_line(v))}</b></p><h3>Theorems</h3>"
-            + _table(THEOREM_HEADER, theorem_rows(v), 2)
+            + _table(THEOREM_HEADER, theorem_rows(v), (2,))
         )
         parts.append(
             "<h3>Conditions</h3>"
-            + _table(["condition", "status", "value", "bound", "method"], condition_rows(v), 1)
+            + _table(["condition", "status", "value", "bound", "method"], condition_rows(v), (1,))
         )
         parts.append(
             "<details><summary>each condition in detail</summary><ul>"
@@ -185,10 +222,11 @@ def render_html(runs: list[Verification], figures: dict[str, dict]) -> str:
         for name, (fig, path) in figures.get(v.act.name, {}).items():
             data = base64.b64encode(fig.png).decode("ascii")
             stem = path.removesuffix(".png")
+            links = ", ".join(f"<a href='{stem}.{f}'>{f.upper()}</a>" for f in ("pdf", "svg"))
             parts.append(
                 f"<figure><img alt='{name}' src='data:image/png;base64,{data}'>"
-                f"<figcaption>{html.escape(name)} — data: <a href='{stem}.json'>{stem}.json"
-                "</a></figcaption></figure>"
+                f"<figcaption>{html.escape(name)} — {links}; data: <a href='{stem}.json'>"
+                f"{stem}.json</a></figcaption></figure>"
             )
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -85,7 +85,9 @@ class CheckResult:
     held to (always the threshold, None when the check has no numeric threshold), and the method.
 
     ``value`` and ``bound`` are floats (``math.inf`` for a proved infinity, ``None`` when the
-    quantity has no number); ``exact`` holds the exact value as a string where sympy proved one.
+    quantity has no number); ``exact`` holds the exact value as a string where sympy proved one;
+    ``enclosure`` the proved [lo, hi] as floats rounded outward (JSON: ``enclosure`` and, exact,
+    ``enclosure_hex``).
     """
 
     name: Condition
@@ -121,6 +123,9 @@ class CheckResult:
             "enclosure": None
             if self.enclosure is None
             else [json_float(v) for v in self.enclosure],
+            "enclosure_hex": None
+            if self.enclosure is None
+            else [float(v).hex() for v in self.enclosure],
         }
 
 

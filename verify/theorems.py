@@ -9,6 +9,7 @@ its model) and the conditions that say whether this network is in its finite-wid
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from verify.results import CheckResult, Condition, Status, worst
@@ -72,6 +73,107 @@ GAO = Theorem(
 THEOREMS: dict[str, Theorem] = {t.id: t for t in (TRUONG, LING, GAO)}
 
 
+class Outcome(str, enum.Enum):
+    """The words of a verdict (docs/theory.md §8.1). Per theorem: n/a, PASS, REFUTED,
+    INCONCLUSIVE, ERROR; per run: PASS, REFUTED, NOT COVERED, INCONCLUSIVE, ERROR."""
+
+    PASS = "PASS"  # covered: a theorem applies and its conclusions held here
+    REFUTED = "REFUTED"  # a theorem applies and one of its conclusions failed here
+    NOT_COVERED = "NOT COVERED"  # no theorem's hypotheses hold for φ (each has one refuted)
+    INCONCLUSIVE = "INCONCLUSIVE"  # nothing refuted, something undecided
+    ERROR = "ERROR"  # a check that decides the answer could not run
+    NOT_APPLICABLE = "n/a"  # (per theorem) a hypothesis is refuted: the theorem says nothing
+
+    @property
+    def status(self) -> Status:
+        """The four-valued status of the version-2 JSON ``verdict`` (REFUTED and NOT COVERED
+        are both FAIL there; a theorem that does not apply is FAIL too)."""
+        return _STATUS[self]
+
+
+_STATUS = {
+    Outcome.PASS: Status.PASS,
+    Outcome.REFUTED: Status.FAIL,
+    Outcome.NOT_COVERED: Status.FAIL,
+    Outcome.INCONCLUSIVE: Status.INCONCLUSIVE,
+    Outcome.ERROR: Status.ERROR,
+    Outcome.NOT_APPLICABLE: Status.FAIL,
+}
+
+#: Severity of the outcomes of several runs (report, exit code): a refutation first, then a
+#: check that could not run, then φ outside every theorem, then undecided.
+SEVERITY = (
+    Outcome.PASS,
+    Outcome.INCONCLUSIVE,
+    Outcome.NOT_COVERED,
+    Outcome.ERROR,
+    Outcome.REFUTED,
+)
+
+
+def most_severe(outcomes: list[Outcome]) -> Outcome:
+    """The most severe run outcome (PASS for none); n/a never occurs among run outcomes."""
+    return max(outcomes, key=SEVERITY.index, default=Outcome.PASS)
+
+
+def applicability(hypotheses: tuple[CheckResult, ...], expected: int) -> Status:
+    """FAIL (does not apply) when a hypothesis is refuted; PASS (applies) when all ``expected``
+    hypotheses were checked and PASS; INCONCLUSIVE (undecided) otherwise, an ERROR included."""
+    if any(r.status is Status.FAIL for r in hypotheses):
+        return Status.FAIL
+    if len(hypotheses) == expected and all(r.status is Status.PASS for r in hypotheses):
+        return Status.PASS
+    return Status.INCONCLUSIVE
+
+
+def theorem_outcome(applies: Status, measured: list[Status]) -> Outcome:
+    """One theorem's word, from its applicability and the statuses of its conclusions (with any
+    regime check that could not run): n/a when it does not apply; where it applies, REFUTED on a
+    failed conclusion, else ERROR, else INCONCLUSIVE, else PASS; where applicability is
+    undecided, ERROR on a check that could not run, else INCONCLUSIVE (a failed conclusion then
+    refutes "the hypotheses hold", not the theorem)."""
+    if applies is Status.FAIL:
+        return Outcome.NOT_APPLICABLE
+    worst_seen = worst(measured)
+    if applies is Status.PASS:
+        return {
+            Status.PASS: Outcome.PASS,
+            Status.INCONCLUSIVE: Outcome.INCONCLUSIVE,
+            Status.ERROR: Outcome.ERROR,
+            Status.FAIL: Outcome.REFUTED,
+        }[worst_seen]
+    return Outcome.ERROR if Status.ERROR in measured else Outcome.INCONCLUSIVE
+
+
+def run_outcome(theorems: list[tuple[Status, Outcome]]) -> Outcome:
+    """The run's word from each theorem's (applicability, outcome): where some theorem applies,
+    the most severe outcome among those that apply; else, where some is undecided, the most
+    severe among those; else NOT COVERED (every theorem has a refuted hypothesis)."""
+    applicable = [o for a, o in theorems if a is Status.PASS]
+    if applicable:
+        return most_severe(applicable)
+    undecided = [o for a, o in theorems if a is Status.INCONCLUSIVE]
+    if undecided:
+        return most_severe(undecided)
+    return Outcome.NOT_COVERED
+
+
+_APPLIES = {Status.PASS: "APPLIES", Status.FAIL: "DOES NOT APPLY", Status.INCONCLUSIVE: "UNDECIDED"}
+
+
+def applies_label(status: Status) -> str:
+    """APPLIES, DOES NOT APPLY or UNDECIDED (an ERROR in a hypothesis is undecided too)."""
+    return _APPLIES.get(status, "UNDECIDED")
+
+
+def conclusions_label(applies: Status) -> str:
+    """How measured conclusions are labelled: they test the theorem only where it applies."""
+    return {
+        Status.PASS: "within the hypotheses",
+        Status.FAIL: "outside the hypotheses",
+    }.get(applies, "hypotheses undecided")
+
+
 @dataclass(frozen=True)
 class Assessment:
     """One theorem on one run: does it apply (PASS applies, FAIL does not, INCONCLUSIVE
@@ -90,18 +192,26 @@ class Assessment:
         return worst([r.status for r in self.conclusions]) if self.conclusions else None
 
     @property
+    def measured(self) -> list[Status]:
+        """The statuses that enter its outcome: its conclusions, and any regime check that
+        could not run (ERROR); the regime is information otherwise (theory §7.4)."""
+        errors = [r.status for r in self.regime if r.status is Status.ERROR]
+        return [*(r.status for r in self.conclusions), *errors]
+
+    @property
+    def outcome(self) -> Outcome:
+        """n/a, PASS, REFUTED, INCONCLUSIVE or ERROR (see :func:`theorem_outcome`)."""
+        return theorem_outcome(self.applies, self.measured)
+
+    @property
     def verdict(self) -> Status:
-        """FAIL when it does not apply; else the worst of applicability, conclusions, and any
-        regime check that could not run (ERROR)."""
-        if self.applies is Status.FAIL:
-            return Status.FAIL
-        statuses = [self.applies, *(r.status for r in self.conclusions)]
-        statuses += [r.status for r in self.regime if r.status is Status.ERROR]
-        return worst(statuses)
+        """The outcome as a status (FAIL for n/a and REFUTED): the version-2 JSON's value."""
+        return self.outcome.status
 
     @property
     def covers(self) -> bool:
-        return self.applies is Status.PASS and self.verdict is Status.PASS
+        """It applies and its conclusions held (PASS is reached only where it applies)."""
+        return self.outcome is Outcome.PASS
 
 
 def assess(theorem: Theorem, results: dict[Condition, CheckResult]) -> Assessment:
@@ -109,12 +219,7 @@ def assess(theorem: Theorem, results: dict[Condition, CheckResult]) -> Assessmen
     not accept φ: what was measured then belongs to another model)."""
     hyps = tuple(results[c] for c in theorem.hypotheses if c in results)
     failed = tuple(r for r in hyps if r.status is Status.FAIL)
-    if failed:
-        applies = Status.FAIL
-    elif any(r.status is not Status.PASS for r in hyps) or len(hyps) < len(theorem.hypotheses):
-        applies = Status.INCONCLUSIVE
-    else:
-        applies = Status.PASS
+    applies = applicability(hyps, len(theorem.hypotheses))
     if theorem.accepts is not None and any(r.name is theorem.accepts for r in failed):
         return Assessment(theorem, applies, failed, hyps, (), ())  # not its model: nothing to say
     concl = tuple(results[c] for c in theorem.conclusions if c in results)
@@ -122,25 +227,77 @@ def assess(theorem: Theorem, results: dict[Condition, CheckResult]) -> Assessmen
     return Assessment(theorem, applies, failed, hyps, concl, regime)
 
 
+def outcome_of(assessments: list[Assessment]) -> Outcome:
+    """The run's outcome (see :func:`run_outcome`)."""
+    return run_outcome([(a.applies, a.outcome) for a in assessments])
+
+
 def covered_verdict(assessments: list[Assessment]) -> Status:
-    """Is φ covered by some theorem whose conclusions held here? Where theorems apply, the worst
-    of their verdicts (every applicable theorem's conclusions must hold); where none applies
-    for sure, INCONCLUSIVE if one might, else FAIL (covered by none)."""
+    """The run's outcome as a status (the version-2 JSON ``verdict``)."""
+    return outcome_of(assessments).status
+
+
+def outcome_reason(assessments: list[Assessment]) -> str:
+    """The run's outcome in one line: which theorems cover φ, which conclusion failed, which
+    check could not run, what is undecided, or why no theorem applies."""
+    outcome = outcome_of(assessments)
     applicable = [a for a in assessments if a.applies is Status.PASS]
-    if applicable:
-        return worst([a.verdict for a in applicable])
-    if any(a.applies is Status.INCONCLUSIVE for a in assessments):
-        return worst([a.verdict for a in assessments if a.applies is Status.INCONCLUSIVE])
-    return Status.FAIL
+    pool = applicable or [a for a in assessments if a.applies is Status.INCONCLUSIVE]
+    if outcome is Outcome.PASS:
+        return "covered by " + ", ".join(a.theorem.id for a in assessments if a.covers)
+    if outcome is Outcome.NOT_COVERED:
+        why = "; ".join(
+            f"{a.theorem.id}: {', '.join(r.name.value for r in a.failed)} refuted"
+            for a in assessments
+        )
+        return f"no theorem's hypotheses hold for φ ({why})" if why else "no theorem was checked"
+    if outcome is Outcome.REFUTED:
+        return "; ".join(
+            f"{a.theorem.id} applies and its conclusion "
+            f"{', '.join(r.name.value for r in a.conclusions if r.status is Status.FAIL)} failed"
+            for a in applicable
+            if a.outcome is Outcome.REFUTED
+        )
+    if outcome is Outcome.ERROR:
+        broken = [
+            r
+            for a in pool
+            for r in (*a.hypotheses, *a.conclusions, *a.regime)
+            if r.status is Status.ERROR
+        ]
+        return "; ".join(dict.fromkeys(f"{r.name.value} could not run" for r in broken))
+    return "; ".join(_undecided(a) for a in pool)
+
+
+def _undecided(a: Assessment) -> str:
+    """What leaves one theorem undecided: its open hypotheses, or its open conclusions."""
+    if a.applies is not Status.PASS:
+        open_ = [r.name.value for r in a.hypotheses if r.status is not Status.PASS]
+        failed = [r.name.value for r in a.conclusions if r.status is Status.FAIL]
+        missing = len(a.theorem.hypotheses) - len(a.hypotheses)
+        text = f"{a.theorem.id}: hypotheses undecided ({', '.join(open_) or f'{missing} not run'})"
+        return text + (f"; {', '.join(failed)} failed outside them" if failed else "")
+    open_ = [r.name.value for r in a.conclusions if r.status is not Status.PASS]
+    return f"{a.theorem.id} applies; {', '.join(open_)} undecided"
 
 
 __all__ = [
     "GAO",
     "LING",
+    "SEVERITY",
     "THEOREMS",
     "TRUONG",
     "Assessment",
+    "Outcome",
     "Theorem",
+    "applicability",
+    "applies_label",
     "assess",
+    "conclusions_label",
     "covered_verdict",
+    "most_severe",
+    "outcome_of",
+    "outcome_reason",
+    "run_outcome",
+    "theorem_outcome",
 ]

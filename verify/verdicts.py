@@ -21,12 +21,13 @@ from numeric.spectrum import Certificate, Spectrum
 from numeric.training import TrainingResult
 from numeric.width import GramSweep
 from symbolic.bounds import SupBound
-from symbolic.enclosure import Enclosure, float_down, float_up, format_enclosure
+from symbolic.enclosure import Enclosure, float_down, float_up
 from symbolic.errors import VerifyError
 from symbolic.hermite import HermiteCoefficients
 from symbolic.l2 import SquareIntegrable
 from symbolic.polynomial import PolynomialFact
 from symbolic.relu import ReluFact
+from verify.decimals import estimate, interval, upper
 from verify.results import CheckResult, Condition, Status
 
 #: The condition of sup|φ^{(k)}| < ∞ for k = 0, 1, 2.
@@ -68,7 +69,7 @@ def bounded(k: int, b: SupBound, enclosure: Enclosure | None = None) -> CheckRes
     elif b.bounded:
         # "=" only for a proved exact supremum; otherwise the value is an estimate
         rel = "=" if b.exact is not None else "≈ (estimate, not proved)"
-        detail = f"sup|{_SYMBOL[k]}| {rel} {b.value:.6g}. {b.detail}"
+        detail = f"sup|{_SYMBOL[k]}| {rel} {estimate(b.value)}. {b.detail}"
     else:
         detail = b.detail
     return CheckResult(BOUNDED[k], status, b.value, None, b.method, detail, exact=exact)
@@ -116,10 +117,7 @@ def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> Che
     [1/(8 hi²), 1/(8 lo²)], computed in ball arithmetic and rounded outward."""
     inv = 1 / (8 * enc.ball * enc.ball)
     low, high = float_down(inv), float_up(inv)
-    detail = (
-        f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ {format_enclosure(inv, inv, 12)} "
-        f"({enc.method})"
-    )
+    detail = f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ {interval(inv, None, 12)} ({enc.method})"
     name = Condition.WEIGHT_SCALE
     method = "certified L (ball arithmetic)"
     if arb(sigma_w2) < inv:
@@ -248,7 +246,7 @@ def lambda_star_positive(
     if isinstance(certified, LambdaCertificate):
         box = (certified.lower, certified.upper)
         proof = (
-            f"certified λ* ∈ [{certified.lower:.10g}, {certified.upper:.10g}], q* ∈ "
+            f"certified λ* ∈ {interval(certified.lower, certified.upper, 10)}, q* ∈ "
             f"{certified.q_star.enclosure} ({certified.method})"
         )
         method = f"certified: {certified.method}"
@@ -274,7 +272,7 @@ def lambda_star_positive(
     if box is not None:
         return result(
             Status.INCONCLUSIVE,
-            f"λ* ≤ {box[1]:.6g} (certified upper bound), not proved positive "
+            f"λ* ≤ {upper(box[1])} (certified upper bound), not proved positive "
             f"({certified.shortfall}):",
         )
     return result(Status.INCONCLUSIVE, "λ* > 0 not proved:")
@@ -329,7 +327,7 @@ def linear_rate(res: TrainingResult) -> CheckResult:
         f"over the same steps: Θ(0) {res.rate_finite:.6f}, m·Θ* {inf}; NTK drift {drift:.3f} "
         f"({lazy}); η = {res.lr:.4g} ({res.lr_source}); loss {res.initial_loss:.3e} → "
         f"{res.final_loss:.3e} in {res.steps} steps; L‖W(k)‖₂ < 1 all along: {res.well_posed} "
-        f"(max bound {max(res.history.lip_norm_bound):.4f}); "
+        f"(max bound {upper(max(res.history.lip_norm_bound), 4)}); "
         f"λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along: {res.lambda_kept}"
     )
     ok = f.max_ratio <= res.rate_bound and res.well_posed is not False and res.lambda_kept
@@ -578,7 +576,7 @@ def gao_linear_rate(res: ImplicitResult) -> CheckResult:
         f"largest step ratio {res.max_ratio:.8f} vs 1 - αλ_0/2 = {res.rate_bound:.8f} "
         f"(α = {res.lr:.3g}, λ_0 = {res.lambda_0:.4g}); fitted rate {res.rate.rate:.6f}; "
         f"loss {res.initial_loss:.3g} → {res.final_loss:.3g}; ‖B(k)‖₂ ≤ "
-        f"{max(res.history.norm_bound):.4f} along training; m = {res.width}, n = {res.n}"
+        f"{upper(max(res.history.norm_bound), 4)} along training; m = {res.width}, n = {res.n}"
     )
     return CheckResult(
         Condition.GAO_LINEAR_RATE,
