@@ -22,13 +22,14 @@ import torch
 
 from numeric.fixed_point import Solution
 from numeric.kernel import Kernel, diagonal_map, kernel_at
-from numeric.quadrature import pair_expectation_2d
+from numeric.quadrature import pair_expectation_2d, second_moment
 from symbolic.activations import Activation
 from symbolic.dual import dual_closed_fn
 from symbolic.errors import SolverError, VerifyError
 from symbolic.evaluate import torch_function_of
 from symbolic.families import Q1, Q2, C
 from symbolic.functions import ArcCosJ1
+from symbolic.variance_map import FixedPointRange, exact_range
 
 if TYPE_CHECKING:
     from verify.settings import PopulationSettings
@@ -68,24 +69,73 @@ def contraction_numbers(sigma_w2: float, lip: float, b0: float, b2: float) -> tu
     return 2 * sigma_w2 * (lip**2 + prod), 2 * sigma_w2 * lip**2
 
 
+class NoFixedPoint(SolverError):
+    """The variance recursion ran away; ``proved`` when the existence range is exact (φ a
+    polynomial) and σ_w² lies above it, so G* does not exist at this σ_w²."""
+
+    def __init__(self, message: str, proved: bool) -> None:
+        super().__init__(message)
+        self.proved = proved
+
+
+#: Variances (in units of 2/d) over which sup (q - 2/d)/(2E[φ(√q Z)²]) is estimated.
+RANGE_GRID = tuple(1 + 10 ** (k / 8) for k in range(-24, 33))
+
+
+def largest_sigma_w2(act: Activation, d: int) -> FixedPointRange:
+    """The σ_w² below which the variance map has a fixed point (symbolic.variance_map): exact for
+    a polynomial φ, else the largest (q - 2/d)/(2E[φ(√q Z)²]) over a grid of q from 2/d to
+    about 10⁴·2/d (a quadrature estimate, never a proof)."""
+    exact = exact_range(act, d)
+    if exact is not None:
+        return exact
+    base = 2.0 / d
+    best, at = 0.0, None
+    for factor in RANGE_GRID:
+        q = base * factor
+        try:
+            m2 = second_moment(act, q)[0]
+        except (VerifyError, OverflowError, ValueError):
+            break  # out of float64's reach from here on
+        if m2 > 0 and math.isfinite(m2) and (q - base) / (2 * m2) > best:
+            best, at = (q - base) / (2 * m2), q
+    return FixedPointRange(best, None, True, at, "estimated on a grid of q by quadrature")
+
+
+def _diverges(act: Activation, sigma_w2: float, d: int, what: str) -> NoFixedPoint:
+    """The runaway recursion, said with the σ_w² range where a fixed point exists."""
+    r = largest_sigma_w2(act, d)
+    answer = r.has_fixed_point(sigma_w2)
+    exists = (
+        f"T(q) = q ⇔ σ_w² = (q - 2/d)/(2E[φ(√q Z)²]); a fixed point exists exactly for "
+        f"σ_w² {'≤' if r.attained else '<'} {r.largest:.6g}"
+        + (f" = {sp.sstr(r.exact)} (exact: {r.how})" if r.proved else f" ({r.how})")
+    )
+    if answer is False and r.proved:
+        verdict = f"proved: at σ_w² = {sigma_w2:g} the variance map has no fixed point"
+    elif answer is False:
+        verdict = f"at σ_w² = {sigma_w2:g} (above that estimate) no fixed point was found"
+    else:
+        verdict = f"at σ_w² = {sigma_w2:g} no fixed point was reached from q = 2/d"
+    return NoFixedPoint(
+        f"variance recursion for {act.name} runs away ({what}): {verdict}; {exists}",
+        answer is False and r.proved,
+    )
+
+
 def solve_q_star(act: Activation, sigma_w2: float, d: int, pop: PopulationSettings) -> Solution:
     """q* with ``q = 2σ_w² E[φ(√q Z)²] + 2/d`` (unit-norm inputs), iterated from 2/d until the
-    update is ≤ ``pop.q_tol``·max(q, 1); ``residual`` is that last update. Raises on divergence."""
+    update is ≤ ``pop.q_tol``·max(q, 1); ``residual`` is that last update. Raises NoFixedPoint on
+    divergence, with the σ_w² range where a fixed point exists."""
     step = diagonal_map(act, sigma_w2, 1.0 / d)
     q = 2.0 / d
     for k in range(1, pop.max_steps + 1):
         try:
             new = step(q)
         except (VerifyError, OverflowError, ValueError) as exc:
-            raise SolverError(
-                f"variance recursion diverges for {act.name} at σ_w² = {sigma_w2:g}: "
-                f"q reached {q:.3g} ({exc}); lower --sigma-w2"
-            ) from None
+            raise _diverges(act, sigma_w2, d, f"q reached {q:.3g}: {exc}") from None
         if not math.isfinite(new) or new > 1e8:
-            raise SolverError(
-                f"variance recursion diverges for {act.name} at σ_w² = {sigma_w2:g}: q = {new:.3g} "
-                f"after {k} steps; lower --sigma-w2"
-            )
+            raise _diverges(act, sigma_w2, d, f"q = {new:.3g} after {k} steps")
         if abs(new - q) <= pop.q_tol * max(new, 1.0):
             return Solution(new, abs(new - q), k, pop.max_steps, pop.q_tol)
         q = new

@@ -31,10 +31,12 @@ TensorFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 def gaussian_radius(fn: TensorFn, q: float, tol: float) -> float:
-    """Smallest R (from a growing search) with |fn(√q z)| e^{-z²/4} < tol for |z| in [R, 4R]."""
+    """Smallest R (from a growing search) with |fn(√q z)| e^{-z²/4} < tol for |z| in [R, 2R]
+    (checked at 200 points each side; beyond 2R a float64 φ may overflow long after the Gaussian
+    weight has vanished)."""
     radius = math.sqrt(4 * math.log(1 / tol))
     while radius < 400:
-        z = torch.linspace(radius, 4 * radius, 200, dtype=torch.float64)
+        z = torch.linspace(radius, 2 * radius, 200, dtype=torch.float64)
         z = torch.cat([z, -z])
         with np.errstate(all="ignore"):
             mag = fn(math.sqrt(q) * z).abs() * torch.exp(-(z**2) / 4)

@@ -20,7 +20,7 @@ import sympy as sp
 import torch
 
 from numeric.data import Correlation, Dataset, load_dataset, max_correlation
-from numeric.gram import GramResult, population_gram
+from numeric.gram import GramResult, NoFixedPoint, population_gram
 from numeric.implicit import ImplicitResult, explicit_spectrum, train_implicit
 from numeric.lambda_certificate import LambdaCertificate, certify_lambda_star
 from numeric.limits import limit_norm
@@ -841,6 +841,8 @@ def _q_star(pop: Population | Failed) -> float | None:
 def _lambda_star(
     facts: SymbolicFacts, pop: Population | Failed, singular: str | None
 ) -> CheckResult:
+    if isinstance(pop, Failed) and isinstance(pop.error, NoFixedPoint) and pop.error.proved:
+        return verdicts.no_gram(str(pop.error))
     if isinstance(pop, Failed):
         return verdicts.could_not_run(Condition.LAMBDA_STAR_POSITIVE, pop.error)
     certified = str(pop.certified) if isinstance(pop.certified, Failed) else pop.certified

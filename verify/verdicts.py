@@ -278,6 +278,19 @@ def lambda_star_positive(
     return result(Status.INCONCLUSIVE, "λ* > 0 not proved:")
 
 
+def no_gram(proof: str) -> CheckResult:
+    """λ* > 0 refuted at this σ_w²: the variance map provably has no fixed point (the exact
+    existence range of a polynomial φ), so G* and λ* do not exist."""
+    return CheckResult(
+        Condition.LAMBDA_STAR_POSITIVE,
+        Status.FAIL,
+        None,
+        0.0,
+        "exact existence range of the variance map (polynomial φ)",
+        f"G* does not exist: {proof}",
+    )
+
+
 def width_sweep(sweep: GramSweep) -> CheckResult:
     """(informational) ‖ZᵀZ/m - G*‖ shrinks with m: PASS when the fitted log-log slope is below
     0 (the theory's rate is -1/2; the fit over few seeds is noisy, so only the sign is held)."""
