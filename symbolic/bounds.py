@@ -31,11 +31,11 @@ from symbolic.balls import ball_constant, ball_function
 from symbolic.errors import SymbolicTimeout
 from symbolic.formula import X
 from symbolic.singular import CONTINUOUS
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
-_STEP_LIMIT = 4.0  #: seconds for one sympy call
-#: Seconds for the whole proof of one supremum (every sympy step inside counts against it).
-TOTAL_LIMIT = 60.0
+#: Step times (symbolic.timelimit) for the whole proof of one supremum (every sympy step inside
+#: counts against it); each sympy call has one step time.
+TOTAL_STEPS = 15.0
 #: Breakpoints (nearest 0 first) examined for a refutation when there are infinitely many.
 REFUTATION_POINTS = 12
 
@@ -57,7 +57,7 @@ class SupBound:
 
 
 def _limit(g: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
-    return run_with_limit(lambda: sp.limit(g, X, point, direction), _STEP_LIMIT, f"limit of {g}")
+    return run_with_limit(lambda: sp.limit(g, X, point, direction), seconds(1), f"limit of {g}")
 
 
 def _magnitude(v: sp.Expr) -> tuple[float, sp.Expr | None]:
@@ -130,7 +130,7 @@ def _discontinuity(a, c, j: int, k: int, b: sp.Expr) -> str | None:
         return f"{name} → ±∞ as x → {where} from the {side}: {'φ' + chr(39) * k} is unbounded"
     if _undecided_limit(a) or _undecided_limit(c):
         raise _Undecided(f"{name} has no limit sympy can name at x = {where}")
-    gap = run_with_limit(lambda: sp.simplify(a - c), _STEP_LIMIT, "jump")
+    gap = run_with_limit(lambda: sp.simplify(a - c), seconds(1), "jump")
     if gap == 0:
         return None
     if abs(sp.N(gap, 50)) < 1e-40:
@@ -151,7 +151,7 @@ def _piece_sup(g: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[bool | None, list,
     exact_ends = not any(getattr(p, "is_certified_root", False) for p in (lo, hi))
     if exact_ends:
         interval = sp.Interval.open(lo, hi)
-        sing = run_with_limit(lambda: singularities(g, X, interval), _STEP_LIMIT, "poles")
+        sing = run_with_limit(lambda: singularities(g, X, interval), seconds(1), "poles")
         if sing != sp.S.EmptySet:
             return None, [], False, f"singular set {sing} inside the piece ({lo}, {hi})"
     ends = [
@@ -173,20 +173,20 @@ def _piece_sup(g: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[bool | None, list,
     dg = sp.diff(g, X)
     if _constant(dg, lo, hi):
         t = _interior(lo, hi)
-        value = run_with_limit(lambda: sp.simplify(g.subs(X, t)), _STEP_LIMIT, "value")
+        value = run_with_limit(lambda: sp.simplify(g.subs(X, t)), seconds(1), "value")
         return True, [value], exact_ends, "constant"
     if not exact_ends:
         return True, values, False, "ends at certified roots: value numeric"
     domain = sp.Interval.open(lo, hi)
     if lo == -sp.oo and hi == sp.oo:
         try:
-            period = run_with_limit(lambda: sp.periodicity(g, X), _STEP_LIMIT, "periodicity")
+            period = run_with_limit(lambda: sp.periodicity(g, X), seconds(1), "periodicity")
         except (SymbolicTimeout, NotImplementedError, ValueError, TypeError):
             period = None  # no period found: the critical points are sought on the whole line
         if period is not None:
             domain = sp.Interval(0, period)
     try:
-        crit = run_with_limit(lambda: sp.solveset(dg, X, domain), _STEP_LIMIT, "critical points")
+        crit = run_with_limit(lambda: sp.solveset(dg, X, domain), seconds(1), "critical points")
     except SymbolicTimeout:
         crit = None
     if crit == sp.S.EmptySet:
@@ -194,7 +194,7 @@ def _piece_sup(g: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> tuple[bool | None, list,
     if not isinstance(crit, sp.FiniteSet) or not all(p.is_real for p in crit):
         return True, values, False, "critical points not found in closed form"
     crit_values = [
-        run_with_limit(lambda p=p: sp.simplify(g.subs(X, p)), _STEP_LIMIT, "value") for p in crit
+        run_with_limit(lambda p=p: sp.simplify(g.subs(X, p)), seconds(1), "value") for p in crit
     ]
     shown = sorted(crit, key=lambda p: float(p))[:6]
     return True, values + crit_values, True, f"critical points {shown}"
@@ -221,7 +221,7 @@ def _constant(dg: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> bool:
             break
         if v.is_number and v.is_finite and abs(v) > 1e-30:
             return False
-    return run_with_limit(lambda: sp.simplify(dg), _STEP_LIMIT, "simplify") == 0
+    return run_with_limit(lambda: sp.simplify(dg), seconds(1), "simplify") == 0
 
 
 def sup_abs(act: Activation, k: int, estimate: float, where: str) -> SupBound:
@@ -231,7 +231,9 @@ def sup_abs(act: Activation, k: int, estimate: float, where: str) -> SupBound:
     reported beside the proof, and is the (unproved) value where no exact value was proved."""
     grid = f"grid max on {where}: {estimate:.6g}"
     try:
-        return run_with_limit(lambda: _sup_abs(act, k, estimate, grid), TOTAL_LIMIT, "supremum")
+        return run_with_limit(
+            lambda: _sup_abs(act, k, estimate, grid), seconds(TOTAL_STEPS), "supremum"
+        )
     except SymbolicTimeout as exc:
         return _inconclusive(k, estimate, f"{exc}; {grid}")
 
@@ -316,4 +318,4 @@ def _inconclusive(k: int, estimate: float, detail: str) -> SupBound:
     )
 
 
-__all__ = ["TOTAL_LIMIT", "SupBound", "sup_abs"]
+__all__ = ["TOTAL_STEPS", "SupBound", "sup_abs"]

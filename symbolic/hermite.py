@@ -32,7 +32,7 @@ import sympy as sp
 from symbolic.activations import Activation
 from symbolic.errors import SolverError, SymbolicTimeout, VerifyError
 from symbolic.formula import X
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
 _Z = sp.Symbol("z", real=True)
 
@@ -203,8 +203,8 @@ def hermite_mp(act: Activation, n_terms: int, q: str | int, *, dps: int) -> Herm
         )
 
 
-#: Seconds for each sympy simplification of the parity test.
-PARITY_LIMIT = 5.0
+#: Step times (symbolic.timelimit) for each sympy simplification of the parity test.
+PARITY_STEPS = 1.25
 
 
 def parity(act: Activation) -> str:
@@ -212,7 +212,7 @@ def parity(act: Activation) -> str:
     proved by sympy simplification."""
 
     def _zero(e: sp.Expr) -> bool:
-        return run_with_limit(lambda: sp.simplify(e) == 0, PARITY_LIMIT, "parity")
+        return run_with_limit(lambda: sp.simplify(e) == 0, seconds(PARITY_STEPS), "parity")
 
     flipped = act.expr.subs(X, -X)
     try:
@@ -223,7 +223,7 @@ def parity(act: Activation) -> str:
         if _zero(act.expr + flipped - 2 * act.expr.subs(X, 0)):
             return "odd+const"
         odd_part = (act.expr - flipped) / 2
-        slope = run_with_limit(lambda: sp.simplify(odd_part / X), PARITY_LIMIT, "parity")
+        slope = run_with_limit(lambda: sp.simplify(odd_part / X), seconds(PARITY_STEPS), "parity")
         if not slope.has(X):
             return "even+linear"
     except SymbolicTimeout:

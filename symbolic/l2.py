@@ -28,9 +28,8 @@ from symbolic.balls import ball_constant, ball_function
 from symbolic.errors import SymbolicTimeout, VerifyError
 from symbolic.formula import X
 from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
-_STEP_LIMIT = 4.0  #: seconds for one sympy limit
 #: Exponents e < 1 tried for φ²|x − a|^e near a singular point (a finite limit is a proof).
 LOCAL_EXPONENTS = (sp.Integer(0), sp.Rational(1, 2), sp.Rational(3, 4), sp.Rational(19, 20))
 #: Powers p tried for φ²/x^{2p}, and rates β for φ² e^{-2β|x|}, at ±∞.
@@ -60,7 +59,7 @@ class SquareIntegrable:
 def square_integrable(act: Activation) -> SquareIntegrable:
     """The L² membership of φ against N(0, q) (see the module docstring)."""
     try:
-        return run_with_limit(lambda: _decide(act), 60.0, "L² membership")
+        return run_with_limit(lambda: _decide(act), seconds(15), "L² membership")
     except (SymbolicTimeout, VerifyError) as exc:
         return SquareIntegrable(None, math.inf, f"undecided: {exc}")
 
@@ -177,7 +176,7 @@ def _tame(g: sp.Expr, end: sp.Expr) -> str | None:
 
 def _limit(g: sp.Expr, point: sp.Expr, side: str) -> sp.Expr:
     try:
-        return run_with_limit(lambda: sp.limit(g, X, point, side), _STEP_LIMIT, "limit")
+        return run_with_limit(lambda: sp.limit(g, X, point, side), seconds(1), "limit")
     except (SymbolicTimeout, NotImplementedError, ValueError, TypeError, AttributeError):
         return sp.nan
 

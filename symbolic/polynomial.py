@@ -20,7 +20,7 @@ from symbolic.errors import SYMPY_GIVE_UPS, SymbolicTimeout, VerifyError
 from symbolic.formula import X
 from symbolic.hermite import HermiteCoefficients, parity
 from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
 MAX_POLY_DEGREE = 16  #: leading powers tried; faster growth leaves the test undecided
 
@@ -55,7 +55,7 @@ def polynomial_fact(act: Activation, coeffs: HermiteCoefficients | None) -> Poly
 
 
 def _lim(e: sp.Expr, point: sp.Expr) -> sp.Expr:
-    return run_with_limit(lambda: sp.limit(e, X, point), 4.0, "limit at ±∞")
+    return run_with_limit(lambda: sp.limit(e, X, point), seconds(1), "limit at ±∞")
 
 
 def _test_points(e: sp.Expr) -> list[sp.Rational]:
@@ -72,7 +72,7 @@ def _identically_zero(e: sp.Expr) -> tuple[bool | None, str]:
     """True when sympy simplifies ``e`` to 0, False when a value is proved nonzero (a ball that
     excludes 0, evaluated in Arb), else None (vanishing at a few points proves nothing)."""
     try:
-        if run_with_limit(lambda: sp.simplify(e), 4.0, "simplify") == 0:
+        if run_with_limit(lambda: sp.simplify(e), seconds(1), "simplify") == 0:
             return True, "simplifies to 0"
     except SymbolicTimeout:
         pass
@@ -124,7 +124,7 @@ def _pieces_test(act: Activation) -> tuple[bool | None, str, int | None] | None:
         return None
     polys = []
     for p in act.pieces:
-        e = run_with_limit(lambda e=p.expr: sp.expand(sp.simplify(e)), 4.0, "simplify")
+        e = run_with_limit(lambda e=p.expr: sp.expand(sp.simplify(e)), seconds(1), "simplify")
         if not e.is_polynomial(X):
             return None
         polys.append((p, e))
@@ -154,7 +154,7 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
     if bounded:
         return False, bounded, None
     ends = (act.pieces[-1].expr, act.pieces[0].expr) if act.kinks_finite else (act.expr, act.expr)
-    simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], 8.0, "simplify")
+    simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], seconds(2), "simplify")
     r, rp, rm, degree = act.expr, simple[0], simple[1], None
     for _ in range(MAX_POLY_DEGREE + 2):
         lp, lm = _lim(rp, sp.oo), _lim(rm, -sp.oo)
@@ -162,7 +162,7 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
             # sympy's accumulation bounds over-approximate; only a periodic, non-constant end
             # piece is proved to have no limit.
             end = rp if isinstance(lp, sp.AccumBounds) or lp.has(sp.nan) else rm
-            period = run_with_limit(lambda e=end: sp.periodicity(e, X), 4.0, "periodicity")
+            period = run_with_limit(lambda e=end: sp.periodicity(e, X), seconds(1), "periodicity")
             if period is None or _identically_zero(end - end.subs(X, 0))[0] is not False:
                 return (
                     None,

@@ -17,13 +17,14 @@ import sympy as sp
 from symbolic.activations import Activation
 from symbolic.errors import SymbolicTimeout
 from symbolic.formula import X
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
 #: Where φ and max(0, x) are compared when the proof fails (a refutation needs one point).
 PROBES = (-3.7, -1.3, -0.41, -0.013, 0.017, 0.37, 1.1, 2.9, 7.3)
 #: A difference above this at 30 digits is a refutation, not rounding.
 MARGIN = 1e-20
-_STEP_LIMIT = 5.0
+#: Step times (symbolic.timelimit) for one sympy proof of the identity on a piece.
+_STEPS = 1.25
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _piece_is_relu(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> bool:
     else:
         target = sp.Max(0, X)
     return bool(
-        run_with_limit(lambda: sp.simplify(expr - target) == 0, _STEP_LIMIT, "ReLU identity")
+        run_with_limit(lambda: sp.simplify(expr - target) == 0, seconds(_STEPS), "ReLU identity")
     )
 
 

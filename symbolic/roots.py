@@ -30,7 +30,7 @@ from symbolic.balls import ball_function, real_interval
 from symbolic.errors import SymbolicTimeout, VerifyError
 from symbolic.formula import X
 from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
 #: The bound variable of the function a :class:`RealRoot` carries (never the activation's x).
 _T = sp.Symbol("t_root", real=True)
@@ -399,7 +399,7 @@ def _exactly_zero(value: sp.Expr) -> bool:
     try:
         if abs(sp.N(value, 50)) > sp.Float(10) ** -40:
             return False
-        return bool(run_with_limit(lambda: sp.simplify(value) == 0, 4.0, "exact zero"))
+        return bool(run_with_limit(lambda: sp.simplify(value) == 0, seconds(1), "exact zero"))
     except (SymbolicTimeout, TypeError, ValueError, NotImplementedError):
         return False
 

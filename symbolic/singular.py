@@ -37,10 +37,10 @@ import sympy as sp
 from symbolic.errors import SymbolicTimeout
 from symbolic.formula import X
 from symbolic.roots import RootSearch, isolate_roots
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
-#: Seconds for sympy to find the zeros of one switching function.
-ZEROS_LIMIT = 10.0
+#: Step times (symbolic.timelimit) for sympy to find the zeros of one switching function.
+ZEROS_STEPS = 2.5
 
 #: Where a switching function has infinitely many zeros (sin x), only those within this |x|
 #: become breakpoints: the pieces then serve numerics (the Gaussian weight e^{-x²/2q} is far below
@@ -154,7 +154,7 @@ def _zeros(g: sp.Expr, search: RootSearch | None) -> tuple[list[sp.Expr], bool, 
     """(zeros, finite?, why undetermined or ""). Infinite sets: the zeros within ±WINDOW."""
     try:
         zeros = run_with_limit(
-            lambda: sp.solveset(sp.Eq(g, 0), X, domain=sp.S.Reals), ZEROS_LIMIT, "zeros"
+            lambda: sp.solveset(sp.Eq(g, 0), X, domain=sp.S.Reals), seconds(ZEROS_STEPS), "zeros"
         )
     except (SymbolicTimeout, NotImplementedError, ValueError, TypeError):
         zeros = None
@@ -166,7 +166,7 @@ def _zeros(g: sp.Expr, search: RootSearch | None) -> tuple[list[sp.Expr], bool, 
         window = sp.Interval(-WINDOW, WINDOW)
         try:
             near = run_with_limit(
-                lambda: sp.solveset(sp.Eq(g, 0), X, domain=window), ZEROS_LIMIT, "zeros"
+                lambda: sp.solveset(sp.Eq(g, 0), X, domain=window), seconds(ZEROS_STEPS), "zeros"
             )
         except (SymbolicTimeout, NotImplementedError, ValueError, TypeError):
             near = None

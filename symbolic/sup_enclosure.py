@@ -35,7 +35,7 @@ from symbolic.enclosure import Enclosure
 from symbolic.errors import SymbolicTimeout, VerifyError
 from symbolic.formula import X
 from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _forms(g: sp.Expr) -> list[sp.Expr]:
     for f in (sp.simplify, sp.factor, sp.together):
         for h in (g, mirrored):
             try:
-                form = run_with_limit(lambda f=f, h=h: f(h), 4.0, "rewrite")
+                form = run_with_limit(lambda f=f, h=h: f(h), seconds(1), "rewrite")
             except SymbolicTimeout:
                 continue
             form = form if h is g else form.subs(X, -X)
@@ -169,7 +169,7 @@ def _tail(g: sp.Expr, forms: tuple[list, list], at: sp.Expr, side: int) -> arb:
     else:
         return _tail_range(values, over)
     point = sp.oo if side > 0 else -sp.oo
-    limit = run_with_limit(lambda: sp.limit(g, X, point), 4.0, "limit at the tail")
+    limit = run_with_limit(lambda: sp.limit(g, X, point), seconds(1), "limit at the tail")
     if isinstance(limit, sp.AccumBounds) or limit.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         raise _NoTail
     at_value = ball_function(g)(ball_constant(at), False)

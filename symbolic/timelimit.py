@@ -12,12 +12,37 @@ import gc
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from symbolic.errors import SymbolicTimeout
 
 T = TypeVar("T")
+
+#: Seconds for one symbolic step (a sympy limit, simplification or solveset): the unit of every
+#: symbolic time limit, each of which is a stated multiple of it (``seconds(k)``). The command
+#: line's --time-limit sets it for a run (verify.settings takes this default from here); a limit
+#: reached makes an answer INCONCLUSIVE, never flips a PASS or a FAIL.
+STEP_SECONDS = 4.0
+_step: ContextVar[float] = ContextVar("symbolic_step_seconds", default=STEP_SECONDS)
+
+
+def seconds(multiple: float) -> float:
+    """``multiple`` × the step time in force (STEP_SECONDS unless :func:`step_seconds` set it)."""
+    return _step.get() * multiple
+
+
+@contextmanager
+def step_seconds(value: float) -> Iterator[None]:
+    """The step time of every symbolic limit inside the block (restored after)."""
+    token = _step.set(value)
+    try:
+        yield
+    finally:
+        _step.reset(token)
+
 
 _deadlines: list[float] = []
 
@@ -37,13 +62,13 @@ def _on_alarm(signum, frame) -> None:
     raise _Alarm
 
 
-def run_with_limit(fn: Callable[[], T], seconds: float, what: str = "symbolic step") -> T:
-    """Return ``fn()``, or raise :class:`SymbolicTimeout` once ``seconds`` have passed."""
-    if seconds <= 0:
-        raise SymbolicTimeout(f"{what}: no time left (limit {seconds:g} s)")
+def run_with_limit(fn: Callable[[], T], limit: float, what: str) -> T:
+    """Return ``fn()``, or raise :class:`SymbolicTimeout` once ``limit`` seconds have passed."""
+    if limit <= 0:
+        raise SymbolicTimeout(f"{what}: no time left (limit {limit:g} s)")
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        return _run_with_alarm(fn, seconds, what)
-    return _run_in_thread(fn, seconds, what)
+        return _run_with_alarm(fn, limit, what)
+    return _run_in_thread(fn, limit, what)
 
 
 def _run_with_alarm(fn: Callable[[], T], seconds: float, what: str) -> T:

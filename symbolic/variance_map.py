@@ -21,7 +21,7 @@ import sympy as sp
 from symbolic.activations import Activation
 from symbolic.errors import SymbolicTimeout
 from symbolic.formula import X
-from symbolic.timelimit import run_with_limit
+from symbolic.timelimit import run_with_limit, seconds
 
 #: The variance, as a symbol of the exact moment polynomial.
 Q = sp.Symbol("q", positive=True)
@@ -80,7 +80,9 @@ def exact_range(act: Activation, d: int) -> FixedPointRange | None:
     h = (Q - base) / (2 * m)
     try:
         crit = run_with_limit(
-            lambda: sp.solveset(sp.diff(h, Q), Q, sp.Interval.open(base, sp.oo)), 10.0, "sup h"
+            lambda: sp.solveset(sp.diff(h, Q), Q, sp.Interval.open(base, sp.oo)),
+            seconds(2.5),
+            "sup h",
         )
     except (SymbolicTimeout, NotImplementedError, ValueError, TypeError):
         return None

@@ -48,6 +48,7 @@ from symbolic.l2 import SquareIntegrable, square_integrable
 from symbolic.polynomial import PolynomialFact, polynomial_fact
 from symbolic.relu import ReluFact, relu_fact
 from symbolic.sup_enclosure import SupSearch, sup_enclosure
+from symbolic.timelimit import seconds, step_seconds
 from verify import verdicts
 from verify.refusals import OutsideTheory, check_sizes, maybe_relu, outside_l2, refusal
 from verify.results import CheckResult, Condition, Status
@@ -295,6 +296,11 @@ def _attempt(fn: Callable[[], T], *catch: type[BaseException]) -> T | Failed:
         return Failed(_cause(exc))
 
 
+#: Step times (symbolic.timelimit) for one exact Hermite coefficient and for all of them.
+EXACT_TERM_STEPS = 0.5
+EXACT_TOTAL_STEPS = 1.5
+
+
 def run_checks(
     s: Settings,
     progress: Progress | None = None,
@@ -302,7 +308,15 @@ def run_checks(
     data: Dataset | None = None,
 ) -> Verification:
     """Run the symbolic, population and (unless ``s.train`` is False) training checks, on
-    ``data`` (loaded from ``s.data`` when not given)."""
+    ``data`` (loaded from ``s.data`` when not given), every symbolic step limited to
+    ``s.precision.time_limit`` seconds (or a stated multiple of it)."""
+    with step_seconds(s.precision.time_limit):
+        return _run_checks(s, progress, act, data)
+
+
+def _run_checks(
+    s: Settings, progress: Progress | None, act: Activation | None, data: Dataset | None
+) -> Verification:
     act = act or resolve(s.activation)
     if data is None:  # bad data is bad input: raise before any work
         if s.data.data is None:
@@ -587,8 +601,8 @@ def symbolic_facts(
             act,
             min(p.hermite_terms, p.exact_terms),
             1,
-            time_limit=p.exact_time_limit,
-            total_limit=p.exact_total_limit,
+            time_limit=seconds(EXACT_TERM_STEPS),
+            total_limit=seconds(EXACT_TOTAL_STEPS),
         )
         evidence = (
             coefficients if outside else _attempt(lambda: hermite_float(act, p.evidence_terms, 1.0))
@@ -598,7 +612,7 @@ def symbolic_facts(
         evidence = None if isinstance(evidence, Failed) else evidence
         poly = _attempt(lambda: polynomial_fact(act, evidence), *SYMPY_GIVE_UPS)
     with clock.stage("dual"):
-        summed = dual_by_summation(act, p.dual_sum_limit)
+        summed = dual_by_summation(act, seconds(1))
         curve = coefficients if outside else _attempt(lambda: dual_curve(act, p.dual_curve_terms))
     return SymbolicFacts(
         sups,

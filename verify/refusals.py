@@ -20,6 +20,7 @@ from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
 from symbolic.evaluate import mp_function
 from symbolic.l2 import SquareIntegrable, square_integrable
 from symbolic.relu import ReluFact, relu_fact
+from symbolic.timelimit import step_seconds
 from verify.decimals import fixed
 
 if TYPE_CHECKING:
@@ -165,6 +166,14 @@ PRECHECK_GRID = (60.0, 4001)
 
 
 def precheck(act: Activation, s: Settings) -> None:
+    """Raise OutsideTheory, before any numeric work, when ``s`` is outside the theory (see
+    :func:`refusal`) or φ has no Hermite expansion at any variance, every symbolic step limited
+    by ``s.precision.time_limit``."""
+    with step_seconds(s.precision.time_limit):
+        _precheck(act, s)
+
+
+def _precheck(act: Activation, s: Settings) -> None:
     """Raise OutsideTheory, before any numeric work, when ``s`` is outside the theory (see
     :func:`refusal`) and ``s.force`` is not set. Uses sympy's sup|φ'| with a 53-bit mpmath grid
     as its cross-check (the full float64 grid comes later, in the checks)."""

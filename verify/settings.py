@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
+from symbolic.timelimit import STEP_SECONDS
+
 
 def _positive_int(text: str) -> int:
     try:
@@ -335,9 +337,14 @@ class PrecisionSettings:
         parse=_bounded_int(HERMITE_TERMS_MAX),
     )
     exact_terms: int = api_only(8, "exact sympy coefficients tried")
-    exact_time_limit: float = api_only(2.0, "seconds for one exact coefficient")
-    exact_total_limit: float = api_only(6.0, "seconds for all exact coefficients")
-    dual_sum_limit: float = api_only(4.0, "seconds for sympy to sum the dual series")
+    time_limit: float = option(
+        STEP_SECONDS,
+        "seconds for one symbolic step (a sympy limit, simplification or solveset); every "
+        "symbolic time limit is a stated multiple of it, and one that is reached makes an answer "
+        "INCONCLUSIVE, never flips it",
+        parse=_positive_float,
+        metavar="SECONDS",
+    )
     evidence_terms: int = api_only(60, "float64 coefficients shown as Hermite evidence")
     certify: bool = option(
         True, "certify λ* and the constants of the hypotheses in ball arithmetic (python-flint)"
