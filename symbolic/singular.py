@@ -150,8 +150,21 @@ def _equal(a: sp.Expr, b: sp.Expr) -> bool:
         return False
 
 
+def _zero_form(g: sp.Expr) -> sp.Expr:
+    """A function with the same real zeros as g and fewer non-smooth atoms: |u| and u^p (p > 0)
+    vanish exactly where u does."""
+    while True:
+        if isinstance(g, sp.Abs):
+            g = g.args[0]
+        elif isinstance(g, sp.Pow) and g.exp.is_number and g.exp.is_positive:
+            g = g.base
+        else:
+            return g
+
+
 def _zeros(g: sp.Expr, search: RootSearch | None) -> tuple[list[sp.Expr], bool, str]:
     """(zeros, finite?, why undetermined or ""). Infinite sets: the zeros within ±WINDOW."""
+    g = _zero_form(g)
     try:
         zeros = run_with_limit(
             lambda: sp.solveset(sp.Eq(g, 0), X, domain=sp.S.Reals), seconds(ZEROS_STEPS), "zeros"
