@@ -276,11 +276,11 @@ def _cmd_list() -> int:
 def _cmd_activation(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, args.activation)
     act = _precheck(settings, args.report)  # torch-free: refusals are instant
+    data = _loaded(settings)  # every data refusal comes before torch is imported
 
     from verify.checks import run_checks
     from verify.render import render_text, to_json
 
-    data = _loaded(settings)
     progress = _progress(args, unit="stage")
     try:
         v = run_checks(settings, progress, act=act, data=data)
@@ -306,10 +306,7 @@ def _cmd_activation(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from symbolic.activations import REGISTRY, resolve
-    from verify.checks import run_checks
     from verify.refusals import precheck
-    from verify.render import render_summary_markdown
-    from verify.report import write_report
 
     names = args.activations or list(REGISTRY)
     acts = [resolve(a) for a in names]  # bad names fail before any work
@@ -322,7 +319,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             precheck(act, replace(base, activation=act.name))
         except VerifyError as exc:
             raise VerifyError(f"{act.name}: {exc}") from None
-    data = _loaded(base)
+    data = _loaded(base)  # every data refusal comes before torch is imported
+
+    from verify.checks import run_checks
+    from verify.render import render_summary_markdown
+    from verify.report import write_report
+
     runs = []
     progress = _progress(args, total=len(acts), unit="activation")
     try:
@@ -426,15 +428,15 @@ def _precheck(settings: Settings, folder: str | None):
 
 def _loaded(settings: Settings):
     """The run's data, loaded once (and refused if a run on it would not fit in memory); every
-    change made to it is said on stderr at once."""
-    from numeric.data import load_dataset
+    change made to it is said on stderr at once. Read and checked before torch is imported."""
+    from numeric.data import load_points, to_dataset
     from verify.refusals import check_sizes
 
-    data = load_dataset(settings.data, settings.seed)
-    check_sizes(data.n, settings)
-    for notice in data.notices:
+    points = load_points(settings.data, settings.seed)
+    check_sizes(points.n, settings)
+    for notice in points.notices:
         print(f"notice: {notice}", file=sys.stderr)
-    return data
+    return to_dataset(points)
 
 
 def _write_text(path: str, text: str) -> None:
