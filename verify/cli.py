@@ -16,6 +16,7 @@ from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 
 from symbolic.errors import VerifyError
+from verify.report_folder import UnsafeFolder
 from verify.results import Status, worst
 from verify.settings import (
     Settings,
@@ -35,6 +36,7 @@ class ExitCode(enum.IntEnum):
     FAIL = 1  # some check failed or could not run (ERROR)
     USAGE = 2  # bad usage or bad input
     INCONCLUSIVE = 3  # no failure, but something could not be decided
+    UNSAFE_FOLDER = 5  # the output folder could make the tool replace or remove a user's file
     INTERRUPTED = 130  # stopped with Ctrl-C
 
 
@@ -43,7 +45,10 @@ EPILOG = (
     + ", ".join(f"{c.value} {c.name}" for c in ExitCode)
     + (
         "  (0: all PASS; 1: any FAIL or ERROR; 2: bad usage or input; "
-        "3: no FAIL, some INCONCLUSIVE)"
+        "3: no FAIL, some INCONCLUSIVE; 5: the output folder was refused, nothing written: its "
+        "manifest .deq-verify-report.json names something other than files deq-verify wrote "
+        "(checked by content hash), or a link, a folder or another program's file stands "
+        "where deq-verify would write; 130: interrupted)"
     )
 )
 
@@ -365,7 +370,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
     from verify.report_folder import check_report_folder
 
     out = Path(args.out)
-    check_report_folder(out, force=False, names=["atlas.md", "atlas.html"])
+    check_report_folder(out, force=None, names=["atlas.md", "atlas.html"])
     from verify.study_report import finish_study
     from verify.study_run import connect, default_workers, run_study
 
@@ -465,6 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_report(args)
         sys.stdout.flush()  # a closed pipe must raise here, not at interpreter exit
         return code
+    except UnsafeFolder as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.UNSAFE_FOLDER
     except VerifyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE

@@ -41,7 +41,7 @@ def finish_study(run: StudyRun, base: Settings, out: Path, where: str) -> tuple[
         "ran on": where,
         "store": run.store.name,
     }
-    write_into(out, False, lambda folder: write_atlas(atlas, cells, folder, meta))
+    write_into(out, None, lambda folder: write_atlas(atlas, cells, folder, meta))
     counts = {
         "cells_total": run.cells_total,
         "cells_computed": run.cells_computed,
