@@ -37,7 +37,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # bad usage or bad input
     INCONCLUSIVE = 3  # no failure, but something could not be decided
     UNSAFE_FOLDER = 5  # the output folder could make the tool replace or remove a user's file
-    INTERRUPTED = 130  # stopped with Ctrl-C
+    INTERRUPTED = 130  # stopped with Ctrl-C (SIGINT) or SIGTERM
 
 
 EPILOG = (
@@ -50,6 +50,15 @@ EPILOG = (
         "(checked by content hash), or a link, a folder or another program's file stands "
         "where deq-verify would write; 130: interrupted)"
     )
+)
+STUDY_EPILOG = (
+    "Ctrl-C (SIGINT) or SIGTERM stops a study within a second or so: finished cells are "
+    "committed, pending ones cancelled, the workers stopped (a Dask cluster's running tasks "
+    "are cancelled), and it prints 'interrupted: K of N cells kept; resume with the same "
+    "command' and exits 130; a second Ctrl-C stops at once. Several studies may share one --out "
+    "folder: each claims a group or cell in the store before computing it, so they split the "
+    "work and every cell is computed once; a claim whose run died (its process gone, or no "
+    "heartbeat for 60 s) is taken over. Keep the folder on a local disk. " + EPILOG
 )
 
 _GROUPS = {
@@ -155,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         "study",
         help="a grid of activations × data × n × widths × seeds, stored and resumable, "
         "with an atlas",
-        epilog=EPILOG,
+        epilog=STUDY_EPILOG,
     )
     g = p.add_argument_group("the grid")
     g.add_argument(
@@ -479,8 +488,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head & co.: stop writing, quietly
         _silence_stdout()
         return ExitCode.PASS
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a study says what it kept (StudyInterrupted)
+        print(f"\n{str(exc) or 'interrupted'}", file=sys.stderr)
         return ExitCode.INTERRUPTED
 
 
