@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 #: Unit rows with |x_iᵀx_j| ≥ 1 - PARALLEL_TOL count as parallel (or antipodal).
 PARALLEL_TOL = 1e-10
+#: Rows whose norms are all within this of 1 are used as given (no normalization notice).
+UNIT_TOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -167,10 +169,10 @@ class UnitRows:
         logs = self.exponent * math.log10(2) + np.log10(self.rest)
         return _sci(float(logs.min())), _sci(float(logs.max()))
 
-    def all_unit(self, tol: float = 1e-12) -> bool:
-        """Every norm within ``tol`` of 1 already."""
+    def all_unit(self) -> bool:
+        """Every norm within UNIT_TOL of 1 already (then normalizing is not reported)."""
         with np.errstate(over="ignore", under="ignore"):
-            return bool(np.abs(np.ldexp(self.rest, self.exponent) - 1).max() <= tol)
+            return bool(np.abs(np.ldexp(self.rest, self.exponent) - 1).max() <= UNIT_TOL)
 
 
 def unit_rows(arr: np.ndarray) -> UnitRows:
