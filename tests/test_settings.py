@@ -150,7 +150,7 @@ def test_help_imports_nothing_heavy():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr  # 100: something heavy was imported
     text = " ".join(proc.stdout.decode().split())  # argparse wraps the epilogs
-    assert "5 UNSAFE_FOLDER" in text and "interrupted: K of N cells kept" in text
+    assert "6 UNSAFE_FOLDER" in text and "interrupted: K of N cells kept" in text
 
 
 def test_every_record_is_frozen():

@@ -296,7 +296,7 @@ HOSTILE = {
 def test_a_hostile_folder_is_refused_in_one_line_and_nothing_is_touched(
     case, force, tmp_path, capsys, monkeypatch
 ):
-    """Exit code 5, one line, before any work; every file and link in and beside the folder as
+    """Exit code 6, one line, before any work; every file and link in and beside the folder as
     it was (byte for byte), and no temporary folder left. --force changes nothing here."""
     out = _user_folder(tmp_path)
     HOSTILE[case](out)
@@ -414,7 +414,7 @@ def test_a_study_folder_refuses_a_hostile_manifest_before_any_work(tmp_path, cap
     _link_out(out)
     before = _tree(tmp_path)
     argv = ["study", "--activations", "sin", "--n", "4", "--widths", "8", "--seeds", "1"]
-    assert main([*argv, "--data", "sphere", "--quiet", "--out", str(out)]) == 5
+    assert main([*argv, "--data", "sphere", "--quiet", "--out", str(out)]) == ExitCode.UNSAFE_FOLDER
     assert capsys.readouterr().err.count("\n") == 1
     assert _tree(tmp_path) == before  # no store created
 
@@ -441,13 +441,14 @@ STORES = {
 
 @pytest.mark.parametrize("case", list(STORES))
 def test_a_study_store_that_is_not_ours_is_never_written(case, tmp_path, capsys):
-    """study.sqlite (or its WAL) as a link, a folder or another program's file: exit 5, one
+    """study.sqlite (or its WAL) as a link, a folder or another program's file: exit 6, one
     line, before any group runs; every file as it was."""
     out = _user_folder(tmp_path)
     STORES[case](out / "study.sqlite")
     before = _tree(tmp_path)
     argv = ["study", "--activations", "sin", "--n", "4", "--widths", "8", "--seeds", "1"]
-    assert main([*argv, "--data", "sphere", "--quiet", "--workers", "0", "--out", str(out)]) == 5
+    argv += ["--data", "sphere", "--quiet", "--workers", "0", "--out", str(out)]
+    assert main(argv) == ExitCode.UNSAFE_FOLDER
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "study.sqlite" in err
     assert _tree(tmp_path) == before

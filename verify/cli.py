@@ -36,7 +36,7 @@ class ExitCode(enum.IntEnum):
     FAIL = 1  # some check failed or could not run (ERROR)
     USAGE = 2  # bad usage or bad input
     INCONCLUSIVE = 3  # no failure, but something could not be decided
-    UNSAFE_FOLDER = 5  # the output folder could make the tool replace or remove a user's file
+    UNSAFE_FOLDER = 6  # the output folder could make the tool replace or remove a user's file
     INTERRUPTED = 130  # stopped with Ctrl-C (SIGINT) or SIGTERM
 
 
@@ -45,7 +45,7 @@ EPILOG = (
     + ", ".join(f"{c.value} {c.name}" for c in ExitCode)
     + (
         "  (0: all PASS; 1: any FAIL or ERROR; 2: bad usage or input; "
-        "3: no FAIL, some INCONCLUSIVE; 5: the output folder was refused, nothing written: its "
+        "3: no FAIL, some INCONCLUSIVE; 6: the output folder was refused, nothing written: its "
         "manifest .deq-verify-report.json names something other than files deq-verify wrote "
         "(checked by content hash), or a link, a folder or another program's file stands "
         "where deq-verify would write; 130: interrupted)"
