@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from symbolic.errors import SolverError
@@ -99,7 +100,10 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
 def test_nan_in_data_file_is_rejected(tmp_path, capsys):
     (tmp_path / "d.csv").write_text("1,2\nnan,1\n")
     assert main(["activation", "sin", "--data", str(tmp_path / "d.csv"), *FAST]) == ExitCode.USAGE
-    assert "NaN" in capsys.readouterr().err
+    assert "line 2, column 1 holds 'nan'; expected a finite number" in capsys.readouterr().err
+    np.save(tmp_path / "d.npy", np.array([[1.0, 2.0], [np.nan, 1.0]]))
+    assert main(["activation", "sin", "--data", str(tmp_path / "d.npy"), *FAST]) == ExitCode.USAGE
+    assert "row 1 of d.npy holds NaN" in capsys.readouterr().err
 
 
 def test_json_on_stdout_is_clean_and_complete(capsys):

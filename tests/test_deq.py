@@ -206,7 +206,7 @@ def test_loaders(tmp_path):
     csv = load_data(tmp_path / "x.csv", DataSettings(), 0)
     assert csv.x.shape == (3, 2) and abs(float(csv.y.std(unbiased=False)) - 0.1) < 1e-12
     (tmp_path / "nan.csv").write_text("1,2\nnan,3\n")
-    with pytest.raises(VerifyError, match="NaN"):
+    with pytest.raises(VerifyError, match="'nan'; expected a finite number"):
         load_data(tmp_path / "nan.csv", DataSettings(), 0)
     with pytest.raises(VerifyError, match="not found"):
         load_data(tmp_path / "missing.npy", DataSettings(), 0)

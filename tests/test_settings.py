@@ -1,6 +1,5 @@
 """The settings record is the one source of every option and default."""
 
-import time
 from dataclasses import fields, is_dataclass
 
 import pytest
@@ -134,16 +133,24 @@ def test_public_names_are_not_shadowed_modules():
             assert not isinstance(getattr(pkg, name), types.ModuleType)
 
 
-def test_help_is_fast_and_imports_nothing_heavy():
+def test_help_imports_nothing_heavy():
+    """`--help` (every command's) answers without importing torch or sympy, which is what
+    makes it instant (benchmarks/bench_refusals.py times it); timeouts only bound a hang."""
     import subprocess
     import sys
 
     code = "import sys, verify.cli; sys.exit(int('torch' in sys.modules or 'sympy' in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
-    t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "verify", "--help"], capture_output=True)
-    # measured 0.13 s; 3 s leaves room for a loaded CI machine and still catches a torch import
-    assert proc.returncode == 0 and time.monotonic() - t0 < 3
+    assert subprocess.run([sys.executable, "-c", code], check=False, timeout=300).returncode == 0
+    helps = [["--help"], *([c, "--help"] for c in ("activation", "list", "report", "study"))]
+    code = (
+        "import sys; from verify.cli import main; "
+        f"codes = [main(a) for a in {helps!r}]; "
+        "sys.exit(100 if 'torch' in sys.modules or 'sympy' in sys.modules else max(codes))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr  # 100: something heavy was imported
+    text = " ".join(proc.stdout.decode().split())  # argparse wraps the epilogs
+    assert "6 UNSAFE_FOLDER" in text and "interrupted: K of N cells kept" in text
 
 
 def test_every_record_is_frozen():

@@ -316,6 +316,7 @@ def test_grid_parsing():
         (["--widths", "a,b"], "--widths"),
         (["--data", "/nonexistent.npy"], "nonexistent"),
         (["--activations", "exp@abc"], "σ_w²"),
+        (["--scheduler", "nonsense", "--data", "sphere"], "not a scheduler address"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_two_before_any_work(tmp_path, capsys, extra, message):

@@ -16,6 +16,7 @@ from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 
 from symbolic.errors import VerifyError
+from verify.report_folder import UnsafeFolder
 from verify.settings import (
     Settings,
     _nonnegative_int,
@@ -36,16 +37,29 @@ class ExitCode(enum.IntEnum):
     INCONCLUSIVE = 3  # nothing refuted, something undecided
     NOT_COVERED = 4  # no theorem's hypotheses hold for φ
     ERROR = 5  # a check that decides the answer could not run
-    INTERRUPTED = 130  # stopped with Ctrl-C
+    UNSAFE_FOLDER = 6  # the output folder could make the tool replace or remove a user's file
+    INTERRUPTED = 130  # stopped with Ctrl-C (SIGINT) or SIGTERM
 
 
 EPILOG = (
     "exit codes: 0 PASS (covered: a theorem applies and its conclusions held); 1 REFUTED (a "
     "theorem applies and one of its conclusions failed); 2 USAGE (bad usage or input); 3 "
     "INCONCLUSIVE (nothing refuted, a hypothesis or conclusion undecided); 4 NOT_COVERED (no "
-    "theorem's hypotheses hold for φ); 5 ERROR (a check could not run); 130 INTERRUPTED "
-    "(Ctrl-C). Over several activations, the most severe: REFUTED, ERROR, NOT_COVERED, "
+    "theorem's hypotheses hold for φ); 5 ERROR (a check could not run); 6 UNSAFE_FOLDER (the "
+    "output folder was refused, nothing written: its manifest .deq-verify-report.json names "
+    "something other than files deq-verify wrote (checked by content hash), or a link, a folder "
+    "or another program's file stands where deq-verify would write); 130 INTERRUPTED (Ctrl-C or "
+    "SIGTERM). Over several activations, the most severe: REFUTED, ERROR, NOT_COVERED, "
     "INCONCLUSIVE, PASS."
+)
+STUDY_EPILOG = (
+    "Ctrl-C (SIGINT) or SIGTERM stops a study within a second or so: finished cells are "
+    "committed, pending ones cancelled, the workers stopped (a Dask cluster's running tasks "
+    "are cancelled), and it prints 'interrupted: K of N cells kept; resume with the same "
+    "command' and exits 130; a second Ctrl-C stops at once. Several studies may share one --out "
+    "folder: each claims a group or cell in the store before computing it, so they split the "
+    "work and every cell is computed once; a claim whose run died (its process gone, or no "
+    "heartbeat for 60 s) is taken over. Keep the folder on a local disk. " + EPILOG
 )
 
 _GROUPS = {
@@ -151,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "study",
         help="a grid of activations × data × n × widths × seeds, stored and resumable, "
         "with an atlas",
-        epilog=EPILOG,
+        epilog=STUDY_EPILOG,
     )
     g = p.add_argument_group("the grid")
     g.add_argument(
@@ -275,11 +289,11 @@ def _cmd_list() -> int:
 def _cmd_activation(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, args.activation)
     act = _precheck(settings, args.report)  # torch-free: refusals are instant
+    data = _loaded(settings)  # every data refusal comes before torch is imported
 
     from verify.checks import run_checks
     from verify.render import outcome, render_text, to_json
 
-    data = _loaded(settings)
     progress = _progress(args, unit="stage")
     try:
         v = run_checks(settings, progress, act=act, data=data)
@@ -305,10 +319,7 @@ def _cmd_activation(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from symbolic.activations import REGISTRY, resolve
-    from verify.checks import run_checks
     from verify.refusals import precheck
-    from verify.render import outcome, render_summary_markdown
-    from verify.report import write_report
 
     names = args.activations or list(REGISTRY)
     acts = [resolve(a) for a in names]  # bad names fail before any work
@@ -321,7 +332,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             precheck(act, replace(base, activation=act.name))
         except VerifyError as exc:
             raise VerifyError(f"{act.name}: {exc}") from None
-    data = _loaded(base)
+    data = _loaded(base)  # every data refusal comes before torch is imported
+
+    from verify.checks import run_checks
+    from verify.render import outcome, render_summary_markdown
+    from verify.report import write_report
+
     runs = []
     progress = _progress(args, total=len(acts), unit="activation")
     try:
@@ -362,7 +378,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
     from verify.report_folder import check_report_folder
 
     out = Path(args.out)
-    check_report_folder(out, force=False, names=["atlas.md", "atlas.html"])
+    check_report_folder(out, force=None, names=["atlas.md", "atlas.html"])
     from verify.study_report import finish_study
     from verify.study_run import connect, default_workers, run_study
 
@@ -425,15 +441,15 @@ def _precheck(settings: Settings, folder: str | None):
 
 def _loaded(settings: Settings):
     """The run's data, loaded once (and refused if a run on it would not fit in memory); every
-    change made to it is said on stderr at once."""
-    from numeric.data import load_dataset
+    change made to it is said on stderr at once. Read and checked before torch is imported."""
+    from numeric.data import load_points, to_dataset
     from verify.refusals import check_sizes
 
-    data = load_dataset(settings.data, settings.seed)
-    check_sizes(data.n, settings)
-    for notice in data.notices:
+    points = load_points(settings.data, settings.seed)
+    check_sizes(points.n, settings)
+    for notice in points.notices:
         print(f"notice: {notice}", file=sys.stderr)
-    return data
+    return to_dataset(points)
 
 
 def _write_text(path: str, text: str) -> None:
@@ -462,14 +478,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_report(args)
         sys.stdout.flush()  # a closed pipe must raise here, not at interpreter exit
         return code
+    except UnsafeFolder as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.UNSAFE_FOLDER
     except VerifyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except BrokenPipeError:  # output piped into head & co.: stop writing, quietly
         _silence_stdout()
         return ExitCode.PASS
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a study says what it kept (StudyInterrupted)
+        print(f"\n{str(exc) or 'interrupted'}", file=sys.stderr)
         return ExitCode.INTERRUPTED
 
 

@@ -41,19 +41,21 @@ def finish_study(run: StudyRun, base: Settings, out: Path, where: str) -> tuple[
         "ran on": where,
         "store": run.store.name,
     }
-    write_into(out, False, lambda folder: write_atlas(atlas, cells, folder, meta))
+    write_into(out, None, lambda folder: write_atlas(atlas, cells, folder, meta))
     counts = {
         "cells_total": run.cells_total,
         "cells_computed": run.cells_computed,
         "cells_reused": run.cells_reused,
+        "cells_by_others": run.cells_by_others,
         "store": str(run.store),
         "seed": base.seed,
         "seconds": round(run.seconds, 3),
     }
     summary = summary_json(atlas, counts, run.grid.data[0])
+    others = f", {run.cells_by_others} by another run" if run.cells_by_others else ""
     lines = [
         f"study: {run.cells_total} cells ({run.cells_computed} computed, {run.cells_reused} "
-        f"reused) in {run.seconds:.1f} s on {where}; seed {base.seed}",
+        f"reused{others}) in {run.seconds:.1f} s on {where}; seed {base.seed}",
         *[f"- {s}" for s in findings(atlas)],
         f"atlas: {out / 'atlas.html'}",
         "",

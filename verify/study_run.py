@@ -1,21 +1,36 @@
 """Run a study: every missing group and cell of a grid, on a local process pool or a Dask
 cluster, each result written to the store the moment it arrives; then the atlas.
 
-The driver only submits tasks and writes rows. Groups go first; as each group arrives its cells
-are submitted (they need its λ* and Θ*). Both executors are ``concurrent.futures`` executors: a
+The driver only claims, submits and stores. Groups go first; once a group is stored its cells can
+run (they need its λ* and Θ*). Both executors are ``concurrent.futures`` executors: a
 ``ProcessPoolExecutor`` (spawned processes, sized to the cores) or a Dask client's
 ``get_executor()``, so the same loop drives a laptop and a cluster (``--scheduler
 tcp://HOST:PORT``, or a ``dask.distributed.Client`` passed in Python; a SLURM cluster started with
 dask-jobqueue is just such a client). No scheduler of our own.
+
+**Sharing a store.** The driver claims each group or cell in the store before it submits it
+(:mod:`verify.study_store`), and keeps no more tasks in flight than the executor has slots, so two
+runs of the same grid on one store split the work, each computing what the other has not claimed
+and waiting for what the other holds; a claim whose owner died is taken over.
+
+**Stopping.** On SIGINT (Ctrl-C) or SIGTERM the driver, at its next turn (within
+:data:`POLL_S`), stores what has finished, cancels the pending tasks, stops the workers (a local
+pool's processes are terminated; on Dask the study's tasks are cancelled: Dask lets a task that
+has started run to its end on its worker and drops the result), releases its claims and raises
+:class:`StudyInterrupted`, which the command line reports as "interrupted: K of N cells kept;
+resume with the same command" and exit code 130. A second signal stops at once.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,15 +39,27 @@ from symbolic.errors import VerifyError
 from verify.settings import Settings
 from verify.study_cells import run_cell, run_group
 from verify.study_grid import Cell, Group, StudyGrid, groups_and_cells
-from verify.study_store import Store
+from verify.study_store import Store, is_stale
 
 #: The store's file name inside the study folder.
 STORE_NAME = "study.sqlite"
+#: Seconds between two looks at the stop flag and at the store while tasks run.
+POLL_S = 0.25
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """A study stopped by SIGINT or SIGTERM: ``kept`` of the grid's ``total`` cells are stored."""
+
+    def __init__(self, kept: int, total: int) -> None:
+        super().__init__(f"interrupted: {kept} of {total} cells kept; resume with the same command")
+        self.kept = kept
+        self.total = total
 
 
 @dataclass(frozen=True)
 class StudyRun:
-    """What one invocation did: counts, the store, and every record of the grid."""
+    """What one invocation did: counts, the store, and every record of the grid.
+    ``cells_by_others``: cells another run on the same store computed meanwhile."""
 
     grid: StudyGrid
     store: Path
@@ -44,6 +71,7 @@ class StudyRun:
     group_list: tuple[Group, ...]
     cell_list: tuple[Cell, ...]
     seconds: float
+    cells_by_others: int = 0
 
 
 def default_workers() -> int:
@@ -65,82 +93,188 @@ def run_study(
 ) -> StudyRun:
     """Compute what ``out``'s store lacks for ``grid`` (settings otherwise ``base``'s) and return
     every record. ``client``: a ``dask.distributed.Client`` (else a local pool of ``workers``
-    processes; 0 runs in this process). ``progress(done, total, computed)`` after each cell."""
+    processes; 0 runs in this process). ``progress(done, total, computed)`` as cells are stored.
+    Raises :class:`StudyInterrupted` on SIGINT or SIGTERM (see the module docstring)."""
     t0 = time.perf_counter()
     groups, cells = groups_and_cells(grid, base)
     path = out / STORE_NAME
-    with Store(path) as store:
-        have_groups, have_cells = store.keys("groups"), store.keys("cells")
-        todo_groups = [g for g in groups if g.key not in have_groups]
-        todo_cells = [c for c in cells if c.key not in have_cells]
-        reused = len(cells) - len(todo_cells)
+    with _StopSignals() as stop, Store(path) as store, store.heartbeat():
+        reused = len(store.keys("cells") & {c.key for c in cells})
+        driver = _Driver(store, groups, cells, progress)
         if progress:
             progress(reused, len(cells), 0)
-        computed = 0
-
-        def done_cell(cell: Cell, record: dict[str, Any]) -> None:
-            nonlocal computed
-            where = (cell.activation, cell.data, cell.n, cell.width, cell.replicate)
-            store.put_cell(cell.key, cell.group, where, record)
-            computed += 1
-            if progress:
-                progress(reused + computed, len(cells), computed)
-
-        with _executor(client, workers) as pool:
-            _drive(pool, store, todo_groups, todo_cells, have_groups, done_cell)
+        pool = _executor(client, workers)
+        try:
+            driver.run(pool, lambda: _capacity(client, workers), stop)
+        except BaseException:
+            _halt(pool)
+            raise
+        pool.shutdown(wait=True)
         group_records = store.records("groups", {g.key for g in groups})
         cell_records = store.records("cells", {c.key for c in cells})
     return StudyRun(
         grid,
         path,
         len(cells),
-        computed,
+        driver.computed,
         reused,
         group_records,
         cell_records,
         tuple(groups),
         tuple(cells),
         time.perf_counter() - t0,
+        cells_by_others=len(cells) - reused - driver.computed,
     )
 
 
-def _drive(pool, store: Store, groups: list[Group], cells: list[Cell], have: set[str], done_cell):
-    """Submit the missing groups, then each group's missing cells as the group arrives."""
-    waiting: dict[str, list[Cell]] = {}
-    for c in cells:
-        waiting.setdefault(c.group, []).append(c)
-    running: dict[Future, tuple[str, Any]] = {}
+class _Driver:
+    """The loop of one run: claim and submit what is free, up to the executor's slots; store
+    each result as it arrives; look at the store for what other runs stored."""
 
-    def submit_cells(gkey: str) -> None:
-        record = store.group(gkey)
-        for c in waiting.pop(gkey, []):
-            running[pool.submit(run_cell, c, record)] = ("cell", c)
+    def __init__(self, store: Store, groups: list[Group], cells: list[Cell], progress) -> None:
+        self.store = store
+        self.groups = {g.key: g for g in groups}  # still to store
+        self.cells = {c.key: c for c in cells}
+        self.total = len(cells)
+        self.progress = progress
+        self.running: dict[Future, tuple[str, Group | Cell]] = {}
+        self.computed = 0
+        self.refresh()
 
-    for g in groups:
-        running[pool.submit(run_group, g)] = ("group", g)
-    for gkey in list(waiting):
-        if gkey in have:
-            submit_cells(gkey)
-    while running:
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for fut in finished:
-            kind, item = running.pop(fut)
-            try:
-                record = fut.result()
-            except VerifyError as exc:
-                for other in running:  # what has not started will not; the store keeps the rest
-                    other.cancel()
-                raise VerifyError(f"{_label(kind, item)}: {exc}") from None
-            if kind == "group":
-                store.put_group(item.key, item.activation, item.data, item.n, record)
-                submit_cells(item.key)
-            else:
-                done_cell(item, record)
+    def run(self, pool: Executor, capacity: Callable[[], int], stop: threading.Event) -> None:
+        """Until every group and cell is stored; StudyInterrupted once ``stop`` is set."""
+        while self.groups or self.cells:
+            if stop.is_set():
+                self.interrupt()
+            self.fill(pool, capacity())
+            if not self.running:  # the rest is claimed by other runs: wait for them
+                stop.wait(POLL_S)
+                self.refresh()
+                continue
+            finished, _ = wait(self.running, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                self.finish(fut)
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Forget what the store now holds (stored by this run or another)."""
+        before = len(self.cells)
+        for key in self.store.keys("groups") & self.groups.keys():
+            del self.groups[key]
+        for key in self.store.keys("cells") & self.cells.keys():
+            del self.cells[key]
+        if self.progress and len(self.cells) != before:
+            self.progress(self.total - len(self.cells), self.total, self.computed)
+
+    def fill(self, pool: Executor, capacity: int) -> None:
+        """Claim and submit free groups, then free cells of stored groups, up to ``capacity``
+        tasks in flight."""
+        busy = {item.key for _, item in self.running.values()}
+        me = self.store.owner
+        now = time.time()
+        held = {
+            c.key
+            for c in self.store.claims()
+            if c.owner != me.token and not is_stale(c, now, me.host)
+        }
+        ready = [("group", g) for g in self.groups.values()]
+        ready += [("cell", c) for c in self.cells.values() if c.group not in self.groups]
+        for kind, item in ready:
+            if len(self.running) >= capacity:
+                return
+            if item.key in busy or item.key in held:
+                continue
+            if self.store.claim(item.key, "groups" if kind == "group" else "cells"):
+                self.running[self._submit(pool, kind, item)] = (kind, item)
+
+    def _submit(self, pool: Executor, kind: str, item: Any) -> Future:
+        if kind == "group":
+            return pool.submit(run_group, item)
+        return pool.submit(run_cell, item, self.store.group(item.group))
+
+    def finish(self, fut: Future) -> None:
+        """Store the result of ``fut`` (one line for a task that failed)."""
+        kind, item = self.running.pop(fut)
+        try:
+            record = fut.result()
+        except VerifyError as exc:
+            raise VerifyError(f"{_label(kind, item)}: {exc}") from None
+        except BrokenProcessPool:
+            raise VerifyError(
+                f"a worker process died while computing {_label(kind, item)} (out of memory?); "
+                "the store keeps every finished cell: resume with the same command"
+            ) from None
+        if kind == "group":
+            self.store.put_group(item.key, item.activation, item.data, item.n, record)
+            self.groups.pop(item.key, None)
+            return
+        where = (item.activation, item.data, item.n, item.width, item.replicate)
+        self.store.put_cell(item.key, item.group, where, record)
+        self.cells.pop(item.key, None)
+        self.computed += 1
+        if self.progress:
+            self.progress(self.total - len(self.cells), self.total, self.computed)
+
+    def interrupt(self) -> None:
+        """Store what has finished, then raise StudyInterrupted (the caller stops the pool)."""
+        for fut in [f for f in self.running if f.done() and not f.cancelled()]:
+            if fut.exception() is None:
+                self.finish(fut)
+        self.refresh()
+        raise StudyInterrupted(self.total - len(self.cells), self.total)
 
 
 def _label(kind: str, item: Group | Cell) -> str:
     where = f"{item.activation}, {item.data}, n = {item.n}"
     return where if kind == "group" else f"{where}, m = {item.width}, replicate {item.replicate}"
+
+
+class _StopSignals:
+    """While a study runs: the first SIGINT or SIGTERM sets the event (the driver stops at its
+    next turn); a second raises KeyboardInterrupt at once. Installed only in the main thread,
+    the one place Python runs signal handlers; the previous handlers come back on exit."""
+
+    def __enter__(self) -> threading.Event:
+        self.event = threading.Event()
+        self.saved: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.saved[sig] = signal.signal(sig, self._handle)
+        return self.event
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.event.is_set():
+            raise KeyboardInterrupt
+        self.event.set()
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+
+
+def _capacity(client: Any, workers: int) -> int:
+    """Tasks in flight at once: the pool's processes, or the Dask cluster's worker threads."""
+    if client is None:
+        return max(1, workers)
+    return max(1, sum(client.nthreads().values()))
+
+
+def _halt(pool: Executor) -> None:
+    """Stop at once: pending tasks cancelled, a local pool's processes terminated, a Dask
+    client's tasks cancelled."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python ≥ 3.14
+    if terminate is not None:
+        terminate()
+        return
+    if isinstance(pool, ProcessPoolExecutor):
+        processes = list((pool._processes or {}).values())  # the pool's own workers, no others
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            p.join(10)
+    else:
+        pool.shutdown(wait=False)  # a ClientExecutor cancels its futures
 
 
 class _InProcess(Executor):
@@ -169,9 +303,10 @@ def _executor(client: Any, workers: int) -> Executor:
 
 
 def _follow_parent(parent: int) -> None:
-    """In each pool process: exit as soon as the driver is gone (a driver killed with SIGKILL
-    cannot stop its pool; the workers must not run on, orphaned)."""
-    import threading
+    """In each pool process: ignore SIGINT (a Ctrl-C at a terminal reaches the whole process
+    group; the driver stops its workers itself), and exit as soon as the driver is gone (a driver
+    killed with SIGKILL cannot stop its pool; the workers must not run on, orphaned)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -192,6 +327,15 @@ def connect(address: str) -> Any:
         return Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
         raise VerifyError(f"no Dask scheduler answered at {address}: {exc}") from None
+    except ValueError as exc:  # a malformed address, or another process's inproc:// one
+        raise VerifyError(f"--scheduler {address} is not a scheduler address: {exc}") from None
 
 
-__all__ = ["STORE_NAME", "StudyRun", "connect", "default_workers", "run_study"]
+__all__ = [
+    "STORE_NAME",
+    "StudyInterrupted",
+    "StudyRun",
+    "connect",
+    "default_workers",
+    "run_study",
+]
