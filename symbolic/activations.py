@@ -14,7 +14,7 @@ from symbolic.errors import FormulaError, VerifyError
 from symbolic.evaluate import mp_function, torch_function
 from symbolic.families import HermiteClosedForm, leaky_relu_forms, match_family
 from symbolic.formula import X, parse_formula
-from symbolic.pieces import Piece, smooth_pieces
+from symbolic.pieces import Piece, Undetermined, smooth_pieces
 from symbolic.singular import SingularSet, singular_set
 
 
@@ -67,8 +67,12 @@ class Activation:
     @cached_property
     def breakpoints(self) -> list[float]:
         """The kinks and jumps of φ as float64 (for float64 rules only; the mpmath route rounds
-        :attr:`exact_breakpoints` at its own precision)."""
-        return [float(b) for b in self.exact_breakpoints]
+        :attr:`exact_breakpoints` at its own precision); none when they could not be located
+        (the adaptive rules then find them the slow way)."""
+        try:
+            return [float(b) for b in self.exact_breakpoints]
+        except Undetermined:
+            return []
 
     @property
     def smooth(self) -> bool:
@@ -91,10 +95,14 @@ class Activation:
         built once per k and kept on the instance."""
         key = f"_torch_{k}"
         if key not in self.__dict__:
-            parts = [
-                (float(p.lo), float(p.hi), torch_function(p.expr)) for p in self.derivative_expr(k)
-            ]
-            self.__dict__[key] = _piecewise_torch(parts)
+            try:
+                parts = [
+                    (float(p.lo), float(p.hi), torch_function(p.expr))
+                    for p in self.derivative_expr(k)
+                ]
+                self.__dict__[key] = _piecewise_torch(parts)
+            except Undetermined:  # no pieces: the expression (and its classical derivative)
+                self.__dict__[key] = torch_function(sp.diff(self.expr, X, k))
         return self.__dict__[key]
 
     @cached_property

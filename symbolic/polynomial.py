@@ -198,6 +198,8 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
             if c.is_finite:
                 break
         else:
+            if _lim(sp.log(1 + rp**2) / sp.log(1 + X**2), sp.oo) == sp.oo:
+                return False, f"{r} grows faster than every power of x at +∞: no polynomial", None
             return None, f"{r} grows faster than x^{MAX_POLY_DEGREE}", None
         cm = _lim(rm / X**k, -sp.oo)
         if isinstance(cm, sp.AccumBounds):

@@ -1,3 +1,5 @@
+import math
+import re
 from dataclasses import replace
 
 import pytest
@@ -93,9 +95,15 @@ def test_table_path_matches_direct_path_for_large_n():
         assert "table" in table.method
 
 
-def test_divergence_is_a_clear_error():
-    with pytest.raises(SolverError, match="diverges"):
+def test_divergence_is_a_clear_error_with_the_existence_range():
+    """exp at σ_w² = 1/16, d = 3: the variance map runs away; the message gives the σ_w² below
+    which T(q) = 2σ_w²e^{2q} + 2/d has a fixed point: sup_q (q - 2/3)/(2e^{2q}) at q = 7/6 (where
+    the derivative 1 - 2(q - 2/3) vanishes), e^{-7/3}/4 = 0.024242... (a grid estimate)."""
+    with pytest.raises(SolverError, match="runs away") as caught:
         gram(REGISTRY["exp"], sphere_data(5, 3, 0, 0.1).x, S2)
+    found = float(re.search(r"σ_w² ≤ ([0-9.e+-]+)", str(caught.value)).group(1))
+    assert found == pytest.approx(math.exp(-7 / 3) / 4, rel=1e-3)  # the grid's resolution
+    assert "estimated" in str(caught.value)
 
 
 def _lambda_verdict(act, g, x, singular=None):

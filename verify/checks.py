@@ -518,7 +518,9 @@ def suprema(act: Activation, clock: _Clock | None = None) -> dict[int, SupBound 
     sups: dict[int, SupBound | Failed] = {}
     for k, name in verdicts.BOUNDED.items():
         with clock.stage(name.value):
-            grid = grid_sup(act, k)
+            grid = _attempt(lambda k=k: grid_sup(act, k))
+            if isinstance(grid, Failed):
+                grid = (math.inf, f"no grid ({grid})")
             sups[k] = _attempt(lambda k=k, g=grid: sup_abs(act, k, *g), *SYMPY_GIVE_UPS)
     return sups
 
