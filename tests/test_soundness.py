@@ -86,8 +86,10 @@ def test_hand_derived_truths_slow(row):
     _check_row(row)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("formula", sorted(LIPSCHITZ))
+@pytest.mark.parametrize(
+    "formula",
+    [pytest.param(f, marks=() if f.startswith("exp") else pytest.mark.slow) for f in LIPSCHITZ],
+)
 def test_far_features_are_enclosed(formula):
     """The supremum over ℝ, not over a window: L = 5 + sech²(300) for tanh(x) + 5tanh(x - 300),
     1000√2e^{-1/2} for 1000e^{-(x-1000)²} (the [-60, 60] grid sees 1 and 0)."""
@@ -227,7 +229,7 @@ def _judge_against_tool(formula: str) -> None:
 
 
 @settings(
-    max_examples=4,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
