@@ -414,3 +414,19 @@ def test_report_progress_bar_on_request_and_silent_otherwise(tmp_path, capsys):
     assert "2/2" in err and re.search(r"\d+/2 \[\d\d:\d\d<\d\d:\d\d", err)  # elapsed<left
     assert main([*args, "--out", str(tmp_path / "c"), "--progress", "--quiet"]) == 0
     assert "2/2" not in capsys.readouterr().err
+
+
+def test_a_bug_is_one_line_with_its_own_exit_code(monkeypatch, capsys):
+    """An exception that is not the project's own (a bug) reaches the user as one line and exit
+    code 70, never as a traceback."""
+    import verify.cli as cli
+
+    def broken(args):
+        raise KeyError("internal table")
+
+    monkeypatch.setattr(cli, "_cmd_list", broken)
+    monkeypatch.delenv("DEQ_VERIFY_DEBUG", raising=False)
+    assert cli.main(["list"]) == cli.ExitCode.INTERNAL == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error" in err and "Traceback" not in err
+    assert "KeyError" not in err

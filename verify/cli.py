@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import enum
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import fields, is_dataclass, replace
@@ -36,8 +37,9 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # bad usage or bad input
     INCONCLUSIVE = 3  # nothing refuted, something undecided
     NOT_COVERED = 4  # no theorem's hypotheses hold for φ
-    ERROR = 5  # a check that decides the answer could not run
+    ERROR = 5  # a computation contradicted itself (a float outside its own certified enclosure)
     UNSAFE_FOLDER = 6  # the output folder could make the tool replace or remove a user's file
+    INTERNAL = 70  # a bug in deq-verify (one line, no traceback)
     INTERRUPTED = 130  # stopped with Ctrl-C (SIGINT) or SIGTERM
 
 
@@ -45,10 +47,11 @@ EPILOG = (
     "exit codes: 0 PASS (covered: a theorem applies and its conclusions held); 1 REFUTED (a "
     "theorem applies and one of its conclusions failed); 2 USAGE (bad usage or input); 3 "
     "INCONCLUSIVE (nothing refuted, a hypothesis or conclusion undecided); 4 NOT_COVERED (no "
-    "theorem's hypotheses hold for φ); 5 ERROR (a check could not run); 6 UNSAFE_FOLDER (the "
-    "output folder was refused, nothing written: its manifest .deq-verify-report.json names "
-    "something other than files deq-verify wrote (checked by content hash), or a link, a folder "
-    "or another program's file stands where deq-verify would write); 130 INTERRUPTED (Ctrl-C or "
+    "theorem's hypotheses hold for φ); 5 ERROR (a computation contradicted itself); 6 "
+    "UNSAFE_FOLDER (the output folder was refused, nothing written: its manifest "
+    ".deq-verify-report.json names something other than files deq-verify wrote (checked by "
+    "content hash), or a link, a folder or another program's file stands where deq-verify would "
+    "write); 70 INTERNAL (a bug: one line, please report it); 130 INTERRUPTED (Ctrl-C or "
     "SIGTERM). Over several activations, the most severe: REFUTED, ERROR, NOT_COVERED, "
     "INCONCLUSIVE, PASS."
 )
@@ -490,13 +493,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # a study says what it kept (StudyInterrupted)
         print(f"\n{str(exc) or 'interrupted'}", file=sys.stderr)
         return ExitCode.INTERRUPTED
+    except (
+        Exception
+    ) as exc:  # a bug of ours: one line, never a traceback (DEQ_VERIFY_DEBUG=1 shows it)
+        if os.environ.get("DEQ_VERIFY_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({exc}); this is a bug in deq-verify: please report it with "
+            "the command line (DEQ_VERIFY_DEBUG=1 shows where it happened)",
+            file=sys.stderr,
+        )
+        return ExitCode.INTERNAL
 
 
 def _silence_stdout() -> None:
     """After a broken pipe, point stdout at /dev/null so the interpreter's final flush does not
     raise again (the documented recipe of Python's signal module)."""
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
