@@ -97,6 +97,13 @@ def _global_bound(expr: sp.Expr) -> float | None:
     return None
 
 
+def _distance(point: sp.Expr) -> str:
+    """|x - a| written for people: |x|, |x - 2|, |x + π/2|."""
+    if point == 0:
+        return "|x|"
+    return f"|x - {sp.sstr(point)}|" if point > 0 else f"|x + {sp.sstr(-point)}|"
+
+
 def _near(act: Activation, i: int, point: sp.Expr) -> SquareIntegrable | None:
     """A refutation or an undecided verdict at the i-th candidate point, or None when φ is
     square-integrable near it."""
@@ -119,7 +126,7 @@ def _near(act: Activation, i: int, point: sp.Expr) -> SquareIntegrable | None:
             return SquareIntegrable(
                 False,
                 0.0,
-                f"φ is not square-integrable near x = {where} (φ²·|x - {where}| → "
+                f"φ is not square-integrable near x = {where} (φ²·{_distance(point)} → "
                 f"{sp.sstr(hit)} as x → {where}{side}, so ∫φ² diverges there): no Hermite "
                 "expansion at any variance",
             )
