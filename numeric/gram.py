@@ -29,7 +29,7 @@ from symbolic.errors import SolverError, VerifyError
 from symbolic.evaluate import torch_function_of
 from symbolic.families import Q1, Q2, C
 from symbolic.functions import ArcCosJ1
-from symbolic.variance_map import FixedPointRange, exact_range
+from symbolic.variance_range import FixedPointRange, exact_range
 
 if TYPE_CHECKING:
     from verify.settings import PopulationSettings
@@ -83,7 +83,7 @@ RANGE_GRID = tuple(1 + 10 ** (k / 8) for k in range(-24, 33))
 
 
 def largest_sigma_w2(act: Activation, d: int) -> FixedPointRange:
-    """The σ_w² below which the variance map has a fixed point (symbolic.variance_map): exact for
+    """The σ_w² below which the variance map has a fixed point (symbolic.variance_range): exact for
     a polynomial φ, else the largest (q - 2/d)/(2E[φ(√q Z)²]) over a grid of q from 2/d to
     about 10⁴·2/d (a quadrature estimate, never a proof)."""
     exact = exact_range(act, d)
