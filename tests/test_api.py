@@ -60,8 +60,10 @@ def test_lambda_star_enclosure_contains_the_float_value_and_is_tight():
     lo, hi = lam.enclosure
     assert lam.certified_positive and lo <= lam.value <= hi
     assert hi - lo < 1e-5 * lam.value  # the certificate is sharp (issue: within 1%)
-    bad = verify.lambda_star("exp", x, 0.01)  # L = ∞: no certificate, and it says why
-    assert bad.enclosure is None and "sup|φ'|" in bad.failure and not bad.certified_positive
+    exp = verify.lambda_star("exp", x, 0.01)  # L = ∞, yet a local contraction: certified
+    assert exp.certified_positive and exp.enclosure[0] <= exp.value <= exp.enclosure[1]
+    bad = verify.lambda_star("step", x, 1 / 16)  # a jump: no contraction, and it says why
+    assert bad.enclosure is None and "jumps" in bad.failure and not bad.certified_positive
 
 
 def test_train_reduces_the_loss_at_the_measured_rate():

@@ -205,16 +205,15 @@ def lambda_star(activation: str, x: torch.Tensor, sigma_w2: float, **values: Any
     """λ* for unit-norm rows of ``x`` (normalized here), with its certified enclosure (``prec``
     bits, 128 by default; see theory §4)."""
     from symbolic.errors import VerifyError
-    from verify.checks import certify, sup_enclosures
+    from verify.checks import certify
 
-    act, found, sups = _act_sups(activation)
+    act, _, sups = _act_sups(activation)
     s = settings(activation, **values)
     x = torch.as_tensor(x, dtype=torch.float64)
     x = x / x.norm(dim=1, keepdim=True)
     g = _gram(act, sups, x, sigma_w2, s)
-    encl = sup_enclosures(act, found, s.precision)
     try:
-        c = certify(act, x, sigma_w2, g.sigma, g.q_star, g.lambda_star, encl, s.precision)
+        c = certify(act, x, sigma_w2, g.sigma, g.q_star, g.lambda_star, s.precision)
     except VerifyError as exc:
         return LambdaStar(g.lambda_star, None, "float eigvalsh only", str(exc))
     return LambdaStar(g.lambda_star, (c.lower, c.upper), c.method, None)

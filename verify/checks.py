@@ -43,7 +43,7 @@ from symbolic.dual import dual_by_summation, dual_closed_fn
 from symbolic.enclosure import Enclosure
 from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
 from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp, parity
-from symbolic.hermite_balls import growth
+from symbolic.hermite_balls import tails
 from symbolic.polynomial import PolynomialFact, polynomial_fact
 from symbolic.relu import ReluFact, relu_fact
 from symbolic.sup_enclosure import SupSearch, sup_enclosure
@@ -480,15 +480,12 @@ def certify(
     sigma: torch.Tensor,
     q_star: float,
     estimate: float,
-    encl: dict[int, Enclosure | None],
     p: PrecisionSettings,
 ) -> LambdaCertificate:
     """λ* enclosed in ball arithmetic (theory §4) around the float Σ*, q* and λ_min(G*) =
-    ``estimate`` of the rows of ``x``, from the certified sup|φ| and L in ``encl``; raises
-    VerifyError when L has no enclosure or a contraction constant is not below 1."""
-    lip = encl.get(1)
-    if lip is None:
-        raise VerifyError("no certified L = sup|φ'|: the enclosure of G* needs one")
+    ``estimate`` of the rows of ``x``: q* on an invariant interval of the variance map (a local
+    contraction, so φ' may be unbounded), the tails from φ's proved growth envelope; raises
+    VerifyError when no envelope, invariant interval or contraction is proved."""
     return certify_lambda_star(
         act,
         x,
@@ -496,10 +493,11 @@ def certify(
         sigma,
         q_star,
         estimate,
-        growth(act, encl.get(0), lip),
+        tails(act),
         terms=p.certify_terms,
         prec=p.prec,
         q_steps=p.certify_q_steps,
+        dual_max_n=p.certify_dual_max_n,
     )
 
 
@@ -623,7 +621,6 @@ def certified_lambda(
             gram.sigma,
             gram.q_star,
             estimate,
-            facts.enclosures,
             s.precision,
         )
     )
