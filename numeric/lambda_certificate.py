@@ -44,7 +44,7 @@ from flint import arb, ctx
 
 from numeric.gram_balls import dual_entries, s_error, unit_rows
 from numeric.mehler import horner
-from numeric.positive_definite import gamma, lambda_min_lower
+from numeric.positive_definite import gamma, lambda_min_lower, rayleigh_upper
 from symbolic.activations import Activation
 from symbolic.dual_balls import kappa_ball
 from symbolic.enclosure import float_down, float_up
@@ -216,7 +216,7 @@ def _certify(
     lam_a = estimate - tail_hi  # λ_min(Ã) ≥ λ_min(G*) - ‖T_N‖: the first shift to try
     pd = lambda_min_lower(mid, lam_a if lam_a > 0 else estimate, SHIFTS)
     lower = float_down(arb(pd.lower) - arb(frob) + arb(tail_lo))  # no rounding lifts it
-    upper, v = _rayleigh_upper(mid, radius, tail_hi, pd.shift)
+    upper, v = rayleigh_upper(mid, radius, tail_hi, pd.shift)
     evidence = Evidence(rho, widened, coefs, rest, pd.shift, v, m1)
     return LambdaCertificate(
         lower,
@@ -313,32 +313,6 @@ def _series(act, x, sigma_w2, sigma_float, q_float, big_q, terms, t: Tails, c: a
     tail_lo = float_down(arb(p_lo) * (1 - arb(row)).nonnegative_part())
     tail_hi = float_up(arb(p_hi) * (1 + arb(row)))
     return _Series(mid, radius, rho_all, r_rho, tuple(a), rest, tail_lo, tail_hi, n * coef_err)
-
-
-def _rayleigh_upper(mid: torch.Tensor, radius: torch.Tensor, tail_hi: float, shift: float):
-    """vᵀG*v/vᵀv ≤ (vᵀÃv + |v|ᵀR|v| + ‖T_N‖‖v‖² + rounding)/‖v‖², v from a few steps of
-    inverse iteration on Ã - shift·I (or eigh when no shift succeeded); returns the bound and v."""
-    n = mid.shape[0]
-    if math.isfinite(shift):
-        shifted = mid.clone()
-        shifted.diagonal().sub_(shift)
-        factor, info = torch.linalg.cholesky_ex(shifted)
-        del shifted
-    if not math.isfinite(shift) or int(info) != 0:
-        v = torch.linalg.eigh(mid)[1][:, 0]
-    else:
-        v = torch.ones(n, dtype=mid.dtype)
-        for _ in range(8):
-            v = torch.cholesky_solve(v[:, None], factor)[:, 0]
-            v = v / v.norm()
-    av = mid @ v
-    quad = float(v @ av)
-    absv = v.abs()
-    rounding = 2 * float(gamma(n + 1).mid()) * float(absv @ (mid.abs() @ absv)) * 2
-    extra = float(absv @ (radius @ absv)) * SUM_MARGIN
-    norm2 = float(v @ v) * (1 - 2 * n * EPS)
-    bound = (quad + rounding + extra + tail_hi * float(v @ v) * SUM_MARGIN) / norm2
-    return math.nextafter(bound, math.inf), v
 
 
 __all__ = ["CLAIM_SLACK", "SHIFTS", "Evidence", "LambdaCertificate", "certify_lambda_star"]

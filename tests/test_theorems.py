@@ -265,9 +265,6 @@ def test_gao_rate_rules_refute_only_above_the_bound():
     runs = [_implicit_result(0.9, 0.99, True), above]
     assert verdicts.gao_linear_width(runs, 4.0).status is Status.FAIL
     assert verdicts.gao_linear_width(runs[:1], 4.0).status is Status.PASS
-    assert verdicts.gao_lambda0_positive(1e-3, 10, 1.0).status is Status.PASS
-    assert verdicts.gao_lambda0_positive(1e-15, 10, 1.0).status is Status.INCONCLUSIVE
-    assert verdicts.gao_lambda0_positive(-1e-3, 10, 1.0).status is Status.FAIL
     assert verdicts.gao_well_posed(1.25, limit_norm(1.25)).status is Status.PASS  # 0.9974
     assert verdicts.gao_well_posed(1.26, limit_norm(1.26)).status is Status.FAIL
     # Lemma 3.3's regime: λ_min(G(0)) ≥ ¾λ_0 (λ_0 = 0.2 in the helper: the threshold is 0.15)
@@ -275,3 +272,36 @@ def test_gao_rate_rules_refute_only_above_the_bound():
     assert verdicts.gao_gram_init(at).status is Status.PASS
     below = replace(at, gram_init=0.1499)
     assert verdicts.gao_gram_init(below).status is Status.FAIL
+
+
+def _gao_cert(lower: float, upper: float, float_error: float = 1e-15):
+    from numeric.gao_certificate import GaoCertificate
+
+    return GaoCertificate(lower, upper, lower, 0.0, lower, 128, float_error, torch.zeros(1))
+
+
+@pytest.mark.parametrize(
+    ("value", "lower", "upper", "status"),
+    [
+        (1e-3, 0.9e-3, 1.1e-3, Status.PASS),  # proved positive
+        (1e-3, 5e-324, 1.1e-3, Status.PASS),  # the least positive lower end is still a proof
+        (1e-3, 0.0, 1.1e-3, Status.INCONCLUSIVE),  # an enclosure touching 0 proves nothing
+        (1e-15, -1e-14, 1e-14, Status.INCONCLUSIVE),
+        (-1e-3, -1.1e-3, -0.9e-3, Status.FAIL),  # proved negative
+        (1e-3, 2e-3, 3e-3, Status.ERROR),  # the float value outside the proof: inconsistent
+        (1e-3, 0.9e-3, 1e-3 - 1e-15, Status.PASS),  # outside by less than the float's own error
+    ],
+)
+def test_gao_lambda0_is_decided_by_the_certificate_alone(value, lower, upper, status):
+    """λ_0 > 0 only on a certified lower end > 0; the float eigvalsh value is evidence, and no
+    float value decides PASS without a certificate (turned off or failed: INCONCLUSIVE)."""
+    from verify import verdicts
+
+    r = verdicts.gao_lambda0_positive(value, _gao_cert(lower, upper, 2e-15))
+    assert r.status is status and r.value == value and r.bound == 0.0
+    assert r.enclosure == (lower, upper)
+    off = verdicts.gao_lambda0_positive(value, None)
+    assert off.status is Status.INCONCLUSIVE and "--no-certify" in off.detail and not off.certified
+    failed = verdicts.gao_lambda0_positive(value, "no shift worked")
+    assert failed.status is Status.INCONCLUSIVE and "no shift worked" in failed.detail
+

@@ -20,6 +20,7 @@ import sympy as sp
 import torch
 
 from numeric.data import Correlation, Dataset, load_dataset, max_correlation
+from numeric.gao_certificate import GaoCertificate, certify_lambda0
 from numeric.gram import GramResult, population_gram
 from numeric.implicit import ImplicitResult, explicit_spectrum, train_implicit
 from numeric.lambda_certificate import LambdaCertificate, certify_lambda_star
@@ -122,6 +123,7 @@ class GaoRuns:
     gram_norm: float | None
     training: ImplicitResult | Failed | None
     linear_width: tuple[ImplicitResult, ...] | Failed | None
+    certified: GaoCertificate | Failed | None = None  # λ_0 in ball arithmetic (None: off)
 
 
 @dataclass(frozen=True)
@@ -324,8 +326,11 @@ def gao_runs(
     if not runnable:
         return GaoRuns(relu, None, None, None, None)
     lam0, gnorm = explicit_spectrum(data.x)
+    cert = None
+    if s.precision.certify:
+        cert = _attempt(lambda: certify_lambda0(data.x, lam0, s.precision.prec))
     if not s.train:
-        return GaoRuns(relu, lam0, gnorm, None, None)
+        return GaoRuns(relu, lam0, gnorm, None, None, cert)
 
     def run(d: Dataset, width: int, lambda_0: float) -> ImplicitResult:
         return train_implicit(
@@ -349,7 +354,7 @@ def gao_runs(
     if s.gao.width_ratio is not None:
         sizes = sorted({max(2, math.ceil(data.n / k)) for k in (4, 2, 1)})
         widths = _attempt(lambda: tuple(subset(k) for k in sizes))
-    return GaoRuns(relu, lam0, gnorm, training, widths)
+    return GaoRuns(relu, lam0, gnorm, training, widths, cert)
 
 
 def _first(data: Dataset, k: int) -> Dataset:
@@ -371,7 +376,8 @@ def other_conditions(
         verdicts.gao_well_posed(s.gao.gamma, limit_norm(s.gao.gamma)),
     ]
     if gao.lambda_0 is not None:
-        out.append(verdicts.gao_lambda0_positive(gao.lambda_0, data.n, gao.gram_norm))
+        cert = str(gao.certified) if isinstance(gao.certified, Failed) else gao.certified
+        out.append(verdicts.gao_lambda0_positive(gao.lambda_0, cert))
     if training is not None and not isinstance(training, Failed):
         out += _ling_regime(s, data, training)
     if ling is not None:

@@ -15,13 +15,20 @@ import sympy as sp
 from flint import arb
 
 from numeric.data import PARALLEL_TOL, Correlation
+from numeric.gao_certificate import GaoCertificate
 from numeric.implicit import ImplicitResult
 from numeric.lambda_certificate import LambdaCertificate
 from numeric.spectrum import Certificate, Spectrum
 from numeric.training import TrainingResult
 from numeric.width import GramSweep
 from symbolic.bounds import SupBound
-from symbolic.enclosure import Enclosure, float_down, float_up
+from symbolic.enclosure import (
+    Enclosure,
+    float_down,
+    float_up,
+    format_enclosure,
+    round_up,
+)
 from symbolic.errors import VerifyError
 from symbolic.hermite import HermiteCoefficients
 from symbolic.polynomial import PolynomialFact
@@ -479,25 +486,37 @@ def gao_well_posed(gamma: float, limit_norm: float) -> CheckResult:
     )
 
 
-def gao_lambda0_positive(lambda_0: float, n: int, gram_norm: float) -> CheckResult:
-    """λ_0 = λ_min(G^∞) > 0, G^∞_ij = Q(x_iᵀx_j)/2 in closed form: eigvalsh is backward stable,
-    so its error is below 10·n·ε·‖G^∞‖₂ (the closed form's own error is a few ε per entry)."""
-    err = 10 * n * 2.2e-16 * gram_norm
-    if lambda_0 > err:
-        status, why = Status.PASS, "above its error bound"
-    elif lambda_0 < -err:
-        status, why = Status.FAIL, "negative beyond rounding: G^∞ is not positive definite"
-    else:
-        status, why = Status.INCONCLUSIVE, "within rounding of 0"
-    return CheckResult(
-        Condition.GAO_LAMBDA0_POSITIVE,
-        status,
-        lambda_0,
-        err,
-        "eigvalsh of the arc-cosine closed form (float64)",
-        f"λ_0 = λ_min(G^∞) = {lambda_0:.6g}, {why} ({err:.1e})",
-        error=err,
+def gao_lambda0_positive(lambda_0: float, certified: GaoCertificate | str | None) -> CheckResult:
+    """λ_0 = λ_min(G^∞) > 0, G^∞_ij = Q(x_iᵀx_j)/2 (the arc-cosine closed form), on the strength
+    of a proof: PASS when the ball-arithmetic enclosure ``certified`` has a lower end > 0, FAIL
+    when its upper end is < 0, ERROR when the float eigvalsh value lies outside it beyond the
+    float's rounding, else INCONCLUSIVE (``certified`` a string: why no proof closed; None:
+    certification turned off). The float value stays as evidence."""
+    name = Condition.GAO_LAMBDA0_POSITIVE
+    evidence = f"float estimate λ_0 = λ_min(G^∞) = {lambda_0:.10g} (eigvalsh)"
+    if not isinstance(certified, GaoCertificate):
+        why = certified if certified is not None else "certification turned off (--no-certify)"
+        detail = f"λ_0 > 0 not proved: no certified enclosure: {why}. Evidence: {evidence}"
+        method = "float estimate only (eigvalsh)"
+        return CheckResult(name, Status.INCONCLUSIVE, lambda_0, 0.0, method, detail)
+    lo, hi = certified.lower, certified.upper
+    box = (lo, hi)
+    proof = (
+        f"certified λ_0 ∈ {format_enclosure(lo, hi, 10)} (Rump's test on the midpoint, the "
+        f"entries' radii ‖R‖_F ≤ {round_up(certified.frobenius, 3)})"
     )
+    method = f"certified: {certified.method}"
+    slack = certified.float_error  # the float value's own error: only a contradiction is ERROR
+    if lambda_0 < lo - slack or lambda_0 > hi + slack:
+        status, why = Status.ERROR, "the float λ_0 lies outside the certified enclosure:"
+    elif lo > 0:
+        status, why = Status.PASS, "λ_0 > 0 proved:"
+    elif hi < 0:
+        status, why = Status.FAIL, "λ_0 < 0 proved:"
+    else:
+        status, why = Status.INCONCLUSIVE, "λ_0 > 0 not proved (the enclosure reaches 0):"
+    detail = f"{why} {proof}. Evidence: {evidence}"
+    return CheckResult(name, status, lambda_0, 0.0, method, detail, enclosure=box)
 
 
 def gao_gram_init(res: ImplicitResult) -> CheckResult:
