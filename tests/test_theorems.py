@@ -233,6 +233,11 @@ def test_ling_condition1_and_step_bound_by_hand():
     assert met.status is Status.PASS and met.bound == pytest.approx(16400, rel=1e-14)
     short = verdicts.ling_condition1(lc, 16399.0, 1.0, 0.1)  # (9) holds, the proof's 8· does not
     assert short.status is Status.FAIL and "(7) 72, (8) 171.2" in short.detail
+    # the factor printed is the one the verdict uses: 16400/16399 (the proof's 8·), and at
+    # λ_0 = 1640 it is 10×, not the 5× of (9)'s 4·
+    assert "1× too small" in short.detail
+    far = verdicts.ling_condition1(lc, 1640.0, 1.0, 0.1)
+    assert far.bound / 1640.0 == pytest.approx(10) and "is 10× too small" in far.detail
     step = verdicts.ling_step_size(lc, 9.02e-4, 1.0, 1.0)  # bound 2·2050/(2050 + 81)² = 9.0285e-4
     assert step.status is Status.PASS and step.bound == pytest.approx(4100 / 2131**2, rel=1e-14)
     assert verdicts.ling_step_size(lc, 9.03e-4, 1.0, 1.0).status is Status.FAIL
@@ -304,4 +309,3 @@ def test_gao_lambda0_is_decided_by_the_certificate_alone(value, lower, upper, st
     assert off.status is Status.INCONCLUSIVE and "--no-certify" in off.detail and not off.certified
     failed = verdicts.gao_lambda0_positive(value, "no shift worked")
     assert failed.status is Status.INCONCLUSIVE and "no shift worked" in failed.detail
-

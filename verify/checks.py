@@ -198,7 +198,7 @@ class Verification:
         co = self.symbolic.coefficients
         if co is None:
             return None
-        return Hermite.of(self.act, co.q, co.as_floats(), co.error, co.method)
+        return Hermite.of(self.act, co.q, co.values, co.error, co.method)
 
     def __repr__(self) -> str:
         lam = self.gram.lambda_star if self.gram is not None else float("nan")
