@@ -29,12 +29,16 @@ import itertools
 import math
 from dataclasses import dataclass
 
+import sympy as sp
 from flint import arb, ctx
 
 from symbolic.activations import Activation
 from symbolic.enclosure import Enclosure
 from symbolic.errors import VerifyError
+from symbolic.formula import X
+from symbolic.growth import STARTS
 from symbolic.hermite_balls import Tails, second_moment, variance_slope
+from symbolic.tail_intervals import INF, Interval, evaluate
 
 #: Sub-intervals of J on which T, T' and E[φ'²] are each evaluated as one ball: geometric, at
 #: least PIECES of them and each at most RATIO wide (relative), so that no ball is much wider
@@ -187,4 +191,146 @@ def q_star_ball(
     return QStar(Enclosure(ball, method), c, residual, inv)
 
 
-__all__ = ["PIECES", "Invariant", "QStar", "invariant_interval", "q_star_ball", "variance_map"]
+# ------------------------------------------------------------------ when the variance diverges
+
+
+class VarianceDiverges(VerifyError):
+    """T(q) > q for every q ≥ 2/d, proved: the message is the proof."""
+
+
+#: Geometric pieces of [2/d, Q] first, each bisected while it fails, up to this many balls.
+DIVERGENCE_EVALUATIONS = 4000
+
+
+def divergence(act: Activation, sigma_w2: float, d: int, t: Tails) -> VarianceDiverges | None:
+    """The proof that the variance recursion q ← T(q) from 2/d grows without bound, or None.
+
+    1. A lower growth |φ(x)| ≥ a·|x|^p on one tail x ≥ X₀ (or x ≤ -X₀), by interval
+       arithmetic on φ(±x)/x^p, or from φ(±x)e^{-βx} ≥ a (then φ² ≥ a²β⁸x⁸/576, as
+       e^y ≥ y⁴/24); so for √q·z₀ ≥ X₀, E[φ(√q Z)²] ≥ a²q^p E[Z^{2p}; Z ≥ z₀] = C q^p, with
+       E[Z^{2p}; Z ≥ z₀] ≥ z₀^{2p-2}(z₀ pdf(z₀) + P(Z ≥ z₀)).
+    2. Q ≥ (X₀/z₀)² with 2σ_w²C q^p ≥ q for all q ≥ Q (p = 1: 2σ_w²C ≥ 1, z₀ halved until it
+       holds; p ≥ 2: Q ≥ (2σ_w²C)^{-1/(p-1)}), so T(q) > q beyond Q.
+    3. T(q) > q on [2/d, Q] by interval pieces (Arb integrals; a failing piece is bisected).
+
+    T is continuous (φ has a growth envelope), so an increasing bounded sequence q_{l+1} = T(q_l)
+    would converge to a fixed point; there is none: q_l → ∞, and E[φ(√q Z)²], q* and G* with it.
+    """
+    low = _lower_growth(act)
+    if low is None:
+        return None
+    a2, p, x0, how = low
+    s2 = 2 * arb(sigma_w2)
+    for z0 in (arb(1), *(arb(2) ** -k for k in range(1, 8))):
+        # E[Z^{2p}; Z ≥ z0] ≥ z0^{2p-2}·E[Z²; Z ≥ z0] = z0^{2p-2}(z0·pdf(z0) + P(Z ≥ z0))
+        pdf = (-z0 * z0 / 2).exp() / (2 * arb.pi()).sqrt()
+        mass = z0 ** (2 * p - 2) * (z0 * pdf + (z0 / arb(2).sqrt()).erfc() / 2)
+        c = (mass * a2).lower()
+        if p == 1 and not s2 * c >= 1:
+            continue
+        q_big = (x0 / z0) ** 2  # √q·z0 ≥ X₀: the tail bound holds for every Z ≥ z0
+        if p > 1:
+            q_big = q_big.max((1 / (s2 * c)) ** (arb(1) / (p - 1)))
+        break
+    else:
+        return None
+    q_big = arb(math.ceil(float(q_big.upper())))
+    base = arb(2) / d
+    if q_big <= base:
+        q_big = 2 * base
+    old = ctx.prec
+    ctx.prec = min(old, CHECK_PREC)
+    try:
+        balls = _below_diagonal_free(act, sigma_w2, base, q_big, t)
+    finally:
+        ctx.prec = old
+    if balls is None:
+        return None
+    return VarianceDiverges(
+        f"the variance recursion diverges (proved): T(q) = 2σ_w² E[φ(√q Z)²] + 2/d > q for every "
+        f"q ≥ 2/d — on [{float(base.lower()):.4g}, {float(q_big.upper()):.4g}] by {balls} interval "
+        f"pieces, beyond it from {how} (E[φ(√q Z)²] ≥ {float(c):.3g}·q^{p} there); so q⁽ˡ⁾ → ∞ and "
+        "E[φ(√q Z)²] diverges along the recursion: there is no q*, no G* and no λ*"
+    )
+
+
+def _below_diagonal_free(act, sigma_w2, lo: arb, hi: arb, t: Tails) -> int | None:
+    """The number of balls used to prove T(q) > q on [lo, hi], or None."""
+    s2 = 2 * arb(sigma_w2)
+    count = math.ceil(math.log(float((hi / lo).upper())) / math.log(RATIO))
+    ends = [lo * (hi / lo) ** (arb(k) / count) for k in range(count + 1)]
+    todo = [(a, b) for a, b in itertools.pairwise(ends)]
+    used = 0
+    while todo:
+        a, b = todo.pop()
+        used += 1
+        if used > DIVERGENCE_EVALUATIONS:
+            return None
+        piece = a.union(b)
+        if (s2 * second_moment(act, piece, t) + lo).lower() > piece.upper():
+            continue
+        m = (a + b) / 2
+        if not (b - a) > lo * arb(2) ** -30:
+            return None
+        todo += [(a, m), (m, b)]
+    return used
+
+
+def _lower_growth(act: Activation):
+    """(a², p, X₀, text) with φ(x)² ≥ a²|x|^{2p} on a tail |x| ≥ X₀ (one side), or None."""
+    kinks = [abs(float(p.hi)) for p in act.pieces[:-1]]
+    best = None
+    for start in STARTS:
+        if any(k >= start for k in kinks):
+            continue
+        x0 = arb(start)
+        for side, piece in ((1, act.pieces[-1]), (-1, act.pieces[0])):
+            expr = piece.expr.subs(X, side * X)
+            for p in (4, 3, 2, 1):
+                found = _bounded_below(expr / X**p, x0)
+                if found is not None:
+                    cand = (
+                        found**2,
+                        p,
+                        x0,
+                        f"|φ(x)| ≥ {float(found):.3g}·|x|^{p} for "
+                        f"{'x ≥ ' if side > 0 else 'x ≤ -'}{start}",
+                    )
+                    if best is None or cand[1] > best[1]:
+                        best = cand
+                    break
+            for beta in (sp.Rational(1, 2), sp.Integer(1)):
+                found = _bounded_below(expr * sp.exp(-beta * X), x0)
+                if found is not None:  # φ ≥ a e^{βx} ≥ a(βx)⁴/24: φ² ≥ a²β⁸x⁸/576
+                    b = arb(int(beta.p)) / int(beta.q)
+                    a2 = found**2 * b**8 / 576
+                    text = f"φ(x) ≥ {float(found):.3g}·e^{{{beta}x}} on a tail beyond {start}"
+                    return (a2.lower(), 4, x0, text)
+        if best is not None:
+            return best
+    return best
+
+
+def _bounded_below(expr: sp.Expr, x0: arb) -> arb | None:
+    """a > 0 with |expr| ≥ a on [x0, ∞) by interval arithmetic, or None."""
+    try:
+        i = evaluate(expr, Interval(x0, INF))
+    except (VerifyError, ValueError, TypeError, ZeroDivisionError):
+        return None
+    if i.lo.is_finite() and i.lo > 0:
+        return i.lo.lower()
+    if i.hi.is_finite() and i.hi < 0:
+        return (-i.hi).lower()
+    return None
+
+
+__all__ = [
+    "PIECES",
+    "Invariant",
+    "QStar",
+    "VarianceDiverges",
+    "divergence",
+    "invariant_interval",
+    "q_star_ball",
+    "variance_map",
+]

@@ -42,12 +42,13 @@ from symbolic.activations import Activation, resolve
 from symbolic.bounds import SupBound, sup_abs
 from symbolic.dual import dual_by_summation, dual_closed_fn
 from symbolic.enclosure import Enclosure
-from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
+from symbolic.errors import SYMPY_GIVE_UPS, SolverError, VerifyError
 from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp, parity
 from symbolic.hermite_balls import tails
 from symbolic.polynomial import PolynomialFact, polynomial_fact
 from symbolic.relu import ReluFact, relu_fact
 from symbolic.sup_enclosure import SupSearch, sup_enclosure
+from symbolic.variance_map import VarianceDiverges, divergence
 from verify import verdicts
 from verify.refusals import OutsideTheory, check_sizes, maybe_relu, refusal
 from verify.results import CheckResult, Condition, Status
@@ -588,7 +589,13 @@ def population(
     model's a-scale), each computed once."""
     pop = s.population
     sups = (facts.sup_value(0), facts.sup_value(1), facts.sup_value(2))
-    gram = population_gram(act, data.x.to(s.device), model.sigma_w2, sups, pop)
+    try:
+        gram = population_gram(act, data.x.to(s.device), model.sigma_w2, sups, pop)
+    except SolverError:
+        proof = diverging_variance(act, model.sigma_w2, data.d)
+        if proof is not None:
+            raise proof from None
+        raise
     mu = hermite_float(act, pop.certificate_terms, gram.q_star)
     cert = hermite_certificate(
         mu.values, mu.error, gram.corr, eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
@@ -604,6 +611,15 @@ def population(
         theta,
         float(eigenvalues(theta)[0]),
     )
+
+
+def diverging_variance(act: Activation, sigma_w2: float, d: int) -> VarianceDiverges | None:
+    """The proof that the variance recursion diverges (symbolic.variance_map.divergence), or
+    None when none closes (no growth envelope, or T(q) > q not proved everywhere)."""
+    try:
+        return divergence(act, sigma_w2, d, tails(act))
+    except VerifyError:
+        return None
 
 
 def certified_lambda(
@@ -736,10 +752,16 @@ def judge(
     )
     out.append(verdicts.nonparallel(corr, data.notices))
     out.append(_lambda_star(facts, pop, singular))
+    diverged = isinstance(pop, Failed) and isinstance(pop.error, VarianceDiverges)
     if sweep is not None:
-        out.append(_or_error(Condition.WIDTH_SWEEP, sweep, verdicts.width_sweep))
+        if diverged:
+            out.append(verdicts.without_population(Condition.WIDTH_SWEEP, str(pop)))
+        else:
+            out.append(_or_error(Condition.WIDTH_SWEEP, sweep, verdicts.width_sweep))
     if training is not None:
-        if isinstance(training, Failed) or isinstance(pop, Failed):
+        if diverged and not isinstance(training, Failed):
+            out.append(verdicts.without_population(Condition.LAMBDA0_BOUND, str(pop)))
+        elif isinstance(training, Failed) or isinstance(pop, Failed):
             why = training.error if isinstance(training, Failed) else pop.error
             out.append(verdicts.could_not_run(Condition.LAMBDA0_BOUND, why))
         else:
@@ -753,6 +775,8 @@ def judge(
 def _lambda_star(
     facts: SymbolicFacts, pop: Population | Failed, singular: str | None
 ) -> CheckResult:
+    if isinstance(pop, Failed) and isinstance(pop.error, VarianceDiverges):
+        return verdicts.lambda_star_diverges(str(pop))
     if isinstance(pop, Failed):
         return verdicts.could_not_run(Condition.LAMBDA_STAR_POSITIVE, pop.error)
     certified = str(pop.certified) if isinstance(pop.certified, Failed) else pop.certified

@@ -236,6 +236,25 @@ def lambda_star_positive(
     return result(Status.INCONCLUSIVE, "λ* > 0 not proved:")
 
 
+def lambda_star_diverges(proof: str) -> CheckResult:
+    """FAIL: G* does not exist, because the variance recursion is proved to diverge (``proof``
+    says which quantity diverges and how: T(q) > q for every q ≥ 2/d)."""
+    return CheckResult(
+        Condition.LAMBDA_STAR_POSITIVE,
+        Status.FAIL,
+        None,
+        0.0,
+        "variance map proved to diverge (Arb interval pieces and a tail growth bound)",
+        f"λ* does not exist: {proof}",
+    )
+
+
+def without_population(name: Condition, proof: str) -> CheckResult:
+    """INCONCLUSIVE: a check that needs G* when G* is proved not to exist (``proof``)."""
+    detail = f"needs G*, which does not exist: {proof}"
+    return CheckResult(name, Status.INCONCLUSIVE, None, None, "not applicable", detail)
+
+
 def width_sweep(sweep: GramSweep) -> CheckResult:
     """(informational) ‖ZᵀZ/m - G*‖ shrinks with m: PASS when the fitted log-log slope is below
     0 (the theory's rate is -1/2; the fit over few seeds is noisy, so only the sign is held)."""
