@@ -35,6 +35,7 @@ class ExitCode(enum.IntEnum):
     FAIL = 1  # some check failed or could not run (ERROR)
     USAGE = 2  # bad usage or bad input
     INCONCLUSIVE = 3  # no failure, but something could not be decided
+    NOT_PROVED = 4  # recheck: some claim of the certificate file was not re-proved
     INTERRUPTED = 130  # stopped with Ctrl-C
 
 
@@ -43,7 +44,7 @@ EPILOG = (
     + ", ".join(f"{c.value} {c.name}" for c in ExitCode)
     + (
         "  (0: all PASS; 1: any FAIL or ERROR; 2: bad usage or input; "
-        "3: no FAIL, some INCONCLUSIVE)"
+        "3: no FAIL, some INCONCLUSIVE; 4: recheck found a claim NOT PROVED)"
     )
 )
 
@@ -141,7 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--report", metavar="DIR", help="write report.md, report.html, report.json to DIR"
     )
+    p.add_argument(
+        "--certificate",
+        metavar="FILE",
+        help="write the run's certified claims, with what re-checking them needs, to FILE "
+        "(see 'recheck')",
+    )
     sub.add_parser("list", help="the activation registry", epilog=EPILOG)
+    p = sub.add_parser(
+        "recheck",
+        help="re-check a certificate file independently: PROVED or NOT PROVED per claim",
+        epilog=EPILOG,
+    )
+    p.add_argument("file", help="a file written by 'activation ... --certificate FILE'")
     p = sub.add_parser("report", help="one report over several activations", epilog=EPILOG)
     p.add_argument("activations", nargs="*", help="names or formulas (default: the whole registry)")
     p.add_argument("--out", metavar="DIR", required=True, help="output folder")
@@ -301,7 +314,21 @@ def _cmd_activation(args: argparse.Namespace) -> int:
 
         path = write_report([v], args.report, force=settings.force)
         print(f"report: {path}/report.html", file=sys.stderr)
+    if args.certificate:
+        from verify.certificate_file import write_certificate
+
+        write_certificate(v, args.certificate)
+        print(f"certificate: {args.certificate}", file=sys.stderr)
     return exit_code([v.verdict])
+
+
+def _cmd_recheck(args: argparse.Namespace) -> int:
+    """The independent checker (verify.recheck: no torch, no producing code)."""
+    from verify.recheck import MALFORMED, NOT_PROVED
+    from verify.recheck import main as recheck_main
+
+    code = recheck_main(args.file)
+    return {NOT_PROVED: ExitCode.NOT_PROVED, MALFORMED: ExitCode.USAGE}.get(code, ExitCode.PASS)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -457,6 +484,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_list()
         elif args.command == "activation":
             code = _cmd_activation(args)
+        elif args.command == "recheck":
+            code = _cmd_recheck(args)
         elif args.command == "study":
             code = _cmd_study(args)
         else:
