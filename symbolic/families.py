@@ -225,8 +225,8 @@ def match_family(expr: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr] | None:
 def family_parameters(expr: sp.Expr) -> dict[str, str] | None:
     """Which family member ``expr`` is, as text a certificate file can carry (see
     docs/certificate.md): {"name": f, "c": c, "b": b} for c·f(b·x) with f a base family;
-    {"name": "gaussian", "c": c, "k": k, "a": a} for c·exp(k - a x²); {"name": "two_slope", "alpha": α,
-    "beta": β} for α x + β relu(x); None when :func:`match_family` finds no closed form."""
+    {"name": "gaussian", "c": c, "k": k, "a": a} for c·exp(k - a x²); {"name": "two_slope",
+    "alpha": α, "beta": β} for α x + β relu(x); None when :func:`match_family` finds none."""
     c, core = expr.as_coeff_Mul()
     if not c.is_number or c == 0:
         return None
