@@ -70,6 +70,8 @@ def _num(text) -> arb:
 
 
 def _float(text) -> float:
+    if not (isinstance(text, str) and _HEX.match(text)):
+        raise Malformed(f"not a hexadecimal float: {str(text)[:40]!r}")
     try:
         v = float.fromhex(text)
     except (TypeError, ValueError):
