@@ -62,7 +62,7 @@ def dual_entries(
     sigma_w2: float,
     c_off: arb,
     slope_moment: arb,
-    widen: float = 0.0,
+    widen: float,
 ) -> Entries:
     """The entries of G* as balls (module docstring); ``c_off`` ≥ 2σ_w² E[φ'(√q*Z)²] (< 1) and
     ``slope_moment`` ≥ E[φ'(√q* Z)²]. Each r_ij is widened by the factor 1 + ``widen`` before it

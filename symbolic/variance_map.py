@@ -104,7 +104,7 @@ def variance_map(act: Activation, sigma_w2: float, d: int, t: Tails):
 
 
 def invariant_interval(
-    act: Activation, sigma_w2: float, d: int, q_float: float, t: Tails, pieces: int = PIECES
+    act: Activation, sigma_w2: float, d: int, q_float: float, t: Tails
 ) -> Invariant:
     """The first J = [2/d, b] of SPANS that proves out (module docstring); raises VerifyError
     naming what failed on the last one tried."""
@@ -117,7 +117,7 @@ def invariant_interval(
         for f in SPANS:
             hi = arb(q + f * max(q - float(base.mid()), q / 8) + q / 1024)
             try:
-                return _check(act, sigma_w2, base, hi, t, pieces)
+                return _check(act, sigma_w2, base, hi, t, PIECES)
             except VerifyError as exc:
                 why = str(exc)
         raise VerifyError(f"no invariant interval of variances found near q̃ = {q:.6g}: {why}")
