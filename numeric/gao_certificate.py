@@ -12,12 +12,14 @@ exactly. With the float midpoint Ã and the radii R, Rump's Cholesky test gives 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from flint import arb, ctx
 
-from numeric.gram_balls import s_error, unit_rows
+from numeric.gram_balls import s_error, split_ball, unit_rows
 from numeric.positive_definite import lambda_min_lower, rayleigh_upper
 from numeric.spectrum import EPS, eig_error
 from symbolic.enclosure import float_down, float_up
@@ -59,18 +61,19 @@ def gram_balls(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     unit = unit_rows(x)
     s = (unit @ unit.T).clamp_(-1.0, 1.0).tolist()
     widen = float_up(arb(s_error(d)) / 2)
-    two_pi = 2 * arb.pi()
-    mid = torch.full((n, n), 0.5, dtype=torch.float64)
-    radius = torch.zeros(n, n, dtype=torch.float64)
+    two_pi, pi = 2 * arb.pi(), arb.pi()
+    mid, radius = np.full((n, n), 0.5), np.zeros((n, n))
     for i in range(n):
-        row = s[i]
-        for j in range(i + 1, n):
-            z = arb(row[j])
-            g = (((1 - z) * (1 + z)).sqrt() + (arb.pi() - z.acos()) * z) / two_pi
-            m = float(g.mid())
-            mid[i, j] = mid[j, i] = m
-            radius[i, j] = radius[j, i] = float_up(g.rad() + abs(g.mid() - m) + widen)
-    return mid, radius
+        ms, es = [], []
+        for sij in s[i][i + 1 :]:
+            z = arb(sij)
+            m, e = split_ball((((1 - z) * (1 + z)).sqrt() + (pi - z.acos()) * z) / two_pi)
+            ms.append(m)
+            es.append(math.nextafter(e + widen, math.inf))
+        mid[i, i + 1 :], radius[i, i + 1 :] = ms, es
+    lower = np.tril_indices(n, -1)
+    mid[lower], radius[lower] = mid.T[lower], radius.T[lower]
+    return torch.from_numpy(mid), torch.from_numpy(radius)
 
 
 def certify_lambda0(x: torch.Tensor, estimate: float, prec: int) -> GaoCertificate:

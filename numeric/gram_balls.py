@@ -19,9 +19,11 @@ evaluation of κ per pair (about 10 µs).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from flint import arb
 
@@ -62,11 +64,11 @@ def dual_entries(
     sigma_w2: float,
     c_off: arb,
     slope_moment: arb,
-    widen: float,
+    widen: tuple[float, float],
 ) -> Entries:
     """The entries of G* as balls (module docstring); ``c_off`` ≥ 2σ_w² E[φ'(√q*Z)²] (< 1) and
-    ``slope_moment`` ≥ E[φ'(√q* Z)²]. Each r_ij is widened by the factor 1 + ``widen`` before it
-    is used (and returned)."""
+    ``slope_moment`` ≥ E[φ'(√q* Z)²]. Each r_ij is widened to r_ij(1 + widen[0]) + widen[1]
+    before it is used (and returned)."""
     n, d = x.shape
     unit = unit_rows(x)
     s = (unit @ unit.T).tolist()
@@ -76,32 +78,41 @@ def dual_entries(
     rho_list = rho.tolist()
     s2, wd = 2 * arb(sigma_w2), arb(2) / d
     serr = s_error(d)
-    inv = (1 + arb(widen)) / (1 - arb(c_off.upper()))
+    inv, extra = (1 + arb(widen[0])) / (1 - arb(c_off.upper())), arb(widen[1])
     slope = (q_ball * slope_moment).upper()
-    mid = torch.empty(n, n, dtype=torch.float64)
-    radius = torch.zeros(n, n, dtype=torch.float64)
-    r_rho = torch.zeros(n, n, dtype=torch.float64)
+    mid, radius, r_rho = (np.zeros((n, n)) for _ in range(3))
     diag = (q_ball - wd) / s2
     for i in range(n):
-        mid[i, i], radius[i, i] = _split(diag)
+        mid[i, i], radius[i, i] = split_ball(diag)
         row_s, row_rho = s[i], rho_list[i]
+        ms, es, rs = [], [], []
         for j in range(i + 1, n):
             r = row_rho[j]
             k = kappa(q_ball, arb(r))
             h = (s2 * k + wd * arb(row_s[j], serr)) / q_ball
-            rr = (abs(h - r) * inv).upper()
-            g = k + arb(0, rr * slope)
-            m, e = _split(g)
-            mid[i, j] = mid[j, i] = m
-            radius[i, j] = radius[j, i] = e
-            r_rho[i, j] = r_rho[j, i] = float_up(rr)
-    return Entries(mid, radius, rho, r_rho)
+            rr = (abs(h - r) * inv + extra).upper()
+            m, e = split_ball(k + arb(0, rr * slope))
+            ms.append(m)
+            es.append(e)
+            rs.append(_float_up(rr))
+        mid[i, i + 1 :], radius[i, i + 1 :], r_rho[i, i + 1 :] = ms, es, rs
+    for a in (mid, radius, r_rho):  # the lower triangle mirrors the upper one
+        lower = np.tril_indices(n, -1)
+        a[lower] = a.T[lower]
+    return Entries(*(torch.from_numpy(a) for a in (mid, radius)), rho, torch.from_numpy(r_rho))
 
 
-def _split(g: arb) -> tuple[float, float]:
+def _float_up(x: arb) -> float:
+    """A float ≥ the exact (radius-0) ball x: its nearest float, one ulp up (cheaper than
+    :func:`symbolic.enclosure.float_up`, and at most one ulp looser)."""
+    return math.nextafter(float(x), math.inf)
+
+
+def split_ball(g: arb) -> tuple[float, float]:
     """(m, e): the float m nearest the ball's midpoint and e ≥ max |g - m| over the ball."""
-    m = float(g.mid())
-    return m, float_up(g.rad() + abs(g.mid() - m))
+    mid = g.mid()
+    m = float(mid)
+    return m, _float_up((g.rad() + abs(mid - m)).upper())
 
 
-__all__ = ["Entries", "dual_entries", "s_error", "unit_rows"]
+__all__ = ["Entries", "dual_entries", "s_error", "split_ball", "unit_rows"]

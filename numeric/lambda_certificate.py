@@ -30,7 +30,8 @@ Ingredients, each proved:
     hi = vᵀG*v/vᵀv bounded above for v the eigenvector estimate of Ã (Rayleigh quotient).
 
 Every radius written to a certificate file (q*'s ball, the μ_k² balls, the correlations'
-radii) is the one the bounds above used, widened beforehand (the correlations' by CLAIM_SLACK,
+radii) is the one the bounds above used, widened beforehand (the correlations' by CLAIM_SLACK
+and CLAIM_ULPS,
 the μ_k²'s twice and by 2^-(prec-16)·E[φ²]) so that an independent re-derivation of the same
 quantity, rounded differently, still lies inside it.
 """
@@ -62,6 +63,8 @@ SUM_MARGIN = 1 + 1e-5
 BLOCK = 1 << 18
 #: Relative widening of every radius a certificate file claims (module docstring).
 CLAIM_SLACK = 2.0**-4
+#: Absolute widening of the same: a re-derivation rounds h(ρ̃) differently by a few ulps of 1.
+CLAIM_ULPS = 2.0**-49
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,9 @@ def _certify(
         )
     kappa = kappa_ball(act) if n <= dual_max_n else None
     if kappa is not None:
-        e = dual_entries(kappa, x, sigma_float, q_float, big_q, sigma_w2, c, m1, CLAIM_SLACK)
+        e = dual_entries(
+            kappa, x, sigma_float, q_float, big_q, sigma_w2, c, m1, (CLAIM_SLACK, CLAIM_ULPS)
+        )
         radius, widened = e.radius, e.rho_radius
         mid, coefs, rest, tail_lo, tail_hi, prec_part = e.mid, (), None, 0.0, 0.0, 0.0
         rho = e.rho
@@ -297,7 +302,7 @@ def _series(act, x, sigma_w2, sigma_float, q_float, big_q, terms, t: Tails, c: a
         h_err = num_err / q_lo + num.abs() * (r_q / (q_lo * q_lo)) + 2 * EPS * h.abs()
         delta = (h - rho).abs() * (1 + EPS) + h_err
         kappa[rows] = kap
-        r_rho[rows] = delta / (1 - cc) * (1 + 4 * EPS) * (1 + CLAIM_SLACK)
+        r_rho[rows] = (delta / (1 - cc) * (1 + 4 * EPS) * (1 + CLAIM_SLACK)).add_(CLAIM_ULPS)
     r_rho.fill_diagonal_(0.0)  # C*_ii = 1 exactly
     r_rho = torch.maximum(r_rho, r_rho.T)  # one radius per pair, the larger of the two
 

@@ -525,6 +525,7 @@ class Phi:
         key = (float(w), deriv)
         if key not in self._segments:
             ends = [-w, *(c for c in self.cuts if -w < c < w), w]
+            ends = sorted({*ends, arb(0)}, key=float)  # 0 always an end: even integrands halve
             self._segments[key] = segments(self.dexpr if deriv else self.expr, ends)
         return self._segments[key]
 
@@ -535,9 +536,10 @@ class Phi:
         w = arb(math.ceil(max(float((r * qh.sqrt()).upper()), float(self.x0))) + 1)
         return w, (w / qh.sqrt()).lower()
 
-    def expect(self, q: arb, which: str, k: int = 0) -> arb:
+    def expect(self, q: arb, which: str, k: int = 0, half: bool = False) -> arb:
         """E[g(√q Z)] for g = φ² ("phi2"), φ²(Z² - 1)/(2q) ("slope"), φ'² ("dphi2") or
-        φ·He_k(Z)/√k! ("mu"), for every q in the ball q, tails included."""
+        φ·He_k(Z)/√k! ("mu"), for every q in the ball q, tails included; ``half``: the integrand
+        is even, so twice its integral over x ≥ 0."""
         env = self.denv if which == "dphi2" else self.env
         a, b = env
         w, big_r = self.window(q, b)
@@ -566,6 +568,8 @@ class Phi:
         total = arb(0)
         tol = arb(2) ** -ctx.prec
         for lo, hi, f, crude, _ in self.segments(w, which == "dphi2"):
+            if half and not lo >= 0:
+                continue
             if crude:
                 box = lo.union(hi)
                 total += (hi - lo) * weight(box, f(box, False))
@@ -576,7 +580,7 @@ class Phi:
             if not v.is_finite():
                 raise Malformed("an integral did not converge")
             total += v
-        out = total * norm + arb(0, tail.upper())
+        out = (2 * total if half else total) * norm + arb(0, tail.upper())
         return out / (2 * q) if which == "slope" else out
 
 
@@ -720,12 +724,17 @@ def check_contraction(run: Run, big_q: arb) -> tuple[Result, arb, arb]:
 
 
 def check_coefficients(run: Run, c: dict, big_q: arb) -> tuple[Result, list[arb] | None]:
-    """Each claimed ball of μ_k(q*)² contains this module's own enclosure."""
+    """Each claimed ball of μ_k(q*)² contains this module's own enclosure (φ proved odd or even
+    by sympy: the vanishing μ_k are exact zeros, the others twice an integral over x ≥ 0)."""
     claimed = [_ball(b) for b in _field(c, "coefficients")]
+    e = run.expr
+    odd, even = (sp.simplify(e + s * e.subs(X, -X)) == 0 for s in (1, -1))
     bad = []
     for k, ball in enumerate(claimed):
-        mu = run.phi.expect(big_q, "mu", k)
-        own = mu * mu
+        if (odd and k % 2 == 0) or (even and k % 2 == 1):
+            own = arb(0)
+        else:
+            own = run.phi.expect(big_q, "mu", k, half=odd or even) ** 2
         if not (own.lower() >= ball.lower() and own.upper() <= ball.upper()):
             bad.append(k)
     ok = not bad
@@ -803,20 +812,22 @@ def _dual_entries(run, rho, rad, s, s_err, big_q, cc, m1):
         return Result("correlations", False, "φ is not the family the file names"), None, None, 0, 0
     n, s2, wd = run.n, 2 * arb(run.sigma_w2), arb(2) / run.d
     inv, slope = 1 / (1 - arb(cc.upper())), (big_q * m1).upper()
-    mid, radius = np.empty((n, n)), np.zeros((n, n))
+    mid, radius = np.zeros((n, n)), np.zeros((n, n))
     diag = (big_q - wd) / s2
     bad = 0
     for i in range(n):
         mid[i, i], radius[i, i] = _split_ball(diag)
-        for j in range(i + 1, n):
-            r = float(rho[i, j])
+        ms, es = [], []
+        for r, sij, rr in zip(rho[i, i + 1 :].tolist(), s[i, i + 1 :].tolist(), rad[i, i + 1 :]):
             k = kappa(big_q, arb(r))
-            h = (s2 * k + wd * arb(float(s[i, j]), s_err)) / big_q
-            if not (abs(h - r) * inv).upper() <= rad[i, j]:
-                bad += 1
-            g = k + arb(0, (slope * rad[i, j]).upper())
-            mid[i, j], radius[i, j] = _split_ball(g)
-            mid[j, i], radius[j, i] = mid[i, j], radius[i, j]
+            h = (s2 * k + wd * arb(sij, s_err)) / big_q
+            bad += not (abs(h - r) * inv).upper() <= rr
+            m, e = _split_ball(k + arb(0, (slope * rr).upper()))
+            ms.append(m)
+            es.append(e)
+        mid[i, i + 1 :], radius[i, i + 1 :] = ms, es
+    lower = np.tril_indices(n, -1)
+    mid[lower], radius[lower] = mid.T[lower], radius.T[lower]
     ok = bad == 0
     detail = (
         f"|ρ*_ij - ρ̃_ij| ≤ the claimed radius for all {n * (n - 1) // 2} pairs (closed-form dual)"
@@ -842,7 +853,8 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     horner_err = _up(_gamma(2 * terms) * arb(total) * (1 + _gamma(terms)) + coef_err)
     kap = np.full((n, n), mids[-1])
     for a in reversed(mids[:-1]):  # Horner from the top: |error| ≤ γ_{2N} Σ|a_k| for |ρ| ≤ 1
-        kap = kap * rho + a
+        np.multiply(kap, rho, out=kap)
+        kap += a
     q_mid, q_lo = float(big_q.mid()), _down(big_q)
     r_q = _up(abs(big_q - arb(q_mid)))
     eps = 2.0**-53
@@ -858,10 +870,10 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     radius = horner_err + slope * rad + 2 * eps * np.abs(kap)
     bar = np.minimum(np.abs(rho) + rad, 1.0)
     np.fill_diagonal(bar, 0.0)
-    power, acc, k = np.ones_like(bar), bar.copy(), terms  # bar^N by squaring: ≤ 2·log2 N roundings
+    power, acc, k = np.ones_like(bar), bar, terms  # bar^N by squaring: ≤ 2·log2 N roundings
     while k:
         if k & 1:
-            power = power * acc
+            power *= acc
         acc, k = acc * acc, k >> 1
     rows = arb(float(power.sum(axis=1).max())) * (1 + _gamma(n + 2 * terms))
     tail_lo = _down(arb(p_lo) * (1 - rows).nonnegative_part())
@@ -975,15 +987,19 @@ def check_gao(run: Run) -> list[Result]:
     c = run.claims["gao_lambda0"]
     s, s_err = run.unit()
     n = run.n
-    widen = arb(s_err) / 2
+    widen = arb(0, (arb(s_err) / 2).upper())
     mid, radius = np.full((n, n), 0.5), np.zeros((n, n))
     for i in range(n):
-        for j in range(i + 1, n):
-            z = arb(float(min(1.0, max(-1.0, s[i, j]))))
+        ms, es = [], []
+        for z in np.clip(s[i, i + 1 :], -1.0, 1.0).tolist():
+            z = arb(z)
             g = (((1 - z) * (1 + z)).sqrt() + (arb.pi() - z.acos()) * z) / (2 * arb.pi())
-            mid[i, j], e = _split_ball(g + arb(0, widen.upper()))
-            radius[i, j] = e
-            mid[j, i], radius[j, i] = mid[i, j], e
+            m, e = _split_ball(g + widen)
+            ms.append(m)
+            es.append(e)
+        mid[i, i + 1 :], radius[i, i + 1 :] = ms, es
+    lower = np.tril_indices(n, -1)
+    mid[lower], radius[lower] = mid.T[lower], radius.T[lower]
     return _spectrum(run, c, "Gao λ_0", mid, radius, 0.0, 0.0)
 
 
