@@ -145,20 +145,30 @@ def test_the_norm_bound_is_proved_where_the_lanczos_estimate_falls_short(monkeyp
     assert exact * (1 - 1e-14) <= b.upper <= float(w.norm()) * (1 + 1e-12)
 
 
-def test_the_norm_bound_covers_the_gram_products_rounding(monkeypatch):
-    """With the widening at 1e-15 (so that t² sits on λ_max(fl(WᵀW))), the bound is
-    √(t² - ℓ + γ_m‖W‖_F²): on W = I_r + 2^-30·(ones) for r = 64, fl(WᵀW) drops the 2^-60 terms of
-    every entry, and λ_max(WᵀW) = (1 + 64·2^-30)² exceeds λ_max(fl(WᵀW)) by more than Rump's
-    slack; the exact ‖W‖₂ = 1 + 64·2^-30 must stay below the bound."""
+def test_the_norm_bound_covers_any_rounding_of_the_gram_product(monkeypatch):
+    """The bound must hold for every G within the Gram product's rounding model
+    ‖G - WᵀW‖₂ ≤ γ_r‖W‖_F²: here G = WᵀW - 0.9·γ_r‖W‖_F²·I (W 1000×4, so that term, 4e-10,
+    is far above the 1e-15 widening the test sets). Against ‖W‖₂ from WᵀW summed exactly in
+    mpmath: contained, and above it by at most the term (a dropped γ_r‖W‖_F² falls below)."""
     import numeric.operator_norm as op
+    from numeric.positive_definite import gamma
 
     monkeypatch.setattr(op, "WIDENINGS", (1e-15, 1e-13, 1e-12))
-    r = 64
-    w = torch.eye(r, dtype=torch.float64) + 2.0**-30 * torch.ones(r, r, dtype=torch.float64)
-    exact = 1 + r * 2.0**-30
-    b = spectral_norm_bound(w)
+    gen = torch.Generator().manual_seed(5)
+    w = torch.randn(1000, 4, generator=gen, dtype=torch.float64)
+    with mpmath.workdps(40):
+        rows = [[_mp(v) for v in r] for r in w.tolist()]
+        exact_g = mpmath.matrix(
+            [[mpmath.fsum(r[i] * r[j] for r in rows) for j in range(4)] for i in range(4)]
+        )
+        exact = mpmath.sqrt(max(mpmath.eigsy(exact_g, eigvals_only=True)))
+    f2 = op.frobenius_upper(float((w * w).sum()), w.numel())
+    shift = float((gamma(1000) * f2).mid()) * 0.9
+    g = w.T @ w - shift * torch.eye(4, dtype=torch.float64)
+    b = op.gram_norm_bound(g, f2, 1000)
     assert "Lanczos + Cholesky" in b.method
-    assert exact <= b.upper <= exact * (1 + 1e-9)
+    assert exact <= _mp(b.upper)
+    assert b.upper <= float(exact) * (1 + 4 * float((gamma(1000) * f2).mid()) / float(exact) ** 2)
 
 
 HALFWAY = [
