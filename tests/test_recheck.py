@@ -22,21 +22,27 @@ from verify.recheck import _array, _ball, _num, recheck
 ROOT = Path(__file__).resolve().parent.parent
 
 
+DATA = Path(__file__).parent / "data"
+
+
 @pytest.fixture(scope="module")
 def relu_run():
-    """relu, n = 6: the closed-form route, Gao's λ_0 and sup|φ'| claims."""
+    """relu, n = 6, run now: the closed-form route, Gao's λ_0 and sup|φ'| claims."""
     return verify.check("relu", n=6, train=False, width_sweep=False)
 
 
 @pytest.fixture(scope="module")
-def tanh_doc():
-    """tanh, n = 6: the Hermite-series route and three supremum claims."""
-    return certificate_document(verify.check("tanh", n=6, train=False, width_sweep=False))
+def relu_doc():
+    """The stored certificate of that run (``python -m verify activation relu --n 6 --no-train
+    --no-width-sweep --certificate tests/data/certificate_relu.json``): a file is a standalone
+    claim, so a stored one stays a valid test input whatever the producer does later."""
+    return json.loads((DATA / "certificate_relu.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def relu_doc(relu_run):
-    return certificate_document(relu_run)
+def tanh_doc():
+    """tanh, n = 6, stored likewise: the Hermite-series route and three supremum claims."""
+    return json.loads((DATA / "certificate_tanh.json").read_text())
 
 
 def _status(results) -> dict[str, bool]:
@@ -48,6 +54,11 @@ def _changed(doc, edit) -> dict[str, bool]:
     bad = copy.deepcopy(doc)
     edit(bad)
     return _status(recheck(json.loads(json.dumps(bad))))
+
+
+def test_a_fresh_certificate_rechecks_proved(relu_run):
+    """The producer as it is now against the checker: every claim of a new file re-proved."""
+    assert all(_status(recheck(certificate_document(relu_run))).values())
 
 
 def test_the_honest_files_recheck_proved(relu_doc, tanh_doc):

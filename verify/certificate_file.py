@@ -1,5 +1,6 @@
 """The certificate file of a run: every certified claim with what re-checking it needs
-(format: docs/certificate.md; checker: :mod:`verify.recheck`).
+(format: docs/certificate.md; checker: :mod:`verify.recheck`). The encoders import no torch
+(the checker's tests build files with them).
 
 Numbers are exact: floats as hexadecimal floats (``float.hex``), Arb balls as
 ``[exact midpoint, radius]`` with the midpoint written ``±0x<hex integer>p<exponent>`` (any
@@ -18,15 +19,10 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-import torch
 from flint import arb
 
-from numeric.gao_certificate import GaoCertificate
-from numeric.lambda_certificate import LambdaCertificate
 from symbolic.enclosure import float_down, float_up
 from symbolic.errors import VerifyError
-from symbolic.families import family_parameters
-from symbolic.hermite_balls import tails
 
 FORMAT = "deq-verify certificate"
 VERSION = 1
@@ -43,10 +39,10 @@ def ball(x: arb) -> list[str]:
     return [exact(x), float_up(x.rad()).hex()]
 
 
-def array(a: torch.Tensor | np.ndarray, triangle: bool = False) -> dict[str, Any]:
-    """A float64 array, exactly (zlib + base64 of its little-endian bytes); ``triangle``: only
-    the entries above the diagonal of a square matrix, row by row."""
-    a = a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+def array(a, triangle: bool = False) -> dict[str, Any]:
+    """A float64 array (numpy, or a torch tensor), exactly (zlib + base64 of its little-endian
+    bytes); ``triangle``: only the entries above the diagonal of a square matrix, row by row."""
+    a = a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
     a = np.asarray(a, dtype="<f8")
     shape = list(a.shape)
     if triangle:
@@ -55,7 +51,7 @@ def array(a: torch.Tensor | np.ndarray, triangle: bool = False) -> dict[str, Any
     return {"shape": shape, "upper_triangle": triangle, "float64_zlib_base64": data}
 
 
-def _lambda_claims(c: LambdaCertificate) -> dict[str, Any]:
+def _lambda_claims(c) -> dict[str, Any]:
     e = c.evidence
     inv = c.q_star.invariant
     out = {
@@ -101,7 +97,7 @@ def _sup_claim(e) -> dict[str, str]:
     }
 
 
-def _gao_claims(g: GaoCertificate) -> dict[str, Any]:
+def _gao_claims(g) -> dict[str, Any]:
     return {
         "shift": g.shift.hex(),
         "cholesky_lower": g.cholesky_bound.hex(),
@@ -114,6 +110,8 @@ def _gao_claims(g: GaoCertificate) -> dict[str, Any]:
 
 def _envelopes(act) -> dict[str, Any]:
     """The tails' growth envelopes the integrals used (information: the checker proves its own)."""
+    from symbolic.hermite_balls import tails
+
     try:
         t = tails(act)
     except VerifyError:
@@ -133,6 +131,10 @@ def _envelopes(act) -> dict[str, Any]:
 def certificate_document(v) -> dict[str, Any]:
     """The certificate of the run ``v`` (a :class:`verify.checks.Verification`) as a JSON-ready
     dictionary: the claims that were proved, each with what re-checking it needs."""
+    from numeric.gao_certificate import GaoCertificate
+    from numeric.lambda_certificate import LambdaCertificate
+    from symbolic.families import family_parameters
+
     act = v.act
     claims: dict[str, Any] = {}
     sups = {
