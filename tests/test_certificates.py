@@ -15,6 +15,7 @@ from numeric.spectrum import Spectrum
 from numeric.sup import grid_sup
 from symbolic import REGISTRY, resolve
 from symbolic.bounds import sup_abs
+from symbolic.enclosure import round_up
 from symbolic.evaluate import mp_function as mpmath_function
 from symbolic.hermite import hermite_mp, parity
 from symbolic.hermite_balls import hermite_balls, tails, zero_by_parity
@@ -311,7 +312,8 @@ def test_a_tiny_positive_lambda_is_inconclusive_with_both_bounds(data):
     )
     assert r.status == Status.INCONCLUSIVE
     assert r.enclosure == (c.lower, c.upper)
-    assert f"λ* ≤ {c.upper:.6g}" in r.detail and "rounding floor" in r.detail
+    assert f"λ* ≤ {round_up(c.upper)}" in r.detail and "rounding floor" in r.detail
+    assert float(round_up(c.upper)) >= c.upper  # the certified upper bound, rounded up
     _, c, lam = near(1e-5)
     assert 0 < c.lower <= lam <= c.upper < 1e-12
 

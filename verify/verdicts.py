@@ -112,7 +112,10 @@ def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> Che
     [1/(8 hi²), 1/(8 lo²)], computed in ball arithmetic and rounded outward."""
     inv = 1 / (8 * enc.ball * enc.ball)
     low, high = float_down(inv), float_up(inv)
-    detail = f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ [{low:.12g}, {high:.12g}] ({enc.method})"
+    detail = (
+        f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ {format_enclosure(inv, inv, 12)} "
+        f"({enc.method})"
+    )
     name = Condition.WEIGHT_SCALE
     method = "certified L (ball arithmetic)"
     if arb(sigma_w2) < inv:
@@ -205,7 +208,7 @@ def lambda_star_positive(
     if isinstance(certified, LambdaCertificate):
         box = (certified.lower, certified.upper)
         proof = (
-            f"certified λ* ∈ [{certified.lower:.10g}, {certified.upper:.10g}], q* ∈ "
+            f"certified λ* ∈ {format_enclosure(certified.lower, certified.upper, 10)}, q* ∈ "
             f"{certified.q_star.enclosure} ({certified.method})"
         )
         method = f"certified: {certified.method}"
@@ -230,7 +233,7 @@ def lambda_star_positive(
     if box is not None:
         return result(
             Status.INCONCLUSIVE,
-            f"λ* ≤ {box[1]:.6g} (certified upper bound), not proved positive "
+            f"λ* ≤ {round_up(box[1])} (certified upper bound), not proved positive "
             f"({certified.shortfall}):",
         )
     return result(Status.INCONCLUSIVE, "λ* > 0 not proved:")
