@@ -297,7 +297,7 @@ def _series(act, x, sigma_w2, sigma_float, q_float, big_q, terms, t: Tails, c: a
         kap = horner(coeffs, rho)  # the rounding horner_err bounds: out·ρ + c_k from the top
         num = w2 * kap + wd * s
         h = num / q_mid
-        tail = rho.abs() ** terms * p_hi
+        tail = rho.abs() ** terms * (p_hi * (1 + 1e-13))  # libm's pow: within 1e-13 of it
         num_err = w2 * (horner_err + tail) + wd * s_err + 4 * EPS * (w2 * kap.abs() + wd * s.abs())
         h_err = num_err / q_lo + num.abs() * (r_q / (q_lo * q_lo)) + 2 * EPS * h.abs()
         delta = (h - rho).abs() * (1 + EPS) + h_err

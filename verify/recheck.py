@@ -267,6 +267,18 @@ def _freeze(e: sp.Expr, at: arb) -> sp.Expr:
         e = e.xreplace({atom: new})
 
 
+def _freeze_inside(e: sp.Expr, lo: arb, hi: arb) -> sp.Expr:
+    """``e`` frozen at an interior point of [lo, hi] where no switching function vanishes (the
+    midpoint, else one of the eighths): on a segment where every switching function keeps one
+    weak sign, that point's branches hold on the whole segment."""
+    for k in (4, 3, 5, 1, 7, 2, 6):
+        try:
+            return _freeze(e, lo + (hi - lo) * k / 8)
+        except Malformed:
+            continue
+    raise Malformed("a switching function vanishes at every trial point of a segment")
+
+
 def _definite(e: sp.Expr, lo: arb, hi: arb) -> bool:
     """Every switching function g of ``e`` keeps one weak sign on [lo, hi]: by its range on the
     box, or, when g is monotone there (g' ≠ 0 on the box), by its values at the two ends (so a
@@ -293,7 +305,7 @@ def segments(e: sp.Expr, ends: list[arb], depth: int = 40) -> list:
 
     def split(lo, hi, k):
         if _definite(e, lo, hi):
-            frozen = _freeze(e, (lo + hi) / 2)
+            frozen = _freeze_inside(e, lo, hi)
             out.append((lo, hi, compile_fn(frozen), False, frozen))
         elif k >= depth:
             out.append((lo, hi, compile_fn(e), True, None))
@@ -861,7 +873,7 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     w2, wd = 2 * run.sigma_w2, 2.0 / run.d
     num = w2 * kap + wd * s
     h = num / q_mid
-    tail = np.abs(rho) ** terms * p_hi
+    tail = _array_power(np.abs(rho), terms) * (p_hi * (1 + 4 * terms * eps))
     num_err = w2 * (horner_err + tail) + wd * s_err + 4 * eps * (w2 * np.abs(kap) + wd * np.abs(s))
     h_err = num_err / q_lo + np.abs(num) * (r_q / (q_lo * q_lo)) + 2 * eps * np.abs(h)
     own = (np.abs(h - rho) * (1 + eps) + h_err) / (1 - _up(cc)) * (1 + 4 * eps)
@@ -870,11 +882,7 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     radius = horner_err + slope * rad + 2 * eps * np.abs(kap)
     bar = np.minimum(np.abs(rho) + rad, 1.0)
     np.fill_diagonal(bar, 0.0)
-    power, acc, k = np.ones_like(bar), bar, terms  # bar^N by squaring: ≤ 2·log2 N roundings
-    while k:
-        if k & 1:
-            power *= acc
-        acc, k = acc * acc, k >> 1
+    power = _array_power(bar, terms) * (1 + 4 * terms * eps)
     rows = arb(float(power.sum(axis=1).max())) * (1 + _gamma(n + 2 * terms))
     tail_lo = _down(arb(p_lo) * (1 - rows).nonnegative_part())
     tail_hi = _up(arb(p_hi) * (1 + rows))
@@ -884,6 +892,16 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     )
     res = Result("correlations", ok, detail if ok else f"{bad} claimed radii too small")
     return res, kap, radius, tail_lo, tail_hi
+
+
+def _array_power(a: np.ndarray, k: int) -> np.ndarray:
+    """a^k elementwise by squaring: at most 2·log2(k) roundings, so within (1 + 4k·u) of it."""
+    out, acc = np.ones_like(a), a
+    while k:
+        if k & 1:
+            out = out * acc
+        acc, k = acc * acc, k >> 1
+    return out
 
 
 def rump(mid: np.ndarray, shift: float) -> arb | None:
@@ -1048,7 +1066,9 @@ def _jump(run: Run, k: int) -> str | None:
     """A breakpoint where some φ^{(j)}, j < k, has different one-sided values, or None."""
     for b in run.exact_cuts:
         at = compile_fn(b)(arb(0), False)
-        left, right = (_freeze(run.expr, at + d) for d in (-(arb(2) ** -20), arb(2) ** -20))
+        gaps = [abs(float(c) - float(b)) for c in run.exact_cuts if c != b]
+        step = arb(min([2.0**-20, *(g / 4 for g in gaps)]))
+        left, right = (_freeze(run.expr, at + d) for d in (-step, step))
         for j in range(k):
             if sp.simplify((sp.diff(left, X, j) - sp.diff(right, X, j)).subs(X, b)) != 0:
                 return sp.sstr(b)
