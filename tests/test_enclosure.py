@@ -89,6 +89,15 @@ def test_balls_round_their_own_ends_outward():
     assert round_down(-third, 2) == "-0.34" and round_up(-third, 2) == "-0.33"
 
 
+def test_defaults_zero_and_short_mantissas():
+    """Six digits unless told (round_up, format_enclosure), zero as "0", and a two-digit
+    mantissa in exponent form keeps its point."""
+    assert round_down(1 / 3) == "0.333333" and round_up(1 / 3) == "0.333334"
+    assert format_enclosure(1 / 3) == "[0.333333, 0.333334]"
+    assert round_down(0.0) == "0" == round_up(0.0) and format_enclosure(arb(0)) == "[0, 0]"
+    assert round_down(1.2e7, 2) == "1.2e+07" and round_down(-1.2e-7, 2) == "-1.2e-07"
+
+
 def test_infinities():
     assert round_down(-math.inf) == "-inf" and round_up(math.inf) == "inf"
     unbounded = arb(0, math.inf)
@@ -116,6 +125,6 @@ def test_enclosure_record():
     assert e.radius >= float(e.ball.rad()) and e.radius < 1e-37
     assert [float.fromhex(h) for h in e.exact_ends()] == [e.lo, e.hi]
     assert str(e) == "[0.333333333333, 0.333333333334]" == e.format(12)
-    assert e.format(3) == "[0.333, 0.334]"
+    assert e.format(3) == "[0.333, 0.334]" and e.format() == e.format(12)
     with pytest.raises(dataclasses.FrozenInstanceError):
         e.method = "changed"
