@@ -159,3 +159,48 @@ def test_a_diverging_variance_is_a_failed_lambda_star_not_an_error():
     sweep = v.condition(verify.Condition.WIDTH_SWEEP)
     assert sweep.status is Status.INCONCLUSIVE and "does not exist" in sweep.detail
     assert math.isclose(v.sigma_w2, 1 / 16)
+
+
+@pytest.mark.parametrize("beta", ["0", "1/2", "1"])
+@pytest.mark.parametrize("big_r", [2, 3])
+def test_the_gaussian_tail_bounds_against_quadrature(beta, big_r):
+    """The three tail bounds for an envelope A·e^{β|x|} (A = 1.5, q = 0.7), against mpmath's
+    quadrature of the same integrals: the first two are exact identities (completing the square),
+    the third rests on |z² - 1| ≤ 2e^{z²/4} (at most ~7× here)."""
+    from symbolic.growth import Envelope
+    from symbolic.hermite_balls import _tail_first, _tail_slope, _tail_square
+
+    num, _, den = beta.partition("/")
+    env = Envelope(arb("1.5"), arb(num) / int(den or 1), arb(1), "test")
+    q, r = arb("0.7"), arb(big_r)
+    with mpmath.workdps(30):
+        b, sq = mpmath.mpf(num) / int(den or 1), mpmath.sqrt(mpmath.mpf("0.7"))
+        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
+
+        def tail(f):
+            return 2 * mpmath.quad(f, [big_r, big_r + 10, mpmath.inf]) * norm
+
+        first = tail(lambda z: 1.5 * mpmath.exp(b * sq * z - z * z / 4))
+        square = tail(lambda z: 1.5**2 * mpmath.exp(2 * b * sq * z - z * z / 2))
+        slope = tail(lambda z: 1.5**2 * mpmath.exp(2 * b * sq * z - z * z / 2) * abs(z * z - 1))
+        for bound, exact, factor in (
+            (_tail_first(env, q, r), first, 1 + 1e-15),
+            (_tail_square(env, q, r), square, 1 + 1e-15),
+            (_tail_slope(env, q, r), slope, 8),
+        ):
+            man, exp = bound.upper().mid().man_exp()
+            value = mpmath.mpf(int(man)) * mpmath.mpf(2) ** int(exp)
+            assert exact * (1 - mpmath.mpf(10) ** -20) <= value <= exact * factor
+
+
+def test_a_jump_has_no_derivative_envelope_and_no_slope():
+    from symbolic.errors import VerifyError
+    from symbolic.hermite_balls import slope_moment
+
+    t = tails(REGISTRY["step"])
+    assert t.dphi is None and t.jump == "x = 0"
+    with pytest.raises(VerifyError, match="jumps at x = 0"):
+        slope_moment(REGISTRY["step"], arb("0.5"), t)
+    relu = tails(REGISTRY["relu"])
+    assert relu.jump is None and relu.dphi is not None
+    assert slope_moment(REGISTRY["relu"], arb("0.5"), relu).overlaps(arb("0.5", 1e-30))  # E[1{Z>0}]
