@@ -36,7 +36,9 @@ def test_a_shift_past_the_least_eigenvalue_still_gives_a_bound_below_it(eps):
     a = _nearly_singular(n, eps)
     lam = _exact_min(a)
     above = [float(lam) + j * n * 1e-19 for j in range(1, 2000, 7)]
-    passed = [(t, b) for t in above if t > lam for b in [cholesky_lower_bound(a, t)] if b is not None]
+    passed = [
+        (t, b) for t in above if t > lam for b in [cholesky_lower_bound(a, t)] if b is not None
+    ]
     assert passed, "the float Cholesky ran at no shift above λ_min: the case tests nothing"
     for t, bound in passed:
         assert mpmath.mpf(bound) <= lam
