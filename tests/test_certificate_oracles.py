@@ -122,12 +122,37 @@ def test_correlation_radii_hold_the_exact_fixed_points_near_a_slope_of_one(route
     assert c.lower <= eigmin(g.gram) <= c.upper
 
 
-def test_gao_lambda0_holds_the_50_digit_value():
-    x = _near(8, 10, 1e-3)
+@pytest.mark.parametrize(("gap", "width"), [(1e-3, 1.5e-6), (1e-6, 0.5)])
+def test_gao_lambda0_holds_the_50_digit_value(gap, width):
+    """Gao's λ_0 at a near-duplicate pair: 1e-3 apart the enclosure is the first shift's 1e-6;
+    1e-6 apart λ_0 ≈ 1.2e-13 and the entries' ‖R‖_F ≈ 2e-14 is what separates the Cholesky
+    bound from the lower end (a sign error there lifts it above λ_0)."""
+    x = _near(8, 10, gap)
     c = certify_lambda0(x, explicit_spectrum(x)[0], 128)
     lam = oracles.lambda_min(oracles.gao_gram(x))
-    assert _mp(c.lower) <= lam <= _mp(c.upper) and c.lower > 0
-    assert c.upper - c.lower <= 1e-5 * float(lam)
+    assert _mp(c.lower) <= lam <= _mp(c.upper) and c.positive
+    assert c.upper - c.lower <= width * float(lam)
+    assert c.lower <= c.cholesky_bound - c.frobenius and c.float_error < 1e-12
+
+
+def test_gao_entries_of_duplicate_and_opposite_inputs():
+    """A duplicate and an antipodal input: their float dot products may leave [-1, 1] by an ulp;
+    the entries are then J₁(±1)/(2π) = 1/2 and 0, finite, and the matrix is singular: λ_0 = 0
+    is enclosed, not proved positive."""
+    from numeric.gao_certificate import gram_balls
+    from numeric.gram_balls import unit_rows
+
+    x = sphere_data(4, 5, 2, 0.1).x.clone()
+    x[1], x[2] = -x[0], x[0]
+    u = unit_rows(x)
+    s = u @ u.T
+    assert float(s[0, 2]) > 1 and float(s[0, 1]) < -1  # the case: an ulp outside [-1, 1]
+    mid, rad = gram_balls(x)
+    assert torch.isfinite(mid).all() and torch.isfinite(rad).all()
+    assert abs(float(mid[0, 1])) <= float(rad[0, 1]) + 1e-15
+    assert abs(float(mid[0, 2]) - 0.5) <= float(rad[0, 2]) + 1e-15
+    c = certify_lambda0(x, 0.0, 128)
+    assert c.lower <= 0 <= c.upper and not c.positive
 
 
 def test_the_norm_bound_is_proved_where_the_lanczos_estimate_falls_short(monkeypatch):
