@@ -23,7 +23,6 @@ _LAZY = {
     "lambda_star": "verify.api",
     "train": "verify.api",
     "write_certificate": "verify.certificate_file",
-    "recheck": "verify.recheck",
     "StudyGrid": "verify.study_grid",
     "parse_activations": "verify.study_grid",
 }
