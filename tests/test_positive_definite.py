@@ -85,3 +85,20 @@ def test_the_rayleigh_bound_needs_every_term():
     # the shifted-Cholesky route (inverse iteration) gives a bound as good
     upper, _ = rayleigh_upper(mid, r, 0.0, 0.25)
     assert mpmath.mpf(upper) >= _exact_min(g)
+
+
+def test_the_rayleigh_bound_is_tight_when_the_midpoint_shares_the_eigenvectors():
+    """Ã = G - cI, R = cI (so G's eigenvectors are Ã's and |v|ᵀR|v| = vᵀ(G - Ã)v exactly), and a
+    tail T = τI: the bound is λ_min(G + τI) plus only the rounding allowance — so a radius or
+    tail term shrunk by even 1e-5 falls below the exact value, and a vector other than the least
+    one (eigh's second column) overshoots by the eigengap."""
+    n, c, tau = 6, 1e-3, 1e-3
+    gen = torch.Generator().manual_seed(6)
+    b = torch.rand(n, n, generator=gen, dtype=torch.float64)
+    g = b @ b.T + 0.5 * torch.eye(n, dtype=torch.float64)
+    eye = torch.eye(n, dtype=torch.float64)
+    upper, v = rayleigh_upper(g - c * eye, c * eye, tau, float("nan"))
+    exact = _exact_min(g + tau * eye)
+    allowance = 4 * float(gamma(n + 1).mid()) * float(v.abs() @ ((g - c * eye).abs() @ v.abs()))
+    margin = 2e-5 * (c + tau)  # the float sums' 1e-5 allowances on |v|ᵀR|v| and τ‖v‖²
+    assert exact <= mpmath.mpf(upper) <= exact + 2 * allowance + margin
