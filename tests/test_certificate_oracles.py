@@ -133,6 +133,10 @@ def test_gao_lambda0_holds_the_50_digit_value(gap, width):
     assert _mp(c.lower) <= lam <= _mp(c.upper) and c.positive
     assert c.upper - c.lower <= width * float(lam)
     assert c.lower <= c.cholesky_bound - c.frobenius and c.float_error < 1e-12
+    assert "arc-cosine" in c.method and "Rump" in c.method and "128 bits" in c.method
+    assert not replace(c, lower=0.0).positive  # a lower end of 0 proves nothing
+    with pytest.raises(AttributeError):
+        c.lower = 1.0  # frozen: a proved record is not edited
 
 
 def test_gao_entries_of_duplicate_and_opposite_inputs():
