@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-/tmp/deq-verify-mutants}
 declare -A TESTS=(
-  [symbolic/enclosure.py]="tests/test_enclosure.py tests/test_certificate_oracles.py -k 'rounding or float_ends or directed or values or balls or infinit or adjacent or record or digits'"
+  [symbolic/enclosure.py]="tests/test_enclosure.py tests/test_certificate_oracles.py::test_rounding_is_directed_at_the_printed_digit tests/test_certificate_oracles.py::test_float_ends_are_the_adjacent_floats_outside"
   [numeric/positive_definite.py]="tests/test_positive_definite.py tests/test_certificate_oracles.py -k 'shift or rayleigh or lambda_star or gao or norm'"
   [numeric/operator_norm.py]="tests/test_operator_norm.py tests/test_certificate_oracles.py -k 'norm or frobenius or degenerate or widening'"
   [numeric/gao_certificate.py]="tests/test_certificate_oracles.py tests/test_theorems.py -k 'gao or entry'"
