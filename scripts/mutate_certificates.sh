@@ -14,8 +14,8 @@ declare -A TESTS=(
   [numeric/positive_definite.py]="tests/test_positive_definite.py tests/test_certificate_oracles.py -k 'shift or rayleigh or lambda_star or gao or norm'"
   [numeric/operator_norm.py]="tests/test_operator_norm.py tests/test_certificate_oracles.py -k 'norm or frobenius or degenerate or widening'"
   [numeric/gao_certificate.py]="tests/test_certificate_oracles.py tests/test_theorems.py -k 'gao or entry'"
-  [symbolic/hermite_balls.py]="tests/test_certificate_oracles.py tests/test_certificates.py tests/test_local_contraction.py -k 'q_star or hermite or lambda_star or square or divergence'"
-  [numeric/lambda_certificate.py]="tests/test_certificate_oracles.py tests/test_certificates.py -k 'lambda_star or correlation or shortfall or identity or tiny or row_blocks or local'"
+  [symbolic/hermite_balls.py]="tests/test_certificate_oracles.py tests/test_certificates.py tests/test_local_contraction.py -k 'q_star or hermite or lambda_star or square or divergence_proof or jump or tail_bounds or correlation or entry'"
+  [numeric/lambda_certificate.py]="tests/test_certificate_oracles.py tests/test_certificates.py -k 'lambda_star or correlation or shortfall or identity or tiny or row_blocks or local or entry'"
   [verify/recheck.py]="tests/test_recheck.py -k 'not fresh and not round_trip'"
 )
 MODULES=("$@")
