@@ -632,7 +632,7 @@ def certified_lambda(
     estimate: float,
 ) -> LambdaCertificate | Failed | None:
     """The ball-arithmetic enclosure of λ* (None with --no-certify; Failed, with the reason,
-    when a certified L is missing or a contraction constant is not below 1)."""
+    when no growth envelope, invariant interval or contraction is proved)."""
     if not s.precision.certify:
         return None
     return _attempt(
