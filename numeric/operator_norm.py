@@ -58,12 +58,17 @@ def spectral_norm_bound(w: torch.Tensor) -> NormBound:
     f2 = frobenius_upper(float((w * w).sum()), w.numel())
     if float_up(f2) == 0.0:
         return NormBound(0.0, 0.0, "W = 0")
-    g = w.T @ w
+    return gram_norm_bound(w.T @ w, f2, w.shape[0])
+
+
+def gram_norm_bound(g: torch.Tensor, f2: arb, inner: int) -> NormBound:
+    """The bound of the module doc from G = fl(WᵀW), any symmetric matrix within the rounding
+    model |G - WᵀW| ≤ γ_inner·|W|ᵀ|W| (so ‖G - WᵀW‖₂ ≤ γ_inner‖W‖_F²), ``f2`` ∋ ‖W‖_F²."""
     ritz = lanczos_top(lambda v: g @ v, g[0], max_steps=LANCZOS_STEPS, tol=LANCZOS_TOL)
     theta = max(ritz.value, 0.0)
     estimate = math.sqrt(theta)
     frob = float(f2.mid())  # only scales t² when θ = 0
-    slack = gamma(w.shape[0]) * f2
+    slack = gamma(inner) * f2
     for delta in WIDENINGS:
         t2 = theta * (1 + delta) if theta > 0 else delta * frob
         lower = cholesky_lower_bound(-g, -t2)
@@ -75,4 +80,4 @@ def spectral_norm_bound(w: torch.Tensor) -> NormBound:
     return NormBound(float_up(f2.sqrt()), estimate, "Frobenius norm (Cholesky test failed)")
 
 
-__all__ = ["NormBound", "frobenius_upper", "spectral_norm_bound"]
+__all__ = ["NormBound", "frobenius_upper", "gram_norm_bound", "spectral_norm_bound"]

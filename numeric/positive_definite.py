@@ -17,14 +17,16 @@ cannot lift it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 from flint import arb
 
-from symbolic.enclosure import float_down
+from symbolic.enclosure import float_down, float_up
 
 U = arb(2) ** -53
+_SUM_MARGIN = 1 + 1e-5  # float64 sums of n² nonnegative terms (n ≤ 10⁵) lose less than this
 ETA = arb(2) ** -1074
 
 
@@ -73,4 +75,35 @@ def lambda_min_lower(a: torch.Tensor, estimate: float, fractions: tuple[float, .
     return PDBound(float("-inf"), float("nan"), len(fractions))
 
 
-__all__ = ["PDBound", "cholesky_lower_bound", "gamma", "lambda_min_lower"]
+def rayleigh_upper(mid: torch.Tensor, radius: torch.Tensor, tail_hi: float, shift: float):
+    """λ_min(G) ≤ vᵀGv/vᵀv ≤ (vᵀÃv + |v|ᵀR|v| + tail_hi‖v‖² + rounding)/‖v‖² for any symmetric
+    G = Ã + E + T with |E| ≤ R entrywise and ‖T‖₂ ≤ tail_hi; v from a few steps of inverse
+    iteration on Ã - shift·I (or eigh when no shift succeeded). Returns the bound and v. The
+    rounding allowance is twice γ_{n+1}|v|ᵀ|Ã||v| (the float quadratic form's error), so
+    that a re-computation rounded differently stays below the bound."""
+    n = mid.shape[0]
+    if math.isfinite(shift):
+        shifted = mid.clone()
+        shifted.diagonal().sub_(shift)
+        factor, info = torch.linalg.cholesky_ex(shifted)
+        del shifted
+    if not math.isfinite(shift) or int(info) != 0:
+        v = torch.linalg.eigh(mid)[1][:, 0]
+    else:
+        v = torch.ones(n, dtype=mid.dtype)
+        for _ in range(8):
+            v = torch.cholesky_solve(v[:, None], factor)[:, 0]
+            v = v / v.norm()
+    av = mid @ v
+    quad = float(v @ av)
+    absv = v.abs()
+    # the last sums in ball arithmetic from the exact float terms: no rounding of ours lowers it
+    rounding = 4 * gamma(n + 1) * arb(float(absv @ (mid.abs() @ absv))) * _SUM_MARGIN
+    extra = arb(float(absv @ (radius @ absv))) * _SUM_MARGIN
+    vv = arb(float(v @ v))
+    norm2 = vv * (1 - 2 * n * U)
+    bound = (arb(quad) + rounding + extra + arb(tail_hi) * vv * _SUM_MARGIN) / norm2
+    return float_up(bound), v
+
+
+__all__ = ["PDBound", "cholesky_lower_bound", "gamma", "lambda_min_lower", "rayleigh_upper"]

@@ -26,6 +26,7 @@ from flint import acb, arb, ctx, fmpq, fmpz
 
 from symbolic.errors import VerifyError
 from symbolic.formula import X
+from symbolic.functions import ArcCosJ1
 
 Ball = Any  # arb or acb
 BallFn = Callable[[Ball, bool], Ball]
@@ -111,6 +112,14 @@ def _min(*zs: arb) -> arb:
     return out
 
 
+def _arccos_j1(z: Ball, analytic: bool) -> Ball:
+    """J₁(ρ) = √((1 - ρ)(1 + ρ)) + (π - arccos ρ)ρ on real balls inside [-1, 1] (the relu dual's
+    node); never an integrand."""
+    if analytic or isinstance(z, acb):
+        return _nan(z)
+    return ((1 - z) * (1 + z)).sqrt() + (arb.pi() - z.acos()) * z
+
+
 #: sympy head -> ball function of (argument, analytic).
 _UNARY: dict[type, Callable[[Ball, bool], Ball]] = {
     sp.sin: _guarded("sin", lambda z: True),
@@ -127,6 +136,7 @@ _UNARY: dict[type, Callable[[Ball, bool], Ball]] = {
     sp.asin: _guarded("asin", _re_inside_unit),
     sp.acos: _guarded("acos", _re_inside_unit),
     sp.log: _with_flag("log"),
+    ArcCosJ1: _arccos_j1,
 }
 
 _NONSMOOTH: dict[type, Callable[..., Ball]] = {
@@ -140,13 +150,19 @@ _NONSMOOTH: dict[type, Callable[..., Ball]] = {
 
 def ball_constant(value: sp.Expr) -> arb:
     """The exact real number ``value`` as a ball at the current precision."""
-    fn = ball_function(value)
+    fn = _compile(sp.sympify(value), {})
     return fn(arb(0), False)
 
 
 def ball_function(expr: sp.Expr) -> BallFn:
     """``expr`` (in x) as a function ``f(ball, analytic) -> ball`` over arb or acb balls."""
-    return _compile(sp.Integer(expr) if isinstance(expr, int) else expr)
+    return _compile(sp.Integer(expr) if isinstance(expr, int) else expr, {X: None})
+
+
+def ball_function_of(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable[..., arb]:
+    """``expr`` in the real variables ``symbols`` as ``f(*balls) -> ball`` (real balls)."""
+    fn = _compile(expr, {s: i for i, s in enumerate(symbols)})
+    return lambda *balls: fn(balls, False)
 
 
 def _number(expr: sp.Expr) -> Callable[[Ball], Ball] | None:
@@ -164,9 +180,12 @@ def _number(expr: sp.Expr) -> Callable[[Ball], Ball] | None:
     return None
 
 
-def _compile(expr: sp.Expr) -> BallFn:
-    if expr == X:
-        return lambda z, analytic: z
+def _compile(expr: sp.Expr, variables: dict) -> BallFn:
+    """Compile ``expr``; ``variables`` maps each free symbol to its position in the tuple of
+    balls the function takes, or to None for the single variable x (the ball itself)."""
+    if expr in variables:
+        i = variables[expr]
+        return (lambda z, analytic: z) if i is None else (lambda z, analytic: z[i])
     const = _number(expr)
     if const is not None:
         return lambda z, analytic: const(z)
@@ -174,7 +193,7 @@ def _compile(expr: sp.Expr) -> BallFn:
         return lambda z, analytic: expr.ball()
     if expr.is_Symbol or isinstance(expr, sp.NumberSymbol) or expr is sp.I:
         raise VerifyError(f"cannot evaluate {expr} in ball arithmetic")
-    args = [_compile(a) for a in expr.args]
+    args = [_compile(a, variables) for a in expr.args]
     if isinstance(expr, sp.Add):
 
         def add(z, analytic):
@@ -246,4 +265,12 @@ def real_interval(lo: arb | float, hi: arb | float) -> arb:
     return a.lower().union(b.upper())
 
 
-__all__ = ["Ball", "BallFn", "ball_constant", "ball_function", "prec_scope", "real_interval"]
+__all__ = [
+    "Ball",
+    "BallFn",
+    "ball_constant",
+    "ball_function",
+    "ball_function_of",
+    "prec_scope",
+    "real_interval",
+]

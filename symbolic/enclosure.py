@@ -48,7 +48,7 @@ def _plain(d: Decimal, digits: int) -> str:
     numbers: fixed point for exponents in [-5, digits), else mantissa·e±XX; no trailing zeros."""
     if d.is_zero():
         return "0"
-    sign, digs, exp = d.normalize().as_tuple()
+    sign, digs, exp = d.normalize(Context(prec=digits)).as_tuple()  # (default: 28 digits)
     text = "".join(map(str, digs))
     point = len(text) + exp  # the decimal point sits after this many digits
     if -4 <= point - 1 < digits:

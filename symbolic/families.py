@@ -222,6 +222,28 @@ def match_family(expr: sp.Expr) -> tuple[HermiteClosedForm, sp.Expr] | None:
     return HERMITE_FAMILIES[name].scaled(c, b), dual
 
 
+def family_parameters(expr: sp.Expr) -> dict[str, str] | None:
+    """Which family member ``expr`` is, as text a certificate file can carry (see
+    docs/certificate.md): {"name": f, "c": c, "b": b} for c·f(b·x) with f a base family;
+    {"name": "gaussian", "c": c, "k": k, "a": a} for c·exp(k - a x²); {"name": "two_slope",
+    "alpha": α, "beta": β} for α x + β relu(x); None when :func:`match_family` finds none."""
+    c, core = expr.as_coeff_Mul()
+    if not c.is_number or c == 0:
+        return None
+    name, arg = _family_of(core)
+    b, rest = arg.as_coeff_Mul()
+    if name is not None and rest == X and b != 0 and b.is_real:
+        return {"name": name, "c": sp.sstr(c), "b": sp.sstr(b)}
+    gauss = _gaussian(core)
+    if gauss is not None:
+        k, a = gauss
+        return {"name": "gaussian", "c": sp.sstr(c), "k": sp.sstr(k), "a": sp.sstr(a)}
+    two = _two_slopes(expr)
+    if two is not None:
+        return {"name": "two_slope", "alpha": sp.sstr(two[0]), "beta": sp.sstr(two[1])}
+    return None
+
+
 def _by_structure(c: sp.Expr, core: sp.Expr, expr: sp.Expr):
     """The Gaussian and two-slope families, recognized from φ's structure (see match_family)."""
     gauss = _gaussian(core)

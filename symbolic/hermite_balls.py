@@ -1,23 +1,23 @@
-"""Gaussian expectations of φ as balls: μ_n(q), E[φ(√q Z)²] and the variance fixed point q*.
+"""Gaussian expectations of φ as balls: μ_n(q), E[φ(√q Z)²], d/dq E[φ(√q Z)²] and E[φ'(√q Z)²].
 
 Each expectation is Arb's rigorous integral (``acb.integral``) over the window |x| ≤ W, split at
-φ's exact kinks, in the variable x = √q z, plus an analytic bound on the Gaussian tail |z| > R:
+φ's exact kinks, in the variable x = √q z, plus a bound on the Gaussian tail |z| > R = W/√q from
+the certified growth envelope |φ(x)| ≤ A e^{β|x|} for |x| ≥ X ≤ W (:mod:`symbolic.growth`):
 
-* growth: |φ(x)| ≤ A + B|x|, with A = sup|φ|, B = 0 when φ is bounded, else A = |φ(0)|, B = L
-  (certified enclosures, :mod:`symbolic.sup_enclosure`);
 * μ_n: Cramér's inequality |h_n(z)| e^{-z²/4} ≤ K = 1.086435 (normalized He_n; Abramowitz &
-  Stegun 22.14.17) gives |tail| ≤ 2K/√(2π) · (A √π erfc(R/2) + 2B√q e^{-R²/4});
-* E[φ²]: ∫_R^∞ z^j e^{-z²/2} dz ≤ R^{j-1} e^{-R²/2} / (1 - (j-1)/R²) (integration by parts, for
-  R² > j - 1) on (A + B√q z)².
+  Stegun 22.14.17) gives |tail| ≤ K·2A e^{β²q} erfc(R/2 - β√q)/√2;
+* E[φ²] (and E[φ'²] with φ' 's envelope): ≤ A² e^{2β²q} erfc((R - 2β√q)/√2);
+* d/dq E[φ(√q Z)²] = E[φ(√q Z)²(Z² - 1)]/(2q) (differentiate the density e^{-x²/2q}/√(2πq)):
+  |z² - 1| ≤ z² + 1 ≤ 2e^{z²/4} gives ≤ 2√2 A² e^{4β²q} erfc(R/2 - 2β√q)/(2q).
 
-The fixed point q* of T(q) = 2σ_w² E[φ(√q Z)²] + 2/d is enclosed a posteriori (Banach): T is a
-contraction on [q_lo, ∞), q_lo = max(2/d, q̃/2), with constant c = 2σ_w² sup|d/dq E[φ(√qZ)²]|, and
-d/dq E[φ(√q Z)²] = E[φ φ'(√q Z) Z]/√q, so |·| ≤ L·min(A√(2/π)/√q + B, sup|φ|√(2/π)/√q)
-(|φ| ≤ A + B|x|, E|Z| = √(2/π), E Z² = 1). Then |q* - q̃| ≤ |T(q̃) - q̃|/(1 - c).
+R grows with β√q so that every tail stays near 2^-(prec+16). A ball q (an interval of
+variances) gives balls that contain the expectation for every q in it: the window is taken at
+q's upper end, which is what the variance-map proofs (:mod:`symbolic.variance_map`) need.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -25,31 +25,47 @@ from flint import acb, arb, ctx
 
 from symbolic.activations import Activation
 from symbolic.balls import ball_constant, ball_function
-from symbolic.enclosure import Enclosure
 from symbolic.errors import VerifyError
+from symbolic.formula import X
+from symbolic.growth import Envelope, envelope
 from symbolic.hermite import parity
+from symbolic.pieces import Piece
 
 #: Cramér's constant, rounded up: |He_n(z)| e^{-z²/4} ≤ CRAMER·√(n!) for every n and real z.
 CRAMER = arb("1.086436")
 
 
 @dataclass(frozen=True)
-class Growth:
-    """|φ(x)| ≤ a + b|x| on the line (certified), and sup|φ| when bounded (else None)."""
+class Tails:
+    """The proved envelopes of φ and φ' on the tails (``dphi`` None when φ jumps, so that φ' has
+    a Dirac mass no envelope holds: the slope E[φ'(u)φ'(v)] is then unbounded near ρ = 1)."""
 
-    a: arb
-    b: arb
-    sup: arb | None
-    lip: arb
+    phi: Envelope
+    dphi: Envelope | None
+    jump: str | None  # where φ jumps, when it does
 
 
-def growth(act: Activation, sup0: Enclosure | None, lip: Enclosure) -> Growth:
-    """The linear growth bound from a certified L (and sup|φ| when φ is bounded)."""
-    phi0 = abs(ball_function(act.expr)(arb(0), False)).upper()
-    lip_up = lip.ball.upper()
-    if sup0 is not None:
-        return Growth(sup0.ball.upper(), arb(0), sup0.ball.upper(), lip_up)
-    return Growth(phi0, lip_up, None, lip_up)
+def tails(act: Activation) -> Tails:
+    """Growth envelopes of φ and of φ' (piecewise), and the first jump of φ if any. Raises
+    VerifyError when φ's tails have no exponential-type envelope."""
+    phi = envelope(act.pieces)
+    jump = _jump(act.pieces)
+    dphi = None
+    if jump is None:
+        try:
+            dphi = envelope(act.derivative_expr(1), "φ'")
+        except VerifyError:
+            dphi = None
+    return Tails(phi, dphi, jump)
+
+
+def _jump(pieces: list[Piece]) -> str | None:
+    """'x = b' for the first breakpoint where the one-sided values differ (sympy), else None."""
+    for left, right in itertools.pairwise(pieces):
+        b = left.hi
+        if sp.simplify(left.expr.subs(X, b) - right.expr.subs(X, b)) != 0:
+            return f"x = {sp.sstr(b)}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -60,20 +76,22 @@ class _Window:
     radius_z: arb
 
 
-def _window(act: Activation, q: arb, start: arb | None = None) -> _Window:
-    """The pieces of [-W, W] (or of [start, W] when ``start`` is given)."""
+def _window(pieces: list[Piece], q: arb, env: Envelope, start: arb | None = None) -> _Window:
+    """The pieces of [-W, W] (or of [start, W] when ``start`` is given), W ≥ the envelope's
+    start and W ≥ R√q for R = √(4(prec+16) log 2) + 4β√q (at q's upper end)."""
     prec = ctx.prec
-    r = (4 * (prec + 16) * arb(2).log()).sqrt()  # e^{-R²/4} ≈ 2^-(prec+16)
-    w = float((r * q.sqrt()).upper()) + 1.0  # exact binary endpoint ≥ R√q
-    edge = arb(w)
-    pieces = []
-    for p in act.pieces:
+    qh = arb(q.upper())
+    r = (4 * (prec + 16) * arb(2).log()).sqrt() + 4 * env.beta * qh.sqrt()
+    w = max(float((r * qh.sqrt()).upper()), float(env.start.upper())) + 1.0
+    edge = arb(w)  # exact binary endpoint
+    out = []
+    for p in pieces:
         lo = -edge if p.lo == -sp.oo else ball_constant(p.lo)
         hi = edge if p.hi == sp.oo else ball_constant(p.hi)
         lo, hi = lo.max(-edge if start is None else start), hi.min(edge)
         if lo < hi:
-            pieces.append((lo, hi, ball_function(p.expr)))
-    return _Window(pieces, (edge / q.sqrt()).lower())
+            out.append((lo, hi, ball_function(p.expr)))
+    return _Window(out, (edge / qh.sqrt()).lower())
 
 
 def _integral(window: _Window, integrand) -> arb:
@@ -105,24 +123,17 @@ def zero_by_parity(kind: str, n: int) -> bool:
     }.get(kind, False)
 
 
-def hermite_balls(act: Activation, q: arb, terms: int, g: Growth) -> list[arb]:
+def hermite_balls(act: Activation, q: arb, terms: int, t: Tails) -> list[arb]:
     """μ_n(q) = E[φ(√q Z) h_n(Z)] for n < ``terms`` as balls, for every q in the ball ``q``.
 
     h_n(z) = He_n(z)/√n! = 2^{-n/2} H_n(z/√2)/√n! (Arb's physicists' H_n); coefficients that vanish
     by the proved parity of φ are exact zeros, and for odd or even φ the even integrand
     φ(x)h_n(x/√q)e^{-x²/2q} is integrated over [0, W] and doubled."""
     kind = parity(act)
-    full = _window(act, q)
-    half = _window(act, q, arb(0)) if kind in ("odd", "even") else None
-    sq = q.sqrt()
+    full = _window(act.pieces, q, t.phi)
+    half = _window(act.pieces, q, t.phi, arb(0)) if kind in ("odd", "even") else None
     norm = 1 / (2 * arb.pi() * q).sqrt()
-    big_r = full.radius_z
-    tail = (
-        2
-        * CRAMER
-        / (2 * arb.pi()).sqrt()
-        * (g.a * arb.pi().sqrt() * (big_r / 2).erfc() + 2 * g.b * sq * (-big_r * big_r / 4).exp())
-    )
+    tail = CRAMER * _tail_first(t.phi, q, full.radius_z)
     scale = (2 * q).sqrt()
     out = []
     for n in range(terms):
@@ -142,84 +153,68 @@ def hermite_balls(act: Activation, q: arb, terms: int, g: Growth) -> list[arb]:
     return out
 
 
-def second_moment(act: Activation, q: arb, g: Growth) -> arb:
+def _tail_first(env: Envelope, q: arb, big_r: arb) -> arb:
+    """∫_{|z|>R} A e^{β√q|z|} e^{-z²/4} dz/√(2π) ≤ 2A e^{β²q} erfc(R/2 - β√q)/√2."""
+    qh = arb(q.upper())
+    b = env.beta
+    return (
+        2 * env.a * (b * b * qh).exp() * (big_r / 2 - b * qh.sqrt()).erfc() / arb(2).sqrt()
+    ).upper()
+
+
+def _tail_square(env: Envelope, q: arb, big_r: arb) -> arb:
+    """∫_{|z|>R} A² e^{2β√q|z|} e^{-z²/2} dz/√(2π) ≤ A² e^{2β²q} erfc((R - 2β√q)/√2)."""
+    qh = arb(q.upper())
+    b = env.beta
+    arg = (big_r - 2 * b * qh.sqrt()) / arb(2).sqrt()
+    return (env.a**2 * (2 * b * b * qh).exp() * arg.erfc()).upper()
+
+
+def _tail_slope(env: Envelope, q: arb, big_r: arb) -> arb:
+    """∫_{|z|>R} A² e^{2β√q|z|} |z² - 1| e^{-z²/2} dz/√(2π) ≤ 2√2 A² e^{4β²q} erfc(R/2 - 2β√q)."""
+    qh = arb(q.upper())
+    b = env.beta
+    value = 2 * arb(2).sqrt() * env.a**2 * (4 * b * b * qh).exp()
+    return (value * (big_r / 2 - 2 * b * qh.sqrt()).erfc()).upper()
+
+
+def second_moment(act: Activation, q: arb, t: Tails) -> arb:
     """E[φ(√q Z)²] as a ball, for every q in the ball ``q``."""
-    window = _window(act, q)
-    big_r = window.radius_z
-    r2 = big_r * big_r
-    e = (-r2 / 2).exp()
-    i0, i1, i2 = e / big_r, e, big_r * e / (1 - 1 / r2)
-    tail = (
-        2 / (2 * arb.pi()).sqrt() * (g.a**2 * i0 + 2 * g.a * g.b * q.sqrt() * i1 + g.b**2 * q * i2)
-    )
+    window = _window(act.pieces, q, t.phi)
     value = _integral(window, lambda x, phi: phi * phi * (-x * x / (2 * q)).exp())
-    return value / (2 * arb.pi() * q).sqrt() + arb(0, tail)
+    return value / (2 * arb.pi() * q).sqrt() + arb(0, _tail_square(t.phi, q, window.radius_z))
 
 
-@dataclass(frozen=True)
-class QStar:
-    """The enclosure of q*, the contraction constant used, and T's residual at the midpoint."""
+def variance_slope(act: Activation, q: arb, t: Tails) -> arb:
+    """d/dq E[φ(√q Z)²] = E[φ(√q Z)²(Z² - 1)]/(2q) as a ball, for every q in the ball ``q``."""
+    window = _window(act.pieces, q, t.phi)
+    value = _integral(window, lambda x, phi: phi * phi * (x * x / q - 1) * (-x * x / (2 * q)).exp())
+    body = value / (2 * arb.pi() * q).sqrt() + arb(0, _tail_slope(t.phi, q, window.radius_z))
+    return body / (2 * q)
 
-    enclosure: Enclosure
-    contraction: arb
-    residual: arb
 
-
-def q_star_ball(
-    act: Activation, sigma_w2: float, d: int, q_float: float, g: Growth, steps: int
-) -> QStar:
-    """q* = T(q*) enclosed (see the module docstring); ``q_float`` starts the refinement, which
-    takes at most ``steps`` ball evaluations of T. Raises VerifyError when c ≥ 1."""
-    s2, base = 2 * arb(sigma_w2), arb(2) / d
-
-    def contraction(q_lo: arb) -> arb:  # 2σ_w² sup_{q ≥ q_lo} |d/dq E[φ(√q Z)²]|
-        decay = (2 / arb.pi()).sqrt() / q_lo.sqrt()
-        slope = g.lip * (g.a * decay + g.b)
-        if g.sup is not None:
-            slope = slope.min(g.lip * g.sup * decay)
-        return s2 * slope
-
-    q = arb(q_float)
-    for k in range(steps):
-        new = s2 * second_moment(act, q, g) + base
-        residual = abs(new - q)  # T's residual at this q: the radius below is q's own
-        if k == steps - 1 or residual.upper() < abs(q) * arb(2) ** (10 - ctx.prec):
-            break
-        q = arb(new.mid())
-    # T is a contraction on I = [q_lo, ∞) with q_lo = max(2/d, q̃/2) when c(q_lo) < 1: it maps
-    # [q̃ - r, q̃ + r] ⊂ I, r = |T(q̃) - q̃|/(1 - c), into itself, so exactly one fixed point lies
-    # there (and, when c(2/d) < 1 too, it is the only one on [2/d, ∞), where every q* lies)
-    q_lo = arb(q.mid()) / 2
-    q_lo = q_lo if q_lo > base else base
-    c = contraction(q_lo)
-    if not c < 1:
+def slope_moment(act: Activation, q: arb, t: Tails) -> arb:
+    """E[φ'(√q Z)²] as a ball (φ' piecewise, classical), for every q in the ball ``q``: it bounds
+    the correlation map's slope, E[φ'(u)φ'(v)] ≤ E[φ'(√q Z)²] (Price's theorem, Cauchy–Schwarz).
+    Raises VerifyError when φ jumps (φ' has a Dirac mass there)."""
+    if t.dphi is None:
+        where = f" at {t.jump}" if t.jump else ""
         raise VerifyError(
-            f"the variance map is not proved a contraction (c ≤ {float(c.upper()):.3g} for "
-            f"q ≥ {float(q_lo.lower()):.3g}); no enclosure of q*"
+            f"φ jumps{where}: E[φ'(u)φ'(v)] is unbounded as the correlation tends to 1, so the "
+            "correlation map is not a contraction"
         )
-    radius = residual.upper() / (1 - c).lower()
-    if not radius < arb(q.mid()) / 2:
-        raise VerifyError(
-            f"q* not enclosed: the residual {float(residual.upper()):.2e} is too large for the "
-            f"contraction c ≤ {float(c.upper()):.3g} (raise the refinement steps or --prec)"
-        )
-    ball = arb(q.mid(), radius)
-    unique = "unique on [2/d, ∞)" if contraction(base) < 1 else "unique near q̃"
-    method = (
-        f"Banach a posteriori: |T(q̃) - q̃| ≤ {float(residual.upper()):.2e}, contraction "
-        f"c ≤ {float(c.upper()):.4f} for q ≥ {float(q_lo.lower()):.4g} ({unique}); Arb "
-        f"integrals, {ctx.prec} bits"
-    )
-    return QStar(Enclosure(ball, method), c, residual)
+    window = _window(act.derivative_expr(1), q, t.dphi)
+    value = _integral(window, lambda x, dphi: dphi * dphi * (-x * x / (2 * q)).exp())
+    return value / (2 * arb.pi() * q).sqrt() + arb(0, _tail_square(t.dphi, q, window.radius_z))
 
 
 __all__ = [
     "CRAMER",
-    "Growth",
-    "QStar",
-    "growth",
+    "Tails",
     "hermite_balls",
-    "q_star_ball",
     "second_moment",
+    "slope_moment",
+    "tails",
+    "variance_slope",
     "zero_by_parity",
 ]

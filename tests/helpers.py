@@ -46,10 +46,9 @@ def eigmin(m: torch.Tensor) -> float:
     return float(torch.linalg.eigvalsh((m + m.T) / 2)[0])
 
 
-def certified(act, g, x, sigma_w2: float = S2, *, prec: int = 128, terms: int = 48):
+def certified(act, g, x, sigma_w2: float = S2, *, prec: int = 128, terms: int = 48, **changes):
     """The ball-arithmetic enclosure of λ* for the float result ``g`` (as the CLI builds it)."""
-    from verify.checks import certify, sup_enclosures, suprema
+    from verify.checks import certify
 
-    p = replace(S.precision, prec=prec, certify_terms=terms)
-    encl = sup_enclosures(act, suprema(act), p)
-    return certify(act, x, sigma_w2, g.sigma, g.q_star, eigmin(g.gram), encl, p)
+    p = replace(S.precision, prec=prec, certify_terms=terms, **changes)
+    return certify(act, x, sigma_w2, g.sigma, g.q_star, eigmin(g.gram), p)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mpmath
 import pytest
 import torch
 
@@ -27,6 +28,22 @@ def test_hermite_against_the_closed_form_with_exact_parity_zeros():
     assert h.zeros == (0, 2, 4, 6) and all(h.coefficients[n] == 0.0 for n in h.zeros)
     assert "μ = [0, 0.606531" in repr(h)
     assert h.as_tensor().dtype == torch.float64
+
+
+def test_hermite_reports_the_precision_of_what_it_returns():
+    """The 30-digit numbers are returned as such, within values_error (against the closed form
+    at 50 digits); their float64 roundings are within ``error``, which must then include the
+    rounding (up to half an ulp: a 30-digit error bar on float64 values would be false)."""
+    h = verify.hermite("sin", 8, dps=30)
+    with mpmath.workdps(50):
+        for n in range(8):
+            exact = (
+                mpmath.exp(-0.5) * mpmath.sin(n * mpmath.pi / 2) / mpmath.sqrt(mpmath.factorial(n))
+            )
+            assert abs(h.values[n] - exact) <= 10 * h.values_error + mpmath.mpf(10) ** -45
+            assert abs(mpmath.mpf(h.coefficients[n]) - exact) <= h.error
+            assert h.values[n] != h.coefficients[n] or n in h.zeros  # 30 digits, not a float
+    assert h.values_error < 1e-29 and 1e-18 < h.error < 1e-16
 
 
 def test_population_gram_against_an_independent_loop_with_the_closed_dual():
@@ -60,8 +77,10 @@ def test_lambda_star_enclosure_contains_the_float_value_and_is_tight():
     lo, hi = lam.enclosure
     assert lam.certified_positive and lo <= lam.value <= hi
     assert hi - lo < 1e-5 * lam.value  # the certificate is sharp (issue: within 1%)
-    bad = verify.lambda_star("exp", x, 0.01)  # L = ∞: no certificate, and it says why
-    assert bad.enclosure is None and "sup|φ'|" in bad.failure and not bad.certified_positive
+    exp = verify.lambda_star("exp", x, 0.01)  # L = ∞, yet a local contraction: certified
+    assert exp.certified_positive and exp.enclosure[0] <= exp.value <= exp.enclosure[1]
+    bad = verify.lambda_star("step", x, 1 / 16)  # a jump: no contraction, and it says why
+    assert bad.enclosure is None and "jumps" in bad.failure and not bad.certified_positive
 
 
 def test_train_reduces_the_loss_at_the_measured_rate():

@@ -17,8 +17,9 @@ from symbolic import REGISTRY, resolve
 from symbolic.bounds import sup_abs
 from symbolic.evaluate import mp_function as mpmath_function
 from symbolic.hermite import hermite_mp, parity
-from symbolic.hermite_balls import growth, hermite_balls, q_star_ball, zero_by_parity
+from symbolic.hermite_balls import hermite_balls, tails, zero_by_parity
 from symbolic.sup_enclosure import SupSearch, sup_enclosure
+from symbolic.variance_map import q_star_ball
 from tests.helpers import S2, S, certificate, certified, eigmin, gram
 from verify.decimals import upper
 from verify.results import Status
@@ -43,7 +44,7 @@ def test_hermite_balls_contain_the_closed_forms_and_are_tight(name):
     assert closed is not None
     ctx.prec = 128
     try:
-        mu = hermite_balls(act, arb(1), 12, growth(act, *_enclosures(act)))
+        mu = hermite_balls(act, arb(1), 12, tails(act))
         for n, ball in enumerate(mu):
             exact = sp.N(closed.mu(n, sp.Integer(1)), 40)
             assert _contains(ball, str(exact)), (n, ball, exact)
@@ -61,7 +62,7 @@ def test_hermite_balls_match_the_mpmath_route_for_every_parity_class(name):
     ref = hermite_mp(act, 10, "0.7", dps=30)
     ctx.prec = 128
     try:
-        mu = hermite_balls(act, arb("0.7"), 10, growth(act, *_enclosures(act)))
+        mu = hermite_balls(act, arb("0.7"), 10, tails(act))
         for n, (ball, value) in enumerate(zip(mu, ref.values)):
             assert ball.overlaps(arb(mpmath.nstr(value, 35), 1e-28)), (n, ball, value)
             assert float(ball.rad()) < 1e-20
@@ -76,7 +77,7 @@ def test_relu_q_star_ball_contains_the_exact_fixed_point():
     act, d, s2 = REGISTRY["relu"], 10, 1 / 16
     ctx.prec = 128
     try:
-        qs = q_star_ball(act, s2, d, 0.2, growth(act, *_enclosures(act)), 200)
+        qs = q_star_ball(act, s2, d, 0.2, tails(act), 200)
         exact = (arb(2) / d) / (1 - arb(s2))
         assert qs.enclosure.ball.contains(exact)
         assert float(qs.enclosure.ball.rad()) < 1e-30
@@ -86,8 +87,9 @@ def test_relu_q_star_ball_contains_the_exact_fixed_point():
 
 def test_q_star_enclosed_where_only_the_local_contraction_holds():
     """Sigmoid, σ_w² = 1, d = 64: the global constant c(2/d) = 2σ_w²L·√(2/π)/√(2/d) ≈ 2.26 is
-    not below 1, but on q ≥ q̃/2 it is ≈ 0.73. The ball contains q* from a 30-digit mpmath
-    iteration of T (quadrature error < 1e-25; 400 steps contract the start's error by 1e-50)."""
+    not below 1, but T maps J = [2/d, b] into itself with sup_J |T'| < 1 (the true slope is
+    below 0.2; the piecewise balls bound it by ≈ 0.65). The ball contains q* = T(q*) solved by
+    mpmath's secant method at 30 digits (quadrature error < 1e-25)."""
     act, d, s2 = REGISTRY["sigmoid"], 64, 1.0
     with mpmath.workdps(30):
 
@@ -97,17 +99,18 @@ def test_q_star_enclosed_where_only_the_local_contraction_holds():
 
             return mpmath.quad(f, [-mpmath.inf, 0, mpmath.inf]) / mpmath.sqrt(2 * mpmath.pi)
 
-        q = mpmath.mpf("0.5")
-        for _ in range(400):
-            q = 2 * s2 * second(q) + mpmath.mpf(2) / d
+        q = mpmath.findroot(lambda q: 2 * s2 * second(q) + mpmath.mpf(2) / d - q, mpmath.mpf("0.6"))
         exact = mpmath.nstr(q, 28)
     ctx.prec = 128
     try:
-        qs = q_star_ball(act, s2, d, float(q), growth(act, *_enclosures(act)), 200)
+        qs = q_star_ball(act, s2, d, float(q), tails(act), 200)
         assert qs.enclosure.ball.overlaps(arb(exact, 1e-26))
         assert float(qs.enclosure.ball.rad()) < 1e-25
-        assert "unique near q̃" in qs.enclosure.method
-        assert float(qs.contraction.upper()) < 0.8
+        inv = qs.invariant
+        assert inv.lo == arb(2) / d and inv.hi.contains(inv.image) is False
+        assert inv.image <= inv.hi and inv.slope < 1 and float(qs.contraction.upper()) < 0.8
+        assert inv.start <= qs.enclosure.ball and qs.enclosure.ball <= inv.hi
+        assert "T(I) ⊂ I" in qs.enclosure.method
     finally:
         ctx.prec = 53
 
@@ -249,14 +252,22 @@ def test_weight_scale_against_a_certified_l():
     assert verdicts.weight_scale(threshold, proof, None).status is Status.INCONCLUSIVE
 
 
-def test_no_certificate_outside_the_contraction_range(data):
-    """σ_w² = 0.6 for sin: 2σ_w²L² = 1.2 ≥ 1, so neither fixed point is proved unique."""
+def test_the_contraction_is_local_and_its_failure_is_refused(data):
+    """sin at σ_w² = 0.6: 2σ_w²L² = 1.2 ≥ 1 (no global contraction), but at q* ≈ 0.62 the
+    correlation map's slope is 2σ_w²E[cos²(√q*Z)] = 0.6(1 + e^{-2q*}) ≈ 0.77 < 1: the
+    certificate closes and holds the float λ*. At σ_w² = 1.5 that slope is 1.5(1 + e^{-2q*})
+    ≈ 1.56 ≥ 1 (q* ≈ 1.6): refused, naming the correlation map."""
     from symbolic.errors import VerifyError
 
     act = REGISTRY["sin"]
-    g = gram(act, data.x)
-    with pytest.raises(VerifyError, match=r"contraction|not below 1"):
-        certified(act, g, data.x, sigma_w2=0.6)
+    g = gram(act, data.x, 0.6)
+    c = certified(act, g, data.x, 0.6)
+    q = g.q_star
+    assert c.contraction == pytest.approx(0.6 * (1 + math.exp(-2 * q)), rel=1e-6)
+    assert c.lower <= eigmin(g.gram) <= c.upper and c.lower > 0
+    g = gram(act, data.x, 1.5)
+    with pytest.raises(VerifyError, match=r"correlation map is not proved a contraction at q\*"):
+        certified(act, g, data.x, 1.5)
 
 
 def test_affine_proof_needs_more_points_than_d_plus_one():
@@ -299,6 +310,7 @@ def test_a_tiny_positive_lambda_is_inconclusive_with_both_bounds(data):
     assert r.status == Status.INCONCLUSIVE
     assert r.enclosure == (c.lower, c.upper)
     assert f"λ* ≤ {upper(c.upper)}" in r.detail and "rounding floor" in r.detail  # rounded up
+    assert float(upper(c.upper)) >= c.upper  # the certified upper bound, rounded up
     _, c, lam = near(1e-5)
     assert 0 < c.lower <= lam <= c.upper < 1e-12
 
@@ -308,7 +320,7 @@ def test_the_shortfall_names_the_setting_that_would_help():
     --prec) or the float64 entries (no precision helps); a positive lower end has none."""
     from numeric.lambda_certificate import LambdaCertificate
     from symbolic.enclosure import Enclosure
-    from symbolic.hermite_balls import QStar
+    from symbolic.variance_map import QStar
 
     q = QStar(Enclosure(arb(1), "test"), arb(0), arb(0))
 

@@ -234,6 +234,11 @@ def test_ling_condition1_and_step_bound_by_hand():
     assert met.status is Status.PASS and met.bound == pytest.approx(16400, rel=1e-14)
     short = verdicts.ling_condition1(lc, 16399.0, 1.0, 0.1)  # (9) holds, the proof's 8· does not
     assert short.status is Status.FAIL and "(7) 72, (8) 171.2" in short.detail
+    # the factor printed is the one the verdict uses: 16400/16399 (the proof's 8·), and at
+    # λ_0 = 1640 it is 10×, not the 5× of (9)'s 4·
+    assert "1× too small" in short.detail
+    far = verdicts.ling_condition1(lc, 1640.0, 1.0, 0.1)
+    assert far.bound / 1640.0 == pytest.approx(10) and "is 10× too small" in far.detail
     step = verdicts.ling_step_size(lc, 9.02e-4, 1.0, 1.0)  # bound 2·2050/(2050 + 81)² = 9.0285e-4
     assert step.status is Status.PASS and step.bound == pytest.approx(4100 / 2131**2, rel=1e-14)
     assert verdicts.ling_step_size(lc, 9.03e-4, 1.0, 1.0).status is Status.FAIL
@@ -266,9 +271,6 @@ def test_gao_rate_rules_refute_only_above_the_bound():
     runs = [_implicit_result(0.9, 0.99, True), above]
     assert verdicts.gao_linear_width(runs, 4.0).status is Status.FAIL
     assert verdicts.gao_linear_width(runs[:1], 4.0).status is Status.PASS
-    assert verdicts.gao_lambda0_positive(1e-3, 10, 1.0).status is Status.PASS
-    assert verdicts.gao_lambda0_positive(1e-15, 10, 1.0).status is Status.INCONCLUSIVE
-    assert verdicts.gao_lambda0_positive(-1e-3, 10, 1.0).status is Status.FAIL
     assert verdicts.gao_well_posed(1.25, limit_norm(1.25)).status is Status.PASS  # 0.9974
     assert verdicts.gao_well_posed(1.26, limit_norm(1.26)).status is Status.FAIL
     # Lemma 3.3's regime: λ_min(G(0)) ≥ ¾λ_0 (λ_0 = 0.2 in the helper: the threshold is 0.15)
@@ -276,3 +278,35 @@ def test_gao_rate_rules_refute_only_above_the_bound():
     assert verdicts.gao_gram_init(at).status is Status.PASS
     below = replace(at, gram_init=0.1499)
     assert verdicts.gao_gram_init(below).status is Status.FAIL
+
+
+def _gao_cert(lower: float, upper: float, float_error: float = 1e-15):
+    from numeric.gao_certificate import GaoCertificate
+
+    return GaoCertificate(lower, upper, lower, 0.0, lower, 128, float_error, torch.zeros(1))
+
+
+@pytest.mark.parametrize(
+    ("value", "lower", "upper", "status"),
+    [
+        (1e-3, 0.9e-3, 1.1e-3, Status.PASS),  # proved positive
+        (1e-3, 5e-324, 1.1e-3, Status.PASS),  # the least positive lower end is still a proof
+        (1e-3, 0.0, 1.1e-3, Status.INCONCLUSIVE),  # an enclosure touching 0 proves nothing
+        (1e-15, -1e-14, 1e-14, Status.INCONCLUSIVE),
+        (-1e-3, -1.1e-3, -0.9e-3, Status.FAIL),  # proved negative
+        (1e-3, 2e-3, 3e-3, Status.ERROR),  # the float value outside the proof: inconsistent
+        (1e-3, 0.9e-3, 1e-3 - 1e-15, Status.PASS),  # outside by less than the float's own error
+    ],
+)
+def test_gao_lambda0_is_decided_by_the_certificate_alone(value, lower, upper, status):
+    """λ_0 > 0 only on a certified lower end > 0; the float eigvalsh value is evidence, and no
+    float value decides PASS without a certificate (turned off or failed: INCONCLUSIVE)."""
+    from verify import verdicts
+
+    r = verdicts.gao_lambda0_positive(value, _gao_cert(lower, upper, 2e-15))
+    assert r.status is status and r.value == value and r.bound == 0.0
+    assert r.enclosure == (lower, upper)
+    off = verdicts.gao_lambda0_positive(value, None)
+    assert off.status is Status.INCONCLUSIVE and "--no-certify" in off.detail and not off.certified
+    failed = verdicts.gao_lambda0_positive(value, "no shift worked")
+    assert failed.status is Status.INCONCLUSIVE and "no shift worked" in failed.detail

@@ -145,7 +145,7 @@ def enclosed(lo, hi):
 
     from numeric.lambda_certificate import LambdaCertificate
     from symbolic.enclosure import Enclosure
-    from symbolic.hermite_balls import QStar
+    from symbolic.variance_map import QStar
 
     q = QStar(Enclosure(arb(1), "test"), arb(0), arb(0))
     return LambdaCertificate(lo, hi, q, lo, 0.0, 0.0, 0.0, 48, 128, 0.0)

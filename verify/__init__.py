@@ -22,6 +22,7 @@ _LAZY = {
     "population_gram": "verify.api",
     "lambda_star": "verify.api",
     "train": "verify.api",
+    "write_certificate": "verify.certificate_file",
     "StudyGrid": "verify.study_grid",
     "parse_activations": "verify.study_grid",
 }

@@ -35,26 +35,45 @@ def settings(activation: str = "sin", **values: Any) -> Settings:
 
 @dataclass(frozen=True)
 class Hermite:
-    """μ_n(q) = E[φ(√q Z) h_n(Z)] for n < len(coefficients), h_n = He_n/√(n!). The indices in
-    ``zeros`` are exactly 0 by φ's proved parity (stored as 0.0, not as quadrature noise)."""
+    """μ_n(q) = E[φ(√q Z) h_n(Z)] for n < len(coefficients), h_n = He_n/√(n!).
+
+    ``values`` are the computed numbers at the precision of the route (mpmath numbers to
+    ``dps`` digits for :func:`hermite`), within ``values_error``; ``coefficients`` are the same
+    rounded to float64, within ``error`` (``values_error`` plus the float64 rounding, up to half
+    an ulp of each). The indices in ``zeros`` are exactly 0 by φ's proved parity (stored as 0,
+    not as quadrature noise)."""
 
     activation: str
     q: float
     coefficients: tuple[float, ...]
-    error: float  # estimate of the largest absolute error
+    error: float  # bound on |coefficients[n] - μ_n(q)| (estimate of the route's error + rounding)
     method: str
     zeros: tuple[int, ...] = ()
+    values: tuple = ()  # the route's own numbers (mpmath at dps digits), within values_error
+    values_error: float = 0.0
 
     @classmethod
-    def of(cls, act, q: float, values: list[float], error: float, method: str) -> Hermite:
-        """With the parity zeros of ``act`` set exactly (symbolic.hermite.parity)."""
+    def of(cls, act, q: float, values, error: float, method: str) -> Hermite:
+        """With the parity zeros of ``act`` set exactly (symbolic.hermite.parity); ``values``
+        are the route's numbers (floats or mpmath numbers) within ``error``."""
         from symbolic.hermite import parity
         from symbolic.hermite_balls import zero_by_parity
 
         kind = parity(act)
         zeros = tuple(n for n in range(len(values)) if zero_by_parity(kind, n))
-        vals = tuple(0.0 if n in zeros else float(v) for n, v in enumerate(values))
-        return cls(act.name, float(q), vals, float(error), method, zeros)
+        exact = tuple(0 * v if n in zeros else v for n, v in enumerate(values))
+        floats = tuple(float(v) for v in exact)
+        rounding = max((_rounding(v, f) for v, f in zip(exact, floats)), default=0.0)
+        return cls(
+            act.name,
+            float(q),
+            floats,
+            float(error + rounding) if rounding else float(error),
+            method,
+            zeros,
+            exact,
+            float(error),
+        )
 
     def as_tensor(self) -> torch.Tensor:
         return torch.tensor(self.coefficients, dtype=torch.float64)
@@ -64,15 +83,29 @@ class Hermite:
         more = ", …" if len(self.coefficients) > 6 else ""
         return (
             f"Hermite({self.activation}, q={self.q:g}: μ = [{head}{more}] "
-            f"(N = {len(self.coefficients)}, error ≤ {self.error:.1e}))"
+            f"(N = {len(self.coefficients)}, float64 error ≤ {self.error:.1e}; values to "
+            f"{self.values_error:.1e}))"
         )
 
     def _repr_markdown_(self) -> str:
         rows = "\n".join(f"| {n} | {c:.12g} |" for n, c in enumerate(self.coefficients))
         return (
             f"**Hermite coefficients of {self.activation}** at q = {self.q:g} "
-            f"({self.method}; error ≤ {self.error:.1e})\n\n| n | μ_n |\n|---|---|\n{rows}\n"
+            f"({self.method}; float64 error ≤ {self.error:.1e})\n\n| n | μ_n |\n|---|---|\n{rows}\n"
         )
+
+
+def _rounding(value, rounded: float) -> float:
+    """|value - rounded| exactly (value a float or an mpmath number), rounded up to a float."""
+    from fractions import Fraction
+
+    if isinstance(value, float):
+        return 0.0 if value == rounded else math.inf
+    sign, man, exp, _ = value._mpf_  # value = (-1)^sign·man·2^exp exactly (mpmath's raw form)
+    exact = (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
+    diff = abs(exact - Fraction(rounded))
+    up = float(diff)
+    return up if Fraction(up) >= diff else math.nextafter(up, math.inf)
 
 
 @dataclass(frozen=True)
@@ -145,13 +178,15 @@ def check(activation: str, **values: Any):
 
 def hermite(activation: str, n: int, q: float = 1.0, dps: int = 30) -> Hermite:
     """μ_0..μ_{n-1}(q) to ``dps`` digits (mpmath quadrature split at the exact kinks, with an
-    error estimate from two rules)."""
+    error estimate from two rules): ``.values`` holds those mpmath numbers (within
+    ``.values_error``), ``.coefficients`` their float64 roundings (within ``.error``, which
+    includes the rounding)."""
     from symbolic.activations import resolve
     from symbolic.hermite import hermite_mp
 
     act = resolve(activation)
     co = hermite_mp(act, n, repr(float(q)), dps=dps)
-    return Hermite.of(act, q, co.as_floats(), co.error, co.method)
+    return Hermite.of(act, q, co.values, co.error, co.method)
 
 
 def _act_sups(activation: str):
@@ -206,16 +241,15 @@ def lambda_star(activation: str, x: torch.Tensor, sigma_w2: float, **values: Any
     """λ* for unit-norm rows of ``x`` (normalized here), with its certified enclosure (``prec``
     bits, 128 by default; see theory §4)."""
     from symbolic.errors import VerifyError
-    from verify.checks import certify, sup_enclosures
+    from verify.checks import certify
 
-    act, found, sups = _act_sups(activation)
+    act, _, sups = _act_sups(activation)
     s = settings(activation, **values)
     x = torch.as_tensor(x, dtype=torch.float64)
     x = x / x.norm(dim=1, keepdim=True)
     g = _gram(act, sups, x, sigma_w2, s)
-    encl = sup_enclosures(act, found, s.precision)
     try:
-        c = certify(act, x, sigma_w2, g.sigma, g.q_star, g.lambda_star, encl, s.precision)
+        c = certify(act, x, sigma_w2, g.sigma, g.q_star, g.lambda_star, s.precision)
     except VerifyError as exc:
         return LambdaStar(g.lambda_star, None, "float eigvalsh only", str(exc))
     return LambdaStar(g.lambda_star, (c.lower, c.upper), c.method, None)

@@ -20,6 +20,7 @@ import sympy as sp
 import torch
 
 from numeric.data import Correlation, Dataset, load_dataset, max_correlation
+from numeric.gao_certificate import GaoCertificate, certify_lambda0
 from numeric.gram import GramResult, NoFixedPoint, population_gram
 from numeric.implicit import ImplicitResult, explicit_spectrum, train_implicit
 from numeric.lambda_certificate import LambdaCertificate, certify_lambda_star
@@ -41,14 +42,15 @@ from symbolic.activations import Activation, resolve
 from symbolic.bounds import SupBound, sup_abs
 from symbolic.dual import dual_by_summation, dual_closed_fn
 from symbolic.enclosure import Enclosure, float_up
-from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
+from symbolic.errors import SYMPY_GIVE_UPS, SolverError, VerifyError
 from symbolic.hermite import HermiteCoefficients, hermite_exact, hermite_mp, parity
-from symbolic.hermite_balls import growth
+from symbolic.hermite_balls import tails
 from symbolic.l2 import SquareIntegrable, square_integrable
 from symbolic.polynomial import PolynomialFact, polynomial_fact
 from symbolic.relu import ReluFact, relu_fact
 from symbolic.sup_enclosure import SupSearch, sup_enclosure
 from symbolic.timelimit import seconds, step_seconds
+from symbolic.variance_map import VarianceDiverges, divergence
 from verify import verdicts
 from verify.refusals import OutsideTheory, check_sizes, maybe_relu, outside_l2, refusal
 from verify.results import CheckResult, Condition, Status
@@ -153,6 +155,7 @@ class GaoRuns:
     gram_norm: float | None
     training: ImplicitResult | Failed | None
     linear_width: tuple[ImplicitResult, ...] | Failed | None
+    certified: GaoCertificate | Failed | None = None  # λ_0 in ball arithmetic (None: off)
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ class Verification:
         co = self.symbolic.coefficients
         if co is None:
             return None
-        return Hermite.of(self.act, co.q, co.as_floats(), co.error, co.method)
+        return Hermite.of(self.act, co.q, co.values, co.error, co.method)
 
     def __repr__(self) -> str:
         lam = self.gram.lambda_star if self.gram is not None else float("nan")
@@ -397,8 +400,11 @@ def gao_runs(
     if not runnable:
         return GaoRuns(relu, None, None, None, None)
     lam0, gnorm = explicit_spectrum(data.x)
+    cert = None
+    if s.precision.certify:
+        cert = _attempt(lambda: certify_lambda0(data.x, lam0, s.precision.prec))
     if not s.train:
-        return GaoRuns(relu, lam0, gnorm, None, None)
+        return GaoRuns(relu, lam0, gnorm, None, None, cert)
 
     def run(d: Dataset, width: int, lambda_0: float) -> ImplicitResult:
         return train_implicit(
@@ -422,7 +428,7 @@ def gao_runs(
     if s.gao.width_ratio is not None:
         sizes = sorted({max(2, math.ceil(data.n / k)) for k in (4, 2, 1)})
         widths = _attempt(lambda: tuple(subset(k) for k in sizes))
-    return GaoRuns(relu, lam0, gnorm, training, widths)
+    return GaoRuns(relu, lam0, gnorm, training, widths, cert)
 
 
 def _first(data: Dataset, k: int) -> Dataset:
@@ -444,7 +450,8 @@ def other_conditions(
         verdicts.gao_well_posed(s.gao.gamma, limit_norm(s.gao.gamma)),
     ]
     if gao.lambda_0 is not None:
-        out.append(verdicts.gao_lambda0_positive(gao.lambda_0, data.n, gao.gram_norm))
+        cert = str(gao.certified) if isinstance(gao.certified, Failed) else gao.certified
+        out.append(verdicts.gao_lambda0_positive(gao.lambda_0, cert))
     if training is not None and not isinstance(training, Failed):
         out += _ling_regime(s, data, training)
     if ling is not None:
@@ -555,15 +562,12 @@ def certify(
     sigma: torch.Tensor,
     q_star: float,
     estimate: float,
-    encl: dict[int, Enclosure | None],
     p: PrecisionSettings,
 ) -> LambdaCertificate:
     """λ* enclosed in ball arithmetic (theory §4) around the float Σ*, q* and λ_min(G*) =
-    ``estimate`` of the rows of ``x``, from the certified sup|φ| and L in ``encl``; raises
-    VerifyError when L has no enclosure or a contraction constant is not below 1."""
-    lip = encl.get(1)
-    if lip is None:
-        raise VerifyError("no certified L = sup|φ'|: the enclosure of G* needs one")
+    ``estimate`` of the rows of ``x``: q* on an invariant interval of the variance map (a local
+    contraction, so φ' may be unbounded), the tails from φ's proved growth envelope; raises
+    VerifyError when no envelope, invariant interval or contraction is proved."""
     return certify_lambda_star(
         act,
         x,
@@ -571,10 +575,11 @@ def certify(
         sigma,
         q_star,
         estimate,
-        growth(act, encl.get(0), lip),
+        tails(act),
         terms=p.certify_terms,
         prec=p.prec,
         q_steps=p.certify_q_steps,
+        dual_max_n=p.certify_dual_max_n,
     )
 
 
@@ -686,7 +691,13 @@ def population(
     model's a-scale), each computed once."""
     pop = s.population
     sups = (facts.sup_value(0), facts.sup_value(1), facts.sup_value(2))
-    gram = population_gram(act, data.x.to(s.device), model.sigma_w2, sups, pop)
+    try:
+        gram = population_gram(act, data.x.to(s.device), model.sigma_w2, sups, pop)
+    except SolverError:
+        proof = diverging_variance(act, model.sigma_w2, data.d)
+        if proof is not None:
+            raise proof from None
+        raise
     mu = hermite_float(act, pop.certificate_terms, gram.q_star)
     cert = hermite_certificate(
         mu.values, mu.error, gram.corr, eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
@@ -704,6 +715,15 @@ def population(
     )
 
 
+def diverging_variance(act: Activation, sigma_w2: float, d: int) -> VarianceDiverges | None:
+    """The proof that the variance recursion diverges (symbolic.variance_map.divergence), or
+    None when none closes (no growth envelope, or T(q) > q not proved everywhere)."""
+    try:
+        return divergence(act, sigma_w2, d, tails(act))
+    except VerifyError:
+        return None
+
+
 def certified_lambda(
     act: Activation,
     data: Dataset,
@@ -714,7 +734,7 @@ def certified_lambda(
     estimate: float,
 ) -> LambdaCertificate | Failed | None:
     """The ball-arithmetic enclosure of λ* (None with --no-certify; Failed, with the reason,
-    when a certified L is missing or a contraction constant is not below 1)."""
+    when no growth envelope, invariant interval or contraction is proved)."""
     if not s.precision.certify:
         return None
     return _attempt(
@@ -725,7 +745,6 @@ def certified_lambda(
             gram.sigma,
             gram.q_star,
             estimate,
-            facts.enclosures,
             s.precision,
         )
     )
@@ -836,10 +855,16 @@ def judge(
     )
     out.append(verdicts.nonparallel(corr, data.notices))
     out.append(_lambda_star(facts, pop, singular))
+    diverged = isinstance(pop, Failed) and isinstance(pop.error, VarianceDiverges)
     if sweep is not None:
-        out.append(_or_error(Condition.WIDTH_SWEEP, sweep, verdicts.width_sweep))
+        if diverged:
+            out.append(verdicts.without_population(Condition.WIDTH_SWEEP, str(pop)))
+        else:
+            out.append(_or_error(Condition.WIDTH_SWEEP, sweep, verdicts.width_sweep))
     if training is not None:
-        if isinstance(training, Failed) or isinstance(pop, Failed):
+        if diverged and not isinstance(training, Failed):
+            out.append(verdicts.without_population(Condition.LAMBDA0_BOUND, str(pop)))
+        elif isinstance(training, Failed) or isinstance(pop, Failed):
             why = training.error if isinstance(training, Failed) else pop.error
             out.append(verdicts.could_not_run(Condition.LAMBDA0_BOUND, why))
         else:
@@ -857,8 +882,12 @@ def _q_star(pop: Population | Failed) -> float | None:
 def _lambda_star(
     facts: SymbolicFacts, pop: Population | Failed, singular: str | None
 ) -> CheckResult:
+    if isinstance(pop, Failed) and isinstance(pop.error, VarianceDiverges):
+        method = "variance map proved to diverge (Arb interval pieces and a tail growth bound)"
+        return verdicts.lambda_star_diverges(str(pop), method)
     if isinstance(pop, Failed) and isinstance(pop.error, NoFixedPoint) and pop.error.proved:
-        return verdicts.no_gram(str(pop.error))
+        method = "exact existence range of the variance map (polynomial φ)"
+        return verdicts.lambda_star_diverges(str(pop.error), method)
     if isinstance(pop, Failed):
         return verdicts.could_not_run(Condition.LAMBDA_STAR_POSITIVE, pop.error)
     certified = str(pop.certified) if isinstance(pop.certified, Failed) else pop.certified

@@ -39,6 +39,7 @@ class ExitCode(enum.IntEnum):
     NOT_COVERED = 4  # no theorem's hypotheses hold for φ
     ERROR = 5  # a computation contradicted itself (a float outside its own certified enclosure)
     UNSAFE_FOLDER = 6  # the output folder could make the tool replace or remove a user's file
+    NOT_PROVED = 7  # recheck: some claim of the certificate file was not re-proved
     INTERNAL = 70  # a bug in deq-verify (one line, no traceback)
     INTERRUPTED = 130  # stopped with Ctrl-C (SIGINT) or SIGTERM
 
@@ -51,7 +52,8 @@ EPILOG = (
     "UNSAFE_FOLDER (the output folder was refused, nothing written: its manifest "
     ".deq-verify-report.json names something other than files deq-verify wrote (checked by "
     "content hash), or a link, a folder or another program's file stands where deq-verify would "
-    "write); 70 INTERNAL (a bug: one line, please report it); 130 INTERRUPTED (Ctrl-C or "
+    "write); 7 NOT_PROVED (recheck: a claim of the certificate file was not re-proved); 70 "
+    "INTERNAL (a bug: one line, please report it); 130 INTERRUPTED (Ctrl-C or "
     "SIGTERM). Over several activations, the most severe: REFUTED, ERROR, NOT_COVERED, "
     "INCONCLUSIVE, PASS."
 )
@@ -159,7 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--report", metavar="DIR", help="write report.md, report.html, report.json to DIR"
     )
+    p.add_argument(
+        "--certificate",
+        metavar="FILE",
+        help="write the run's certified claims, with what re-checking them needs, to FILE "
+        "(see 'recheck')",
+    )
     sub.add_parser("list", help="the activation registry", epilog=EPILOG)
+    p = sub.add_parser(
+        "recheck",
+        help="re-check a certificate file independently: PROVED or NOT PROVED per claim",
+        epilog=EPILOG,
+    )
+    p.add_argument("file", help="a file written by 'activation ... --certificate FILE'")
     p = sub.add_parser("report", help="one report over several activations", epilog=EPILOG)
     p.add_argument("activations", nargs="*", help="names or formulas (default: the whole registry)")
     p.add_argument("--out", metavar="DIR", required=True, help="output folder")
@@ -317,7 +331,21 @@ def _cmd_activation(args: argparse.Namespace) -> int:
 
         path = write_report([v], args.report, force=settings.force)
         print(f"report: {path}/report.html", file=sys.stderr)
+    if args.certificate:
+        from verify.certificate_file import write_certificate
+
+        write_certificate(v, args.certificate)
+        print(f"certificate: {args.certificate}", file=sys.stderr)
     return exit_code([outcome(v)])
+
+
+def _cmd_recheck(args: argparse.Namespace) -> int:
+    """The independent checker (verify.recheck: no torch, no producing code)."""
+    from verify.recheck import MALFORMED, NOT_PROVED
+    from verify.recheck import main as recheck_main
+
+    code = recheck_main(args.file)
+    return {NOT_PROVED: ExitCode.NOT_PROVED, MALFORMED: ExitCode.USAGE}.get(code, ExitCode.PASS)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -475,6 +503,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_list()
         elif args.command == "activation":
             code = _cmd_activation(args)
+        elif args.command == "recheck":
+            code = _cmd_recheck(args)
         elif args.command == "study":
             code = _cmd_study(args)
         else:

@@ -357,6 +357,9 @@ class PrecisionSettings:
     )
     certify_terms: int = api_only(48, "Hermite coefficients enclosed by the λ* certificate")
     certify_q_steps: int = api_only(200, "ball evaluations of the variance map to refine q*")
+    certify_dual_max_n: int = api_only(
+        1500, "largest n whose G* entries come from the closed-form dual in ball arithmetic"
+    )
     sup_window: float = api_only(8.0, "first half-width of the branch and bound for sup|φ^(k)|")
     sup_max_window: float = api_only(64.0, "largest half-width before the tail proof gives up")
     sup_tol: float = api_only(1e-12, "relative width at which the branch and bound stops")

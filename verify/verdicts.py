@@ -15,6 +15,7 @@ import sympy as sp
 from flint import arb
 
 from numeric.data import PARALLEL_TOL, Correlation
+from numeric.gao_certificate import GaoCertificate
 from numeric.implicit import ImplicitResult
 from numeric.lambda_certificate import LambdaCertificate
 from numeric.spectrum import Certificate, Spectrum
@@ -278,17 +279,24 @@ def lambda_star_positive(
     return result(Status.INCONCLUSIVE, "λ* > 0 not proved:")
 
 
-def no_gram(proof: str) -> CheckResult:
-    """λ* > 0 refuted at this σ_w²: the variance map provably has no fixed point (the exact
-    existence range of a polynomial φ), so G* and λ* do not exist."""
+def lambda_star_diverges(proof: str, method: str) -> CheckResult:
+    """FAIL: G* does not exist, because the variance map is proved to have no fixed point at
+    this σ_w² (``proof`` says which quantity diverges and how; ``method`` how it was proved: the
+    exact existence range of a polynomial φ, or T(q) > q for every q ≥ 2/d in ball arithmetic)."""
     return CheckResult(
         Condition.LAMBDA_STAR_POSITIVE,
         Status.FAIL,
         None,
         0.0,
-        "exact existence range of the variance map (polynomial φ)",
-        f"G* does not exist: {proof}",
+        method,
+        f"λ* does not exist: {proof}",
     )
+
+
+def without_population(name: Condition, proof: str) -> CheckResult:
+    """INCONCLUSIVE: a check that needs G* when G* is proved not to exist (``proof``)."""
+    detail = f"needs G*, which does not exist: {proof}"
+    return CheckResult(name, Status.INCONCLUSIVE, None, None, "not applicable", detail)
 
 
 def width_sweep(sweep: GramSweep) -> CheckResult:
@@ -474,7 +482,7 @@ def ling_condition1(lc: LingConstants, lambda_0: float, x_fro: float, resid: flo
     need7 = 4 / lc.delta * max(lc.c_w, lc.c_u, lc.c_a) * x_fro * resid
     need8 = (4 * (2 + math.sqrt(2)) / lc.rho_a * cc * x_fro**2 * resid) ** (2 / 3)
     need9, need9p = 4 * cc * x_fro**2, 8 * cc * x_fro**2
-    need = max(need7, need8, need9)
+    need = max(need7, need8, need9, need9p)  # the bound the verdict holds λ_0 to
     worst_factor = need / lambda_0 if lambda_0 > 0 else math.inf
     detail = (
         f"λ_0 = {lambda_0:.4g} against (7) {need7:.4g}, (8) {need8:.4g} (as λ_0 ≥ ·), (9) "
@@ -482,16 +490,16 @@ def ling_condition1(lc: LingConstants, lambda_0: float, x_fro: float, resid: flo
         f"c_w = {lc.c_w:.4g}, c_u = {lc.c_u:.4g}, c_a = {lc.c_a:.4g}; "
         + (
             "met at this width"
-            if lambda_0 >= max(need, need9p)
+            if lambda_0 >= need
             else f"not met: λ_0 is {worst_factor:.3g}× too small (the paper needs m = Ω(n³/λ*²))"
         )
     )
-    ok = lambda_0 >= max(need, need9p)
+    ok = lambda_0 >= need
     return CheckResult(
         Condition.LING_CONDITION1,
         Status.PASS if ok else Status.FAIL,
         lambda_0,
-        max(need, need9p),
+        need,
         "Condition 1 (7)-(9) on the drawn W(0), U(0), a(0)",
         detail,
     )
@@ -541,25 +549,37 @@ def gao_well_posed(gamma: float, limit_norm: float) -> CheckResult:
     )
 
 
-def gao_lambda0_positive(lambda_0: float, n: int, gram_norm: float) -> CheckResult:
-    """λ_0 = λ_min(G^∞) > 0, G^∞_ij = Q(x_iᵀx_j)/2 in closed form: eigvalsh is backward stable,
-    so its error is below 10·n·ε·‖G^∞‖₂ (the closed form's own error is a few ε per entry)."""
-    err = 10 * n * 2.2e-16 * gram_norm
-    if lambda_0 > err:
-        status, why = Status.PASS, "above its error bound"
-    elif lambda_0 < -err:
-        status, why = Status.FAIL, "negative beyond rounding: G^∞ is not positive definite"
-    else:
-        status, why = Status.INCONCLUSIVE, "within rounding of 0"
-    return CheckResult(
-        Condition.GAO_LAMBDA0_POSITIVE,
-        status,
-        lambda_0,
-        err,
-        "eigvalsh of the arc-cosine closed form (float64)",
-        f"λ_0 = λ_min(G^∞) = {lambda_0:.6g}, {why} ({err:.1e})",
-        error=err,
+def gao_lambda0_positive(lambda_0: float, certified: GaoCertificate | str | None) -> CheckResult:
+    """λ_0 = λ_min(G^∞) > 0, G^∞_ij = Q(x_iᵀx_j)/2 (the arc-cosine closed form), on the strength
+    of a proof: PASS when the ball-arithmetic enclosure ``certified`` has a lower end > 0, FAIL
+    when its upper end is < 0, ERROR when the float eigvalsh value lies outside it beyond the
+    float's rounding, else INCONCLUSIVE (``certified`` a string: why no proof closed; None:
+    certification turned off). The float value stays as evidence."""
+    name = Condition.GAO_LAMBDA0_POSITIVE
+    evidence = f"float estimate λ_0 = λ_min(G^∞) = {lambda_0:.10g} (eigvalsh)"
+    if not isinstance(certified, GaoCertificate):
+        why = certified if certified is not None else "certification turned off (--no-certify)"
+        detail = f"λ_0 > 0 not proved: no certified enclosure: {why}. Evidence: {evidence}"
+        method = "float estimate only (eigvalsh)"
+        return CheckResult(name, Status.INCONCLUSIVE, lambda_0, 0.0, method, detail)
+    lo, hi = certified.lower, certified.upper
+    box = (lo, hi)
+    proof = (
+        f"certified λ_0 ∈ {interval(lo, hi, 10)} (Rump's test on the midpoint, the "
+        f"entries' radii ‖R‖_F ≤ {upper(certified.frobenius, 3)})"
     )
+    method = f"certified: {certified.method}"
+    slack = certified.float_error  # the float value's own error: only a contradiction is ERROR
+    if lambda_0 < lo - slack or lambda_0 > hi + slack:
+        status, why = Status.ERROR, "the float λ_0 lies outside the certified enclosure:"
+    elif lo > 0:
+        status, why = Status.PASS, "λ_0 > 0 proved:"
+    elif hi < 0:
+        status, why = Status.FAIL, "λ_0 < 0 proved:"
+    else:
+        status, why = Status.INCONCLUSIVE, "λ_0 > 0 not proved (the enclosure reaches 0):"
+    detail = f"{why} {proof}. Evidence: {evidence}"
+    return CheckResult(name, status, lambda_0, 0.0, method, detail, enclosure=box)
 
 
 def gao_gram_init(res: ImplicitResult) -> CheckResult:
