@@ -15,12 +15,13 @@ import mpmath
 import sympy as sp
 
 from symbolic.activations import Activation
-from symbolic.errors import SymbolicTimeout
+from symbolic.errors import SymbolicTimeout, VerifyError
 from symbolic.formula import X
 from symbolic.timelimit import run_with_limit, seconds
 
 #: Where φ and max(0, x) are compared when the proof fails (a refutation needs one point).
 PROBES = (-3.7, -1.3, -0.41, -0.013, 0.017, 0.37, 1.1, 2.9, 7.3)
+#: ... and one point inside every smooth piece and beyond the formula's constants (_probes).
 #: A difference above this at 30 digits is a refutation, not rounding.
 MARGIN = 1e-20
 #: Step times (symbolic.timelimit) for one sympy proof of the identity on a piece.
@@ -36,16 +37,33 @@ class ReluFact:
     point: float | None = None
 
 
+def _probes(act: Activation) -> list[float]:
+    """The fixed probes, then a point inside every smooth piece and beyond the formula's
+    constants on both sides (Max(0, x) + Max(0, x - 100) agrees with the ReLU up to x = 100)."""
+    extra = []
+    try:
+        pieces = act.pieces if act.kinks_finite else []
+    except VerifyError:
+        pieces = []
+    for p in pieces:
+        lo = float(p.lo) if p.lo != -sp.oo else float(p.hi) - 1.7
+        hi = float(p.hi) if p.hi != sp.oo else lo + 1.7
+        extra.append((lo + hi) / 2)
+    far = max((abs(float(c)) for c in act.expr.atoms(sp.Number) if abs(c) <= 10**6), default=0.0)
+    extra += [2 * far + 8.3, -(2 * far + 8.3)]
+    return [*PROBES, *extra]
+
+
 def relu_fact(act: Activation) -> ReluFact:
     """Decide φ ≡ max(0, x) (see the module docstring): a refutation at a probe point first (it
     is cheap, and settles every φ that is not the ReLU), then sympy's proof."""
     with mpmath.workdps(30):
-        for x0 in PROBES:
+        for x0 in _probes(act):
             diff = abs(act.mp_fn(mpmath.mpf(x0)) - max(mpmath.mpf(0), mpmath.mpf(x0)))
             if diff > MARGIN:
                 return ReluFact(
                     False,
-                    f"φ({x0:g}) - max(0, {x0:g}) = {mpmath.nstr(diff, 6)} ≠ 0 (30 digits): "
+                    f"φ({x0:.6g}) - max(0, {x0:.6g}) = {mpmath.nstr(diff, 6)} ≠ 0 (30 digits): "
                     "not the ReLU",
                     x0,
                 )
