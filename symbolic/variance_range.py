@@ -86,10 +86,9 @@ def exact_range(act: Activation, d: int) -> FixedPointRange | None:
         )
     except (SymbolicTimeout, NotImplementedError, ValueError, TypeError):
         return None
-    if crit is sp.S.EmptySet:
-        crit = sp.FiniteSet()
-    if not isinstance(crit, sp.FiniteSet):
+    if crit is not sp.S.EmptySet and not isinstance(crit, sp.FiniteSet):
         return None
+    crit = [] if crit is sp.S.EmptySet else list(crit)
     candidates = [
         (sp.nsimplify(h.subs(Q, c)) if c.is_Float else sp.simplify(h.subs(Q, c)), c) for c in crit
     ]

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Mutation testing (mutmut 2.x: pip install -e .[dev]) of the modules whose rules decide what the
+# user is told, each against only the tests that exercise it, one thread, in a scratch copy of
+# the tracked files (mutmut edits files in place):
+#
+#   scripts/mutate.sh [module.py ...]          (default: every module of the table below)
+#
+# The score and the survivors of each module go to $OUT/<name>.log (default
+# /tmp/deq-verify-mutants); a summary line per module is printed. A surviving mutant is either
+# killed by a new behavioural test or argued equivalent (see the README's development section).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-/tmp/deq-verify-mutants}
+declare -A TESTS=(
+  [symbolic/relu.py]="tests/test_relu_recogniser.py"
+  [symbolic/l2.py]="tests/test_soundness.py -k 'fast and not random' tests/test_l2.py"
+  [symbolic/singular.py]="tests/test_singular.py tests/test_soundness.py -k 'fast and not random'"
+  [symbolic/roots.py]="tests/test_singular.py"
+  [symbolic/variance_range.py]="tests/test_singular.py -k range tests/test_gram.py -k divergence"
+)
+MODULES=("$@")
+[ ${#MODULES[@]} -eq 0 ] && MODULES=("${!TESTS[@]}")
+mkdir -p "$OUT"
+for module in "${MODULES[@]}"; do
+  name=$(basename "$module" .py)
+  tree="$OUT/$name"
+  rm -rf "$tree" && mkdir -p "$tree"
+  (cd "$ROOT" && git ls-files -z | xargs -0 -I{} cp --parents {} "$tree/")
+  (
+    cd "$tree"
+    export PYTHONPATH="$tree" OMP_NUM_THREADS=1
+    mutmut run --paths-to-mutate "$module" --no-progress --simple-output \
+      --runner "python -m pytest -x -q -p no:cacheprovider ${TESTS[$module]}" >"$OUT/$name.log" 2>&1 || true
+    mutmut results >>"$OUT/$name.log" 2>&1 || true
+  )
+  killed=$(grep -c "^.*KILLED\|Killed" "$OUT/$name.log" || true)
+  echo "$module: $(grep -E '🎉|⏰|🤔|🙁|🔇' "$OUT/$name.log" | tail -1)"
+done
