@@ -82,28 +82,31 @@ def test_balls_round_their_own_ends_outward():
     assert format_enclosure(third, None, 4) == "[0.3333, 0.3334]"  # hi defaults to lo's ball
     wide = arb(1, 0.25)  # [0.75, 1.25], its radius rounded up by Arb
     assert format_enclosure(0.75, 1.25, 3) == "[0.75, 1.25]"  # exact ends: no widening
-    assert Fraction(round_down(wide)) <= Fraction(3, 4) and Fraction(round_up(wide)) >= 1.25
-    assert len(round_down(wide).replace("0.", "")) == 6  # 6 significant digits by default
+    assert Fraction(round_down(wide, 6)) <= Fraction(3, 4) and Fraction(round_up(wide, 6)) >= 1.25
+    assert len(round_down(wide, 6).replace("0.", "")) == 6  # Arb's rounded-up radius shows at 6
     big = arb(3) * arb(2) ** 70  # an exact ball with a positive binary exponent
     assert round_down(big, 25) == "3541774862152233910272"
     assert round_down(-third, 2) == "-0.34" and round_up(-third, 2) == "-0.33"
 
 
 def test_defaults_zero_and_short_mantissas():
-    """Six digits unless told (round_up, format_enclosure), zero as "0", and a two-digit
+    """The digit count is always the caller's (no hidden default), zero is "0", and a two-digit
     mantissa in exponent form keeps its point."""
-    assert round_down(1 / 3) == "0.333333" and round_up(1 / 3) == "0.333334"
-    assert format_enclosure(1 / 3) == "[0.333333, 0.333334]"
-    assert round_down(0.0) == "0" == round_up(0.0) and format_enclosure(arb(0)) == "[0, 0]"
+    assert round_down(1 / 3, 6) == "0.333333" and round_up(1 / 3, 6) == "0.333334"
+    assert format_enclosure(1 / 3, None, 6) == "[0.333333, 0.333334]"
+    assert round_down(0.0, 6) == "0" == round_up(0.0, 6)
+    assert format_enclosure(arb(0), None, 6) == "[0, 0]"
+    with pytest.raises(TypeError):
+        round_down(1 / 3)  # type: ignore[call-arg]
     assert round_down(1.2e7, 2) == "1.2e+07" and round_down(-1.2e-7, 2) == "-1.2e-07"
 
 
 def test_infinities():
-    assert round_down(-math.inf) == "-inf" and round_up(math.inf) == "inf"
+    assert round_down(-math.inf, 6) == "-inf" and round_up(math.inf, 6) == "inf"
     unbounded = arb(0, math.inf)
-    assert round_down(unbounded) == "-inf" and round_up(unbounded) == "inf"
+    assert round_down(unbounded, 6) == "-inf" and round_up(unbounded, 6) == "inf"
     assert float_down(unbounded) == -math.inf and float_up(unbounded) == math.inf
-    assert format_enclosure(unbounded) == "[-inf, inf]"
+    assert format_enclosure(unbounded, None, 6) == "[-inf, inf]"
 
 
 @pytest.mark.parametrize("value", ["1/3", "-2/7", "1e-300/3", "7"])
@@ -125,6 +128,6 @@ def test_enclosure_record():
     assert e.radius >= float(e.ball.rad()) and e.radius < 1e-37
     assert [float.fromhex(h) for h in e.exact_ends()] == [e.lo, e.hi]
     assert str(e) == "[0.333333333333, 0.333333333334]" == e.format(12)
-    assert e.format(3) == "[0.333, 0.334]" and e.format() == e.format(12)
+    assert e.format(3) == "[0.333, 0.334]" and str(e) == e.format(12)
     with pytest.raises(dataclasses.FrozenInstanceError):
         e.method = "changed"
