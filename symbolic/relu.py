@@ -46,6 +46,8 @@ def _probes(act: Activation) -> list[float]:
     except VerifyError:
         pieces = []
     for p in pieces:
+        if p.lo == -sp.oo and p.hi == sp.oo:
+            continue  # one piece: the fixed and far probes lie inside it
         lo = float(p.lo) if p.lo != -sp.oo else float(p.hi) - 1.7
         hi = float(p.hi) if p.hi != sp.oo else lo + 1.7
         extra.append((lo + hi) / 2)

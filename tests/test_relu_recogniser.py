@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import mpmath
 import pytest
+import sympy as sp
 
 from symbolic.activations import resolve
-from symbolic.relu import relu_fact
+from symbolic.relu import _probes, relu_fact
 
 RELU = [
     "relu",
@@ -54,3 +55,43 @@ def test_relu_on_all_pieces_but_one_is_refuted_at_a_real_point(formula, where):
     with mpmath.workdps(40):
         x0 = mpmath.mpf(fact.point)
         assert abs(act.mp_fn(x0) - max(mpmath.mpf(0), x0)) > 1e-20
+
+
+#: Formulas whose pieces and constants the probe set must cover (the constants of the last one
+#: sit at the 10⁶ edge of the far-probe rule, which is inclusive)
+COVERED = [
+    "Max(0, x) + Max(0, x - 20) - 2*Max(0, x - 41/2) + Max(0, x - 21)",
+    "Max(0, x) - Max(0, -x - 50) + Heaviside(x - 7)",
+    "Max(0, x) + Max(0, x - 1000000)",
+    "tanh(x)",
+]
+
+
+@pytest.mark.parametrize("formula", COVERED)
+def test_probes_lie_inside_every_piece_and_beyond_every_constant(formula):
+    """The refutation's contract (symbolic.relu): a probe strictly inside every smooth piece,
+    and probes beyond every constant |c| ≤ 10⁶ of the formula on both sides."""
+    act = resolve(formula)
+    probes = _probes(act)
+    assert all(mpmath.isfinite(x) for x in probes)
+    for piece in act.pieces:
+        assert any(piece.lo < x < piece.hi for x in probes), (piece.lo, piece.hi)
+    far = max((abs(float(c)) for c in act.expr.atoms(sp.Number)), default=0.0)
+    assert max(probes) > far and min(probes) < -far
+
+
+def test_a_bump_between_two_far_kinks_is_refuted_inside_it():
+    """A triangle of height 1/2 on [20, 21], zero elsewhere: no fixed probe and no far probe
+    sees it, only the probes inside its two pieces."""
+    act = resolve("Max(0, x) + Max(0, x - 20) - 2*Max(0, x - 41/2) + Max(0, x - 21)")
+    fact = relu_fact(act)
+    assert fact.is_relu is False and 20 < fact.point < 21, fact.detail
+
+
+def test_a_proof_names_no_point_and_a_difference_below_the_margin_is_not_a_refutation():
+    proved = relu_fact(resolve("Max(0, x)"))
+    assert proved.is_relu is True and proved.point is None
+    # differs from the ReLU, but by less than the margin at every point: not refuted (the margin
+    # keeps 30-digit rounding from refuting), and never proved (sympy sees the 1e-25 term)
+    tiny = relu_fact(resolve("Max(0, x) + 1e-25*tanh(x)"))
+    assert tiny.is_relu is None and tiny.point is None, tiny.detail
