@@ -455,3 +455,16 @@ def test_force_computes_lambda_star_outside_the_theory():
     """As --force does: λ* at σ_w² = 1/8 for tanh, with its enclosure."""
     lam = verify.lambda_star("tanh", X4, 0.125, force=True)
     assert lam.enclosure is not None and lam.enclosure[0] <= lam.value <= lam.enclosure[1]
+
+
+def test_a_printer_that_loses_a_part_is_caught_by_the_round_trip(monkeypatch):
+    """The parsed text must equal the expression node for node: with Heaviside printed without
+    its value at 0 (sympy's own printer), H(x) with H(0) = ½ would read back as H(0) = 1."""
+    from sympy.printing.str import StrPrinter
+
+    from symbolic import formula_text as module
+
+    monkeypatch.setattr(module._Printer, "_print_Heaviside", StrPrinter._print_Heaviside)
+    with pytest.raises(FormulaError, match="cannot be written exactly as a formula"):
+        module.formula_text(sp.Heaviside(t))
+    assert module.formula_text(sp.Heaviside(t, 1)) == "Heaviside(x, 1)"  # written whole: kept
