@@ -9,6 +9,8 @@ and a readable summary (``repr``, and Markdown for notebooks).
     verify.lambda_star("sin", x, 1 / 16)             # λ* with its ball-arithmetic enclosure
     verify.train("tanh", x, y, width=512)            # a real DEQ trained by GD
 
+The activation is a name, a formula, a sympy expression or a Python callable
+(:mod:`verify.api_input`: library functions by their exact formula, others traced or refused).
 Settings are the command line's, by their flag names without dashes (``n=12``, ``width=1024``,
 ``solver="anderson"``, ``prec=256``; ``verify.settings.Settings`` lists them all), parsed once
 here into the typed record the library takes; defaults are ``Settings()``'s.
