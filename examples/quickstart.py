@@ -22,9 +22,11 @@ print("measured rate per step:", r.training.rate.rate, "bound:", r.training.rate
 
 # %% [markdown]
 # ## 2. Hermite coefficients μ_n(q), 30 digits (parity zeros are exact zeros)
+# The activation may be a name, a formula, a sympy expression or a library function: torch's
+# GELU module is read as its exact formula x·Φ(x), the registry's "gelu".
 
 # %%
-h = verify.hermite("gelu", 6, q=0.5)
+h = verify.hermite(torch.nn.GELU(), 6, q=0.5)
 print(h)
 print("zero by parity:", h.zeros)
 

@@ -3,7 +3,7 @@ finite-width DEQ with exact implicit gradients, gradient descent, width sweeps."
 
 from __future__ import annotations
 
-from symbolic.lazy import lazy_getattr
+from symbolic.lazy import lazy_dir, lazy_getattr
 
 #: Public name -> module; imported on first use, so that light modules (errors, settings) can be
 #: imported without sympy and torch.
@@ -42,3 +42,4 @@ __all__ = sorted(_LAZY)
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY)
+__dir__ = lazy_dir(globals(), _LAZY)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from numeric.datafile import Table, read_table
+from numeric.summary import tensors_of
 from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ class Dataset:
     @property
     def d(self) -> int:
         return self.x.shape[1]
+
+    def __repr__(self) -> str:
+        notes = f"; {len(self.notices)} notices" if self.notices else ""
+        return f"Dataset({tensors_of(x=self.x, y=self.y)}; {self.source}{notes})"
 
     def to(self, device: str | torch.device) -> Dataset:
         return Dataset(self.x.to(device), self.y.to(device), self.source, self.notices)

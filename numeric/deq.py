@@ -19,6 +19,7 @@ import torch
 
 from numeric.fixed_point import Solution, fixed_point
 from numeric.operator_norm import spectral_norm_bound
+from numeric.summary import tensors_of
 from symbolic.activations import Activation
 from symbolic.errors import VerifyError
 
@@ -37,6 +38,10 @@ class DEQParams:
     @property
     def width(self) -> int:
         return self.W.shape[0]
+
+    def __repr__(self) -> str:
+        where = f"{self.W.dtype}".removeprefix("torch.") + f" on {self.W.device}"
+        return f"DEQParams({tensors_of(W=self.W, U=self.U, a=self.a)}; {where})"
 
     def clone(self) -> DEQParams:
         return DEQParams(self.W.clone(), self.U.clone(), self.a.clone())

@@ -23,6 +23,7 @@ import torch
 from numeric.fixed_point import Solution
 from numeric.kernel import Kernel, diagonal_map, kernel_at
 from numeric.quadrature import pair_expectation_2d, second_moment
+from numeric.summary import tensors_of
 from symbolic.activations import Activation
 from symbolic.dual import dual_closed_fn
 from symbolic.errors import SolverError, VerifyError
@@ -55,6 +56,12 @@ class GramResult:
     def corr(self) -> torch.Tensor:
         """C = Σ*/q* (unit-norm data: unit diagonal)."""
         return self.sigma / self.q_star
+
+    def __repr__(self) -> str:
+        return (
+            f"GramResult({tensors_of(gram=self.gram, sigma=self.sigma)}; q* {self.q_star:.10g}, "
+            f"entries within {self.error:.2g}, {self.steps} steps; {self.method})"
+        )
 
 
 def contraction_factor(c: float) -> float:

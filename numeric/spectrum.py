@@ -141,6 +141,10 @@ class Spectrum:
     def lambda_min(self) -> float:
         return float(self.eigenvalues[0])
 
+    def __repr__(self) -> str:
+        n = self.eigenvalues.shape[0]
+        return f"Spectrum({n} eigenvalues, λ_min {self.lambda_min:.10g} ± {self.error:.2g})"
+
 
 def spectral_bounds(m: torch.Tensor, entry_error: float) -> Spectrum:
     """eigvalsh of ``m`` once, with the error bound of :func:`eig_error`."""

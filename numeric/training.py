@@ -32,6 +32,7 @@ from numeric.data import Dataset
 from numeric.deq import DEQParams, InitReport, adjoint, empirical_ntk, equilibrium, init_params
 from numeric.operator_norm import frobenius_upper, spectral_norm_bound
 from numeric.spectrum import eigenvalues
+from numeric.summary import tensors_of
 from symbolic.activations import Activation
 from symbolic.enclosure import float_up
 from symbolic.errors import VerifyError
@@ -48,6 +49,15 @@ class History:
     distance: list[float] = field(default_factory=list)
     ntk_drift: list[float] = field(default_factory=list)
     forward_steps: list[int] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(empty)"
+        return (
+            f"History(steps 0..{len(self.loss) - 1}: loss {self.loss[0]:.4g} → "
+            f"{self.loss[-1]:.4g}; lists loss, lambda_min_zz, lip_norm_bound, "
+            "distance, ntk_drift, forward_steps)"
+        )
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,20 @@ class TrainingResult:
     steps: int
     initial: DEQParams
     final: DEQParams
+
+    def __repr__(self) -> str:
+        """A few lines of estimates (round to nearest; nothing here is certified) and the shapes
+        of the parameters; the per-step record is ``.history``, the weights ``.initial``,
+        ``.final``."""
+        lazy = "" if self.rate_infinite is None else f", infinite width {self.rate_infinite:.4g}"
+        return (
+            f"TrainingResult(width {self.width}, seed {self.seed}, {self.steps} steps, "
+            f"lr {self.lr:.4g} ({self.lr_source}): loss {self.initial_loss:.4g} → "
+            f"{self.final_loss:.4g}; rate {self.rate.rate:.6g} per step (bound "
+            f"{self.rate_bound:.6g}; lazy {self.rate_finite:.6g}{lazy}); λ_0 {self.lambda_0:.4g}; "
+            f"well-posed {self.well_posed}, λ kept {self.lambda_kept}; "
+            f"{tensors_of(W=self.final.W, U=self.final.U, a=self.final.a)})"
+        )
 
 
 #: Losses below this fraction of L_0 are rounding noise and left out of the rate fit.

@@ -19,4 +19,14 @@ def lazy_getattr(package: str, table: dict[str, str]) -> Callable[[str], Any]:
     return __getattr__
 
 
-__all__ = ["lazy_getattr"]
+def lazy_dir(namespace: dict[str, Any], table: dict[str, str]) -> Callable[[], list[str]]:
+    """A module-level ``__dir__`` listing the lazy names beside those already defined, so that
+    ``dir(package)`` and tab completion show the public API before anything is imported."""
+
+    def __dir__() -> list[str]:
+        return sorted({*namespace, *table})
+
+    return __dir__
+
+
+__all__ = ["lazy_dir", "lazy_getattr"]

@@ -5,7 +5,7 @@ The heavy layers are imported on first use, so ``python -m verify --help`` answe
 
 from __future__ import annotations
 
-from symbolic.lazy import lazy_getattr
+from symbolic.lazy import lazy_dir, lazy_getattr
 
 _LAZY = {
     "ExitCode": "verify.cli",
@@ -31,3 +31,4 @@ __all__ = sorted(_LAZY)
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY)
+__dir__ = lazy_dir(globals(), _LAZY)

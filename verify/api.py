@@ -9,6 +9,8 @@ and a readable summary (``repr``, and Markdown for notebooks).
     verify.lambda_star("sin", x, 1 / 16)             # λ* with its ball-arithmetic enclosure
     verify.train("tanh", x, y, width=512)            # a real DEQ trained by GD
 
+The activation is a name, a formula, a sympy expression or a Python callable
+(:mod:`verify.api_input`: library functions by their exact formula, others traced or refused).
 Settings are the command line's, by their flag names without dashes (``n=12``, ``width=1024``,
 ``solver="anderson"``, ``prec=256``; ``verify.settings.Settings`` lists them all), parsed once
 here into the typed record the library takes; defaults are ``Settings()``'s.
@@ -22,11 +24,15 @@ from typing import Any
 
 import torch
 
+from verify.api_input import ActivationInput, activation_spec, refuse_settings, refuse_sigma_w2
 from verify.settings import Settings, from_flat
 
 
-def settings(activation: str = "sin", **values: Any) -> Settings:
-    """A :class:`Settings` from flat keys (the flags without dashes); unknown keys raise."""
+def settings(activation: ActivationInput = "sin", **values: Any) -> Settings:
+    """A :class:`Settings` from flat keys (the flags without dashes); unknown keys raise, values
+    the command line refuses raise as there."""
+    activation = activation_spec(activation)
+    refuse_settings(values)
     try:
         return from_flat({**values, "activation": activation})
     except KeyError as exc:
@@ -167,7 +173,7 @@ class PopulationGram:
         return f"`{self!r}`"
 
 
-def check(activation: str, **values: Any):
+def check(activation: ActivationInput, **values: Any):
     """The command line's run (``python -m verify activation NAME`` with these settings), as a
     :class:`verify.checks.Verification`: ``.verdict``, ``.conditions``, ``.gram``, ``.hermite``,
     ``.training``; it prints as the CLI's text."""
@@ -176,7 +182,7 @@ def check(activation: str, **values: Any):
     return run_checks(settings(activation, **values))
 
 
-def hermite(activation: str, n: int, q: float = 1.0, dps: int = 30) -> Hermite:
+def hermite(activation: ActivationInput, n: int, q: float = 1.0, dps: int = 30) -> Hermite:
     """μ_0..μ_{n-1}(q) to ``dps`` digits (mpmath quadrature split at the exact kinks, with an
     error estimate from two rules): ``.values`` holds those mpmath numbers (within
     ``.values_error``), ``.coefficients`` their float64 roundings (within ``.error``, which
@@ -184,7 +190,7 @@ def hermite(activation: str, n: int, q: float = 1.0, dps: int = 30) -> Hermite:
     from symbolic.activations import resolve
     from symbolic.hermite import hermite_mp
 
-    act = resolve(activation)
+    act = resolve(activation_spec(activation))
     co = hermite_mp(act, n, repr(float(q)), dps=dps)
     return Hermite.of(act, q, co.values, co.error, co.method)
 
@@ -206,16 +212,19 @@ def _act_sups(activation: str):
 
 
 def population_gram(
-    activation: str, x: torch.Tensor, sigma_w2: float, **values: Any
+    activation: ActivationInput, x: torch.Tensor, sigma_w2: float, **values: Any
 ) -> PopulationGram:
     """G* and Σ* of theory §4 for the rows of ``x`` (n×d), by the population settings
     (``gram_tol``, ``gram_series_terms``, …). Unit-norm rows take the one-variance path; rows of
     different norms keep each input's own variance Σ_ii: through the closed-form dual where there
     is one (sin, cos, exp, erf, relu, step, …), else through the Mehler series with two variances
     (:mod:`numeric.gram_variances`; φ's kinks must sit at 0)."""
-    act, _, sups = _act_sups(activation)
+    activation = activation_spec(activation)
+    s = settings(activation, sigma_w2=sigma_w2, **values)  # refused at once as --sigma-w2 is
+    act, found, sups = _act_sups(activation)
+    refuse_sigma_w2(sigma_w2, found[1], s.force)
     x = torch.as_tensor(x, dtype=torch.float64)
-    return _gram(act, sups, x, sigma_w2, settings(activation, **values))
+    return _gram(act, sups, x, sigma_w2, s)
 
 
 def _gram(act, sups, x: torch.Tensor, sigma_w2: float, s: Settings) -> PopulationGram:
@@ -237,14 +246,18 @@ def _gram(act, sups, x: torch.Tensor, sigma_w2: float, s: Settings) -> Populatio
     return PopulationGram(g.gram, g.sigma, g.q_star, spec.lambda_min, spec.error, g.method)
 
 
-def lambda_star(activation: str, x: torch.Tensor, sigma_w2: float, **values: Any) -> LambdaStar:
+def lambda_star(
+    activation: ActivationInput, x: torch.Tensor, sigma_w2: float, **values: Any
+) -> LambdaStar:
     """λ* for unit-norm rows of ``x`` (normalized here), with its certified enclosure (``prec``
     bits, 128 by default; see theory §4)."""
     from symbolic.errors import VerifyError
     from verify.checks import certify
 
-    act, _, sups = _act_sups(activation)
-    s = settings(activation, **values)
+    activation = activation_spec(activation)
+    s = settings(activation, sigma_w2=sigma_w2, **values)  # refused at once as --sigma-w2 is
+    act, found, sups = _act_sups(activation)
+    refuse_sigma_w2(sigma_w2, found[1], s.force)
     x = torch.as_tensor(x, dtype=torch.float64)
     x = x / x.norm(dim=1, keepdim=True)
     g = _gram(act, sups, x, sigma_w2, s)
@@ -256,7 +269,7 @@ def lambda_star(activation: str, x: torch.Tensor, sigma_w2: float, **values: Any
 
 
 def train(
-    activation: str,
+    activation: ActivationInput,
     x: torch.Tensor,
     y: torch.Tensor,
     *,
@@ -272,10 +285,13 @@ def train(
     from numeric.training import train as run
     from verify.checks import default_sigma_w2
 
-    act, _, sups = _act_sups(activation)
+    activation = activation_spec(activation)
     s = settings(activation, width=width, **values)
+    act, found, sups = _act_sups(activation)
     model = s.model
-    if model.sigma_w2 is None:
+    if model.sigma_w2 is not None:
+        refuse_sigma_w2(model.sigma_w2, found[1], s.force)
+    else:
         model = replace(model, sigma_w2=default_sigma_w2(sups[1]))
     x = torch.as_tensor(x, dtype=torch.float64)
     x = x / x.norm(dim=1, keepdim=True)
