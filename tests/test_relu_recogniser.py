@@ -23,6 +23,7 @@ RELU = [
     "x*Heaviside(x, 1/2)",
     "Max(0, x) + Min(0, 0)",
     "abs(x)/2 + x/2",
+    "Max(0, x)*(Heaviside(x - 1/2) + Heaviside(1/2 - x))",  # a spurious kink at 1/2 inside (0, 1)
 ]
 
 #: (formula, a point where it differs from max(0, x)): ReLU on every piece but the one holding it
@@ -40,8 +41,11 @@ ALL_BUT_ONE = [
 
 @pytest.mark.parametrize("formula", RELU)
 def test_spellings_of_the_relu_are_proved(formula):
-    fact = relu_fact(resolve(formula))
+    act = resolve(formula)
+    fact = relu_fact(act)
     assert fact.is_relu is True, fact.detail
+    kinks = ", ".join(sp.sstr(b) for b in act.exact_breakpoints)
+    assert f"(kinks: {kinks}; sympy)" in fact.detail and kinks.startswith("0")
 
 
 @pytest.mark.parametrize("formula, where", ALL_BUT_ONE, ids=[f for f, _ in ALL_BUT_ONE])
@@ -52,6 +56,8 @@ def test_relu_on_all_pieces_but_one_is_refuted_at_a_real_point(formula, where):
     assert abs(act.mp_fn(mpmath.mpf(where)) - max(0, where)) > 1e-12  # the table is right
     fact = relu_fact(act)
     assert fact.is_relu is False, fact.detail
+    assert fact.detail.startswith(f"φ({fact.point:.6g}) - max(0, {fact.point:.6g}) = ")
+    assert fact.detail.endswith("≠ 0 (30 digits): not the ReLU")
     with mpmath.workdps(40):
         x0 = mpmath.mpf(fact.point)
         assert abs(act.mp_fn(x0) - max(mpmath.mpf(0), x0)) > 1e-20
@@ -64,6 +70,7 @@ COVERED = [
     "Max(0, x) - Max(0, -x - 50) + Heaviside(x - 7)",
     "Max(0, x) + Max(0, x - 1000000)",
     "tanh(x)",
+    "tanh(x - 15/2) + tanh(x + 15/2)",  # constants just beyond the fixed probes, and no kink
 ]
 
 
@@ -95,3 +102,4 @@ def test_a_proof_names_no_point_and_a_difference_below_the_margin_is_not_a_refut
     # keeps 30-digit rounding from refuting), and never proved (sympy sees the 1e-25 term)
     tiny = relu_fact(resolve("Max(0, x) + 1e-25*tanh(x)"))
     assert tiny.is_relu is None and tiny.point is None, tiny.detail
+    assert tiny.detail == "φ agrees with max(0, x) at the probes, but sympy could not prove it"
