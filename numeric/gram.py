@@ -32,7 +32,7 @@ from symbolic.functions import ArcCosJ1
 from symbolic.variance_range import FixedPointRange, exact_range
 
 if TYPE_CHECKING:
-    from verify.settings import PopulationSettings
+    from numeric.parameters import PopulationSettings
 
 
 @dataclass(frozen=True)

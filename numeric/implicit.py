@@ -37,7 +37,7 @@ from symbolic.activations import Activation
 from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
-    from verify.settings import GaoSettings, ScheduleSettings, SolveSettings
+    from numeric.parameters import GaoSettings, ScheduleSettings, SolveSettings
 
 
 @dataclass

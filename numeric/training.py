@@ -37,7 +37,7 @@ from symbolic.enclosure import float_up
 from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
-    from verify.settings import ModelSettings, ScheduleSettings, SolveSettings
+    from numeric.parameters import ModelSettings, ScheduleSettings, SolveSettings
 
 
 @dataclass(frozen=True)

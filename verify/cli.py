@@ -20,12 +20,12 @@ from symbolic.errors import VerifyError
 from verify.report_folder import UnsafeFolder
 from verify.settings import (
     Settings,
-    _nonnegative_int,
-    _positive_float,
-    _positive_int,
     from_flat,
     key_of,
     leaves,
+    nonnegative_int,
+    positive_float,
+    positive_int,
 )
 
 
@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--n", dest="study_n", default="8,16", help="numbers of points (default 8,16)")
     g.add_argument("--widths", default="32,128,512", help="widths m (default 32,128,512)")
     g.add_argument(
-        "--seeds", type=_positive_int, default=3, help="replicates per (n, width) (default 3)"
+        "--seeds", type=positive_int, default=3, help="replicates per (n, width) (default 3)"
     )
     g.add_argument(
         "--data",
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--sigma-w2",
         dest="study_sigma_w2",
-        type=_positive_float,
+        type=positive_float,
         help="σ_w² for every activation without its own @S (default: each one's 1/(16L²))",
     )
     g = p.add_argument_group("where it runs and what it writes")
@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--workers",
-        type=_nonnegative_int,
+        type=nonnegative_int,
         help="local processes (default: the cores; 0 runs in this process)",
     )
     g.add_argument("--out", metavar="DIR", required=True, help="folder: the store and the atlas")
