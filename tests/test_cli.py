@@ -226,7 +226,7 @@ def test_a_broken_pipe_ends_quietly():
 
 
 def test_a_stage_that_fails_is_inconclusive_with_its_reason_and_a_bug_is_not_hidden(monkeypatch):
-    import verify.checks as checks
+    import verify.checks.population as checks
 
     def unconverged(*a, **k):
         raise SolverError("off-diagonal recursion did not converge")
@@ -278,7 +278,7 @@ def test_python_dash_m_verify_activation_end_to_end():
 def test_width_study_trains_with_the_users_settings(monkeypatch, capsys):
     """Every training of the width study gets the user's step size, solver, tolerance, a-scale,
     margin and rate constant (recorded from the calls), and the JSON reports what was used."""
-    import verify.checks as checks
+    import verify.checks.finite_width as checks
 
     calls = []
     real = checks.train
@@ -371,7 +371,7 @@ def test_the_browser_check_sees_a_broken_figure_and_a_script_error(tmp_path):
 
 def test_width_sweep_runs_with_the_users_model_and_seeds(monkeypatch):
     """The default width sweep gets the run's σ_w², a-scale, margin, solver and seeds."""
-    import verify.checks as checks
+    import verify.checks.finite_width as checks
 
     calls = []
     real = checks.gram_sweep
