@@ -387,7 +387,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
-    from verify.study_grid import (
+    from verify.study.grid import (
         SPHERE,
         StudyGrid,
         parse_activations,
@@ -410,8 +410,8 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     check_report_folder(out, force=None, names=["atlas.md", "atlas.html"])
-    from verify.study_report import finish_study
-    from verify.study_run import connect, default_workers, run_study
+    from verify.study.report import finish_study
+    from verify.study.run import connect, default_workers, run_study
 
     client = connect(args.scheduler) if args.scheduler else None
     workers = args.workers if args.workers is not None else default_workers()

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from symbolic.errors import VerifyError
-from verify.study_grid import Cell, Group
+from verify.study.grid import Cell, Group
 
 
 def _one_thread() -> None:
