@@ -83,6 +83,26 @@ def test_weight_scale(fact, sigma_w2, status):
         assert result.bound == pytest.approx(0.125, rel=1e-15)
 
 
+@pytest.mark.parametrize(
+    "fact, sigma_w2, refused",
+    [
+        (sup(True), 0.125, True),  # exact L = 1: at the bound is not below it
+        (sup(True), 0.125 * (1 - 2**-52), False),  # one ulp below, decided in 30 digits
+        (sup(True, 1.0, sp.sqrt(2)), 1 / 16, True),  # 8·(1/16)·2 - 1 = 0 exactly
+        (sup(True, 1.0, None), 0.2, True),  # grid max 1 is a lower bound on L: 1.6 ≥ 1
+        (sup(True, 1.0, None), 0.125, False),  # within the grid margin: not refuted
+        (sup(True, 1.0, None), 0.1, False),
+    ],
+)
+def test_the_refusal_and_the_verdict_share_one_sigma_w2_rule(fact, sigma_w2, refused):
+    """σ_w² < 1/(8L²): the refusal before a run refuses exactly when the verdict after it FAILs
+    (both ask verify.weight_scale.sigma_w2_admissible)."""
+    from verify.refusals import outside_theory
+
+    assert (outside_theory(sigma_w2, fact) is not None) is refused
+    assert (verdicts.weight_scale(sigma_w2, fact).status is Status.FAIL) is refused
+
+
 EVIDENCE = HermiteCoefficients(1.0, (0.0, 0.5, 0.0, 1e-20), 1e-16, "test")
 
 

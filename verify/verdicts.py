@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import sympy as sp
-from flint import arb
 
 from numeric.data import PARALLEL_TOL, Correlation
 from numeric.gao_certificate import GaoCertificate
@@ -30,6 +29,7 @@ from symbolic.polynomial import PolynomialFact
 from symbolic.relu import ReluFact
 from verify.decimals import estimate, interval, upper
 from verify.results import CheckResult, Condition, Status
+from verify.weight_scale import sigma_w2_admissible
 
 #: The condition of sup|φ^{(k)}| < ∞ for k = 0, 1, 2.
 BOUNDED = {0: Condition.BOUNDED_PHI, 1: Condition.BOUNDED_DPHI, 2: Condition.BOUNDED_D2PHI}
@@ -77,10 +77,11 @@ def bounded(k: int, b: SupBound, enclosure: Enclosure | None = None) -> CheckRes
 
 
 def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = None) -> CheckResult:
-    """σ_w² < 1/(8 L²): PASS or FAIL when L was proved exactly, or enclosed in ball arithmetic
-    (``enclosure`` = [lo, hi]: PASS when σ_w² < 1/(8 hi²), FAIL when σ_w² ≥ 1/(8 lo²)); FAIL when
-    L = ∞ is proved; INCONCLUSIVE when L is known only numerically or not proved finite, or the
-    enclosure straddles the threshold."""
+    """σ_w² < 1/(8 L²), decided by :func:`verify.weight_scale.sigma_w2_admissible`: PASS or FAIL
+    when L was proved exactly, or enclosed in ball arithmetic (``enclosure`` = [lo, hi]: PASS when
+    σ_w² < 1/(8 hi²), FAIL when σ_w² ≥ 1/(8 lo²)); FAIL when L = ∞ is proved, or when a grid
+    value of |φ'| (a lower bound on L) already puts σ_w² at or above 1/(8L²); else INCONCLUSIVE
+    (L known only numerically or not proved finite, or the enclosure straddles the threshold)."""
     name = Condition.WEIGHT_SCALE
     if lip.bounded is False:
         detail = "φ' is unbounded: no σ_w² > 0 satisfies σ_w² < 1/(8L²)"
@@ -97,7 +98,12 @@ def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = N
     else:
         detail = f"σ_w² = {sigma_w2:.6g}; L = sup|φ'| is only estimated (≈ {L:.6g}, not proved)"
     if lip.exact is None and lip.bounded and enclosure is not None:
-        return _weight_scale_certified(sigma_w2, enclosure, f"σ_w² = {sigma_w2:.6g}")
+        return _weight_scale_certified(sigma_w2, lip, enclosure, f"σ_w² = {sigma_w2:.6g}")
+    admissible = sigma_w2_admissible(sigma_w2, lip)
+    if lip.exact is None and admissible is False and lip.bounded:
+        why = f"the grid maximum of |φ'| ({lip.numeric:.6g}), a lower bound on L, already fails"
+        method = "L ≥ grid maximum"
+        return CheckResult(name, Status.FAIL, sigma_w2, bound, method, f"{detail}; {why}")
     if lip.exact is None or lip.bounded is None:
         why = "L was not proved exactly" if lip.bounded else "L was not proved finite"
         return CheckResult(
@@ -109,11 +115,13 @@ def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = N
             f"{detail}; {why}",
         )
     exact = sp.sstr(sp.simplify(sp.Rational(1, 8) / lip.exact**2))
-    status = Status.PASS if sigma_w2 < bound else Status.FAIL
+    status = Status.PASS if admissible else Status.FAIL
     return CheckResult(name, status, sigma_w2, bound, "exact L from sympy", detail, exact=exact)
 
 
-def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> CheckResult:
+def _weight_scale_certified(
+    sigma_w2: float, lip: SupBound, enc: Enclosure, detail: str
+) -> CheckResult:
     """σ_w² against 1/(8L²) with L ∈ [lo, hi] certified: the threshold lies in
     [1/(8 hi²), 1/(8 lo²)], computed in ball arithmetic and rounded outward."""
     inv = 1 / (8 * enc.ball * enc.ball)
@@ -121,9 +129,10 @@ def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> Che
     detail = f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ {interval(inv, None, 12)} ({enc.method})"
     name = Condition.WEIGHT_SCALE
     method = "certified L (ball arithmetic)"
-    if arb(sigma_w2) < inv:
+    admissible = sigma_w2_admissible(sigma_w2, lip, enc)
+    if admissible is True:
         return CheckResult(name, Status.PASS, sigma_w2, low, method, detail)
-    if arb(sigma_w2) >= inv:
+    if admissible is False:
         return CheckResult(name, Status.FAIL, sigma_w2, high, method, detail)
     why = "σ_w² lies inside the certified range of 1/(8L²): raise --prec"
     return CheckResult(name, Status.INCONCLUSIVE, sigma_w2, low, method, f"{detail}; {why}")
