@@ -126,8 +126,10 @@ class PopulationGram:
 
     @property
     def eigenvalues(self) -> torch.Tensor:
-        """Ascending eigenvalues of G* (one eigvalsh)."""
-        return torch.linalg.eigvalsh(self.gram)
+        """Ascending eigenvalues of G* (one eigvalsh, within ``lambda_error``)."""
+        from numeric.spectrum import eigenvalues
+
+        return eigenvalues(self.gram)
 
     @property
     def enclosure(self) -> tuple[float, float] | None:
