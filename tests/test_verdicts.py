@@ -230,6 +230,24 @@ def test_linear_rate(kw, status):
     assert verdicts.linear_rate(training(**kw)).status is status
 
 
+@pytest.mark.parametrize("excess, held", [(0.0, True), (0.5e-12, True), (2e-12, False)])
+def test_every_rate_rule_has_the_same_rounding_slack(excess, held):
+    """Truong's and Ling's rate (TrainingResult) and Gao's (ImplicitResult): a step ratio within
+    RATIO_SLACK = 1e-12 above its bound holds, beyond it refutes; the same for all three."""
+    from numeric.implicit import ImplicitHistory, ImplicitResult
+
+    want = P if held else F
+    assert verdicts.rate_held(0.99 + excess, 0.99) is held
+    assert verdicts.linear_rate(training(max_ratio=0.99 + excess)).status is want
+    assert verdicts.ling_linear_rate(training(max_ratio=0.99 + excess), 1.0).status is want
+    hist = ImplicitHistory(loss=[1.0, 0.5], norm_bound=[0.4, 0.41], lambda_min_gram=[0.1, 0.1])
+    fit = RateFit(0.5, 1.0, 0, 2, 0.99 + excess)
+    gao = ImplicitResult(
+        16, 8, 0.2, 0.01, 0.99, fit, 0.99 + excess, 0.4, True, 0.1, True, 1.0, 0.5, hist
+    )
+    assert verdicts.gao_linear_rate(gao).status is want
+
+
 def test_a_study_run_held_unless_a_conclusion_was_refuted():
     """As seed_held, except that L = ∞ (well_posed None: the contraction uncheckable) still
     counts; a refuted contraction, a lost λ_min(ZᵀZ) or a ratio above the bound does not."""

@@ -343,6 +343,18 @@ def lambda0_bound(res: TrainingResult, lambda_star: float) -> CheckResult:
     )
 
 
+#: Per-step loss ratios are computed from float64 losses; this slack covers their rounding
+#: (docs/theory.md §5, "Rounding of the rate rules").
+RATIO_SLACK = 1e-12
+
+
+def rate_held(max_ratio: float, bound: float) -> bool:
+    """The one rounding rule of every rate rule (Truong's, Ling's, Gao's, the studies'): the
+    largest measured step ratio ℓ(k+1)/ℓ(k) is below its bound when ratio ≤ bound + RATIO_SLACK;
+    only a larger excess refutes the rate."""
+    return max_ratio <= bound + RATIO_SLACK
+
+
 def linear_rate(res: TrainingResult) -> CheckResult:
     """Every step's loss ratio ≤ 1 - c·ηλ_0, with L‖W(k)‖₂ < 1 and λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all
     along: PASS when all three held; FAIL when any was violated; INCONCLUSIVE when the ratios
@@ -360,7 +372,7 @@ def linear_rate(res: TrainingResult) -> CheckResult:
         f"(max bound {upper(max(res.history.lip_norm_bound), 4)}); "
         f"λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along: {res.lambda_kept}"
     )
-    ok = f.max_ratio <= res.rate_bound and res.well_posed is not False and res.lambda_kept
+    ok = rate_held(f.max_ratio, res.rate_bound) and res.well_posed is not False and res.lambda_kept
     status = Status.PASS if ok else Status.FAIL
     if ok and res.well_posed is None:
         status = Status.INCONCLUSIVE
@@ -606,14 +618,10 @@ def gao_gram_init(res: ImplicitResult) -> CheckResult:
     )
 
 
-#: Per-step loss ratios are computed from float64 losses; this slack covers their rounding.
-RATIO_SLACK = 1e-12
-
-
 def gao_linear_rate(res: ImplicitResult) -> CheckResult:
     """Theorem 3.2: every step ‖ŷ(k+1) - y‖² ≤ (1 - αλ_0/2)‖ŷ(k) - y‖², with ‖B(k)‖₂ < 1 all
     along. FAIL is a refutation: a measured step ratio above the bound (or ‖B‖₂ ≥ 1)."""
-    ok = res.max_ratio <= res.rate_bound + RATIO_SLACK and res.well_posed
+    ok = rate_held(res.max_ratio, res.rate_bound) and res.well_posed
     detail = (
         f"largest step ratio {res.max_ratio:.8f} vs 1 - αλ_0/2 = {res.rate_bound:.8f} "
         f"(α = {res.lr:.3g}, λ_0 = {res.lambda_0:.4g}); fitted rate {res.rate.rate:.6f}; "
@@ -633,7 +641,7 @@ def gao_linear_rate(res: ImplicitResult) -> CheckResult:
 def gao_linear_width(runs: list[ImplicitResult], ratio: float) -> CheckResult:
     """m = c·n suffices (the paper's headline): at fixed c, every run's step ratio stays below its
     bound as n grows. FAIL: some run's ratio above its bound (a refutation at that n)."""
-    bad = [r for r in runs if not (r.max_ratio <= r.rate_bound + RATIO_SLACK and r.well_posed)]
+    bad = [r for r in runs if not (rate_held(r.max_ratio, r.rate_bound) and r.well_posed)]
     cells = "; ".join(
         f"n = {r.n}, m = {r.width}: rate {r.rate.rate:.6f}, max ratio {r.max_ratio:.8f} ≤ "
         f"{r.rate_bound:.8f}"

@@ -104,7 +104,8 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
         }
     lam = group["lambda_star"]
     lambda0_held = verdicts.lambda0_bound(res, lam).status is Status.PASS
-    rate_held = res.rate.max_ratio <= res.rate_bound and res.lambda_kept  # the contraction aside
+    # the contraction aside
+    rate_held = verdicts.rate_held(res.rate.max_ratio, res.rate_bound) and res.lambda_kept
     return {
         "width": res.width,
         "replicate": cell.replicate,
