@@ -22,6 +22,11 @@ from symbolic.hermite import HermiteCoefficients, parity
 from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
 from symbolic.timelimit import run_with_limit, seconds
 
+#: Time for simplifying φ's two end pieces, in symbolic steps (symbolic.timelimit.seconds:
+#: a multiple of the one --time-limit setting).
+ENDS_STEPS = 2.0
+
+
 MAX_POLY_DEGREE = 16  #: leading powers tried; faster growth leaves the test undecided
 
 
@@ -154,7 +159,7 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
     if bounded:
         return False, bounded, None
     ends = (act.pieces[-1].expr, act.pieces[0].expr) if act.kinks_finite else (act.expr, act.expr)
-    simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], seconds(2), "simplify")
+    simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], seconds(ENDS_STEPS), "simplify")
     r, rp, rm, degree = act.expr, simple[0], simple[1], None
     for _ in range(MAX_POLY_DEGREE + 2):
         lp, lm = _lim(rp, sp.oo), _lim(rm, -sp.oo)
