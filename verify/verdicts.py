@@ -618,15 +618,26 @@ def gao_gram_init(res: ImplicitResult) -> CheckResult:
     )
 
 
+def gao_rate_held(res: ImplicitResult) -> bool:
+    """Theorem 3.2's conclusion on one run, as its proof's induction states it: every step ratio
+    within 1 - αλ_0/2 (:func:`rate_held`), ‖B(k)‖₂ < 1, and λ_min(G(k)) ≥ λ_0/2 at every step
+    (``gram_kept``: the hypothesis of the induction step that gives the one-step decrease; theory
+    §7.3)."""
+    return rate_held(res.max_ratio, res.rate_bound) and res.well_posed and res.gram_kept
+
+
 def gao_linear_rate(res: ImplicitResult) -> CheckResult:
-    """Theorem 3.2: every step ‖ŷ(k+1) - y‖² ≤ (1 - αλ_0/2)‖ŷ(k) - y‖², with ‖B(k)‖₂ < 1 all
-    along. FAIL is a refutation: a measured step ratio above the bound (or ‖B‖₂ ≥ 1)."""
-    ok = rate_held(res.max_ratio, res.rate_bound) and res.well_posed
+    """Theorem 3.2: every step ‖ŷ(k+1) - y‖² ≤ (1 - αλ_0/2)‖ŷ(k) - y‖², with ‖B(k)‖₂ < 1 and
+    λ_min(G(k)) ≥ λ_0/2 all along (:func:`gao_rate_held`). FAIL is a refutation: a measured step
+    ratio above the bound, ‖B‖₂ ≥ 1, or λ_min(G(k)) below λ_0/2 at some step."""
+    ok = gao_rate_held(res)
+    gram_min = min(res.history.lambda_min_gram, default=math.nan)
     detail = (
         f"largest step ratio {res.max_ratio:.8f} vs 1 - αλ_0/2 = {res.rate_bound:.8f} "
         f"(α = {res.lr:.3g}, λ_0 = {res.lambda_0:.4g}); fitted rate {res.rate.rate:.6f}; "
         f"loss {res.initial_loss:.3g} → {res.final_loss:.3g}; ‖B(k)‖₂ ≤ "
-        f"{upper(max(res.history.norm_bound), 4)} along training; m = {res.width}, n = {res.n}"
+        f"{upper(max(res.history.norm_bound), 4)} along training; λ_min(G(k)) ≥ λ_0/2 all "
+        f"along: {res.gram_kept} (smallest {gram_min:.4g}); m = {res.width}, n = {res.n}"
     )
     return CheckResult(
         Condition.GAO_LINEAR_RATE,
@@ -639,9 +650,10 @@ def gao_linear_rate(res: ImplicitResult) -> CheckResult:
 
 
 def gao_linear_width(runs: list[ImplicitResult], ratio: float) -> CheckResult:
-    """m = c·n suffices (the paper's headline): at fixed c, every run's step ratio stays below its
-    bound as n grows. FAIL: some run's ratio above its bound (a refutation at that n)."""
-    bad = [r for r in runs if not (rate_held(r.max_ratio, r.rate_bound) and r.well_posed)]
+    """m = c·n suffices (the paper's headline): at fixed c, every run keeps Theorem 3.2's
+    conclusion (:func:`gao_rate_held`) as n grows. FAIL: some run did not (a refutation at that
+    n)."""
+    bad = [r for r in runs if not gao_rate_held(r)]
     cells = "; ".join(
         f"n = {r.n}, m = {r.width}: rate {r.rate.rate:.6f}, max ratio {r.max_ratio:.8f} ≤ "
         f"{r.rate_bound:.8f}"
