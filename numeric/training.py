@@ -122,7 +122,7 @@ def gradients(z: torch.Tensor, v: torch.Tensor, x: torch.Tensor, r: torch.Tensor
     return DEQParams(g @ z.T, g @ x, z @ r)
 
 
-def train(
+def train_deq(
     act: Activation,
     data: Dataset,
     model: ModelSettings,

@@ -54,8 +54,8 @@ def polynomial_fact(act: Activation, coeffs: HermiteCoefficients | None) -> Poly
     except SYMPY_GIVE_UPS as exc:  # sympy's limit gave up
         is_poly, why, degree = None, f"sympy could not take a limit ({type(exc).__name__})", None
     closed = None
-    if act.hermite is not None and act.hermite.nonzero_forever():
-        closed = act.hermite.display()
+    if act.hermite_closed_form is not None and act.hermite_closed_form.nonzero_forever():
+        closed = act.hermite_closed_form.display()
     return PolynomialFact(is_poly, why, degree, nonzero_pattern(act, coeffs, degree), closed)
 
 
@@ -229,8 +229,8 @@ def nonzero_pattern(
             if abs(v) > 10 * coeffs.error
         ]
         return f"finite: n in {nz}"
-    if act.hermite is not None:
-        return act.hermite.pattern()
+    if act.hermite_closed_form is not None:
+        return act.hermite_closed_form.pattern()
     kind = parity(act)
     if kind == "odd":
         return "odd n"

@@ -17,7 +17,7 @@ from numeric.implicit import (
     forward,
     gradients,
     init_implicit,
-    train_implicit,
+    train_gao,
 )
 from numeric.limits import limit_norm
 from symbolic import VerifyError, resolve
@@ -138,7 +138,7 @@ def test_gao_training_descends_at_the_theorems_rate():
     sched = ScheduleSettings(steps=60)
     lam0 = explicit_spectrum(data.x)[0]
     gao = GaoSettings(step_scale=50.0)
-    res = train_implicit(RELU, data, 96, gao, TIGHT, sched, lambda_0=lam0, seed=0, device="cpu")
+    res = train_gao(RELU, data, 96, gao, TIGHT, sched, lambda_0=lam0, seed=0, device="cpu")
     assert res.well_posed and res.max_ratio <= res.rate_bound < 1
     assert res.final_loss < res.initial_loss * res.rate_bound**60
     assert res.lambda_0 == pytest.approx(float(torch.linalg.eigvalsh(explicit_gram(data.x))[0]))

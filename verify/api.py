@@ -103,8 +103,8 @@ def population_gram(
 
 
 def _gram(act, sups, x: torch.Tensor, sigma_w2: float, s: Settings) -> PopulationGram:
-    from numeric.gram import population_gram as gram_of
     from numeric.gram import population_gram_general
+    from numeric.gram import population_gram_unit as gram_of
     from numeric.gram_variances import population_gram_variances
     from numeric.spectrum import spectral_bounds
 
@@ -152,7 +152,7 @@ def train(
     :class:`numeric.training.TrainingResult` (``.history.loss``, ``.rate``, ``.lambda_0``, …).
     σ_w² defaults as on the command line (1/(16L²))."""
     from numeric.data import Dataset
-    from numeric.training import train as run
+    from numeric.training import train_deq as run
 
     act, _, sups = _act_sups(activation)
     s = settings(activation, width=width, **values)

@@ -295,7 +295,10 @@ def _cmd_list() -> int:
     for name, act in REGISTRY.items():
         extras = [
             k
-            for k, v in (("Hermite closed form", act.hermite), ("closed dual", act.dual))
+            for k, v in (
+                ("Hermite closed form", act.hermite_closed_form),
+                ("closed dual", act.dual),
+            )
             if v is not None
         ]
         tail = f"  [{', '.join(extras)}]" if extras else ""

@@ -10,7 +10,7 @@ import torch
 
 from numeric.data import Dataset
 from numeric.lambda_certificate import LambdaCertificate
-from numeric.training import TrainingResult, train
+from numeric.training import TrainingResult, train_deq
 from numeric.width import GramSweep, gram_sweep, theory_width_scale
 from symbolic.errors import VerifyError
 from verify import verdicts
@@ -49,7 +49,7 @@ def deq_run(act, data, pop, model, lip, s: Settings, seed: int, progress) -> Tra
                 progress(f"training step {k}/{total}, loss {loss:.3e}")
 
     theta = None if isinstance(pop, Failed) else pop.theta_star
-    return train(
+    return train_deq(
         act,
         data,
         model,

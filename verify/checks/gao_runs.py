@@ -8,7 +8,7 @@ import math
 
 from numeric.data import Dataset
 from numeric.gao_certificate import certify_lambda0
-from numeric.implicit import ImplicitResult, explicit_spectrum, train_implicit
+from numeric.implicit import ImplicitResult, explicit_spectrum, train_gao
 from symbolic.activations import Activation
 from symbolic.relu import ReluFact
 from verify.checks.records import GaoRuns
@@ -34,7 +34,7 @@ def gao_runs(
         return GaoRuns(relu, lam0, gnorm, None, None, cert)
 
     def run(d: Dataset, width: int, lambda_0: float) -> ImplicitResult:
-        return train_implicit(
+        return train_gao(
             act,
             d,
             width,

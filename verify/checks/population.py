@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from numeric.data import Correlation, Dataset
-from numeric.gram import GramResult, population_gram
+from numeric.gram import GramResult, population_gram_unit
 from numeric.lambda_certificate import LambdaCertificate, certify_lambda_star
 from numeric.ntk import ntk_infinite
 from numeric.quadrature import hermite_float
@@ -36,7 +36,7 @@ def population(
     pop = s.population
     sups = (facts.sup_value(0), facts.sup_value(1), facts.sup_value(2))
     try:
-        gram = population_gram(act, data.x.to(s.device), model.sigma_w2, sups, pop)
+        gram = population_gram_unit(act, data.x.to(s.device), model.sigma_w2, sups, pop)
     except SolverError:
         proof = diverging_variance(act, model.sigma_w2, data.d)
         if proof is not None:

@@ -71,7 +71,7 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     from numeric.data import load_dataset
-    from numeric.training import train
+    from numeric.training import train_deq
     from verify import verdicts
     from verify.results import Status
 
@@ -81,7 +81,7 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
     model = replace(s.model, sigma_w2=group["sigma_w2"])  # as resolved for the group
     theta = torch.tensor(group["theta_star"], dtype=torch.float64)
     try:
-        res = train(
+        res = train_deq(
             _activation(cell.activation),
             data,
             model,
