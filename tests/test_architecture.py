@@ -118,6 +118,20 @@ def test_no_import_cycle_inside_verify():
     assert cycles({a: bs for a, bs in inside.items() if a.startswith("verify")}) == []
 
 
+def test_the_single_run_side_does_not_import_the_study_wing():
+    """verify/study/ sits beside the run: the report, the renderers and the checks never reach it
+    (the study reaches them). Transitively, through every import."""
+    edges = without_parents(graph())
+    for start in ("verify.report", "verify.render", "verify.plots", "verify.checks"):
+        seen, todo = set(), [start]
+        while todo:
+            m = todo.pop()
+            if m not in seen:
+                seen.add(m)
+                todo.extend(edges.get(m, ()))
+        assert not {m for m in seen if m.startswith("verify.study")}, start
+
+
 def test_the_checks_catch_a_seeded_upward_import_and_a_seeded_cycle():
     """The detectors themselves, on seeded graphs: a type-only numeric → verify arrow and a
     three-module circle are reported; a downward chain is not."""
