@@ -18,18 +18,25 @@ The package is also the public function: ``verify.study(grid, out, ...)`` calls
 
 from __future__ import annotations
 
+import inspect
 import sys
 import types
 from typing import Any
 
 
 class _StudyPackage(types.ModuleType):
-    """This package, callable as :func:`verify.study.report.study`."""
+    """This package, callable as :func:`verify.study.report.study` (with its signature)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from verify.study.report import study
 
         return study(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        from verify.study.report import study
+
+        return inspect.signature(study)
 
 
 sys.modules[__name__].__class__ = _StudyPackage
