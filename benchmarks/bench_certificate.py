@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 from numeric.data import sphere_data
-from numeric.gram import population_gram
+from numeric.gram import population_gram_unit
 from numeric.spectrum import eigenvalues
 from symbolic import REGISTRY
 from verify.checks import certify, sup_enclosures, suprema
@@ -35,7 +35,7 @@ def main() -> None:
     for n in (20, 1000, 4000):
         x = sphere_data(n, 10, 0, 0.1).x
         t0 = time.perf_counter()
-        gram = population_gram(act, x, S2, (1.0, 1.0, 1.0), s.population)
+        gram = population_gram_unit(act, x, S2, (1.0, 1.0, 1.0), s.population)
         lam = float(eigenvalues(gram.gram)[0])
         t_float = time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -23,7 +23,7 @@ import time
 import torch
 
 from numeric.data import sphere_data
-from numeric.gram import population_gram
+from numeric.gram import population_gram_unit
 from numeric.gram_variances import population_gram_variances
 from numeric.quadrature import pair_expectation_2d
 from numeric.spectrum import eigenvalues
@@ -61,7 +61,7 @@ def main() -> None:
         act = REGISTRY[name]
         for n in args.sizes:
             x = sphere_data(n, 10, 0, 0.1).x.to(dev)
-            t_gram, g = timed(lambda act=act, x=x: population_gram(act, x, S2, SUPS, pop), dev)
+            t_gram, g = timed(lambda act=act, x=x: population_gram_unit(act, x, S2, SUPS, pop), dev)
             t_eig, ev = timed(lambda g=g: eigenvalues(g.gram), dev)
             line = (
                 f"{name:5s} n={n}: G* {t_gram:.2f} s ({g.method}; error ≤ {g.error:.1e}), "

@@ -29,7 +29,7 @@ from symbolic.errors import VerifyError
 if TYPE_CHECKING:
     import torch
 
-    from verify.settings import DataSettings
+    from numeric.parameters import DataSettings
 
 
 #: Unit rows with |x_iᵀx_j| ≥ 1 - PARALLEL_TOL count as parallel (or antipodal).

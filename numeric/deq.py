@@ -24,7 +24,7 @@ from symbolic.activations import Activation
 from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
-    from verify.settings import ModelSettings, SolveSettings
+    from numeric.parameters import ModelSettings, SolveSettings
 
 
 @dataclass

@@ -17,7 +17,7 @@ import torch
 from symbolic.errors import SolverError
 
 if TYPE_CHECKING:
-    from verify.settings import SolveSettings
+    from numeric.parameters import SolveSettings
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from flint import arb, ctx
+from flint import arb
 
 from numeric.gram_balls import s_error, split_ball, unit_rows
 from numeric.positive_definite import lambda_min_lower, rayleigh_upper
 from numeric.spectrum import EPS, eig_error
+from symbolic.balls import prec_scope
 from symbolic.enclosure import float_down, float_up
 
 #: Shifts tried by the Cholesky test, as fractions of the float λ_0 below it.
@@ -78,9 +79,7 @@ def gram_balls(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def certify_lambda0(x: torch.Tensor, estimate: float, prec: int) -> GaoCertificate:
     """The enclosure of λ_min(G^∞) for the rows of ``x``; ``estimate`` is the float λ_0."""
-    old = ctx.prec
-    ctx.prec = prec
-    try:
+    with prec_scope(prec):
         mid, radius = gram_balls(x)
         frob = float(torch.linalg.norm(radius)) * SUM_MARGIN
         pd = lambda_min_lower(mid, estimate, SHIFTS)
@@ -88,8 +87,6 @@ def certify_lambda0(x: torch.Tensor, estimate: float, prec: int) -> GaoCertifica
         upper, v = rayleigh_upper(mid, radius, 0.0, pd.shift)
         err = eig_error(mid, 4 * EPS) + frob
         return GaoCertificate(lower, upper, pd.lower, frob, pd.shift, prec, err, v)
-    finally:
-        ctx.prec = old
 
 
 __all__ = ["SHIFTS", "GaoCertificate", "certify_lambda0", "gram_balls"]

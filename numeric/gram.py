@@ -6,7 +6,7 @@
 With unit-norm inputs every diagonal is the scalar fixed point q* of
 ``q = 2σ_w² E[φ(√q Z)²] + 2/d``, and each off-diagonal entry solves its own scalar equation
 ``t = 2σ_w² κ_{q*}(t) + (2/d) s`` with ``s = x_iᵀx_j``: Σ*_ij = F(s_ij). That is what
-:func:`population_gram` solves (directly for moderate n; from a cubic Hermite table of F with a
+:func:`population_gram_unit` solves (directly for moderate n; from a cubic Hermite table of F with a
 checked error for large n). :func:`population_gram_general` runs the matrix recursion with each
 input's own variance, for any data; it is the independent check and the benchmark baseline.
 """
@@ -33,7 +33,7 @@ from symbolic.functions import ArcCosJ1
 from symbolic.variance_range import FixedPointRange, exact_range
 
 if TYPE_CHECKING:
-    from verify.settings import PopulationSettings
+    from numeric.parameters import PopulationSettings
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def _solve_entries(
     )
 
 
-def population_gram(
+def population_gram_unit(
     act: Activation,
     x: torch.Tensor,
     sigma_w2: float,
@@ -199,7 +199,9 @@ def population_gram(
     n, d = x.shape
     norms = x.norm(dim=1)
     if (norms - 1).abs().max() > 1e-10:
-        raise VerifyError("population_gram needs unit-norm inputs; use population_gram_general")
+        raise VerifyError(
+            "population_gram_unit needs unit-norm inputs; use population_gram_general"
+        )
     q_sol = solve_q_star(act, sigma_w2, d, pop)
     q_star = q_sol.value
     kernel = kernel_at(act, q_star, pop.series_terms)

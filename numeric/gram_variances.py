@@ -34,7 +34,7 @@ from symbolic.activations import Activation
 from symbolic.errors import SolverError, VerifyError
 
 if TYPE_CHECKING:
-    from verify.settings import PopulationSettings
+    from numeric.parameters import PopulationSettings
 
 #: Entries per row block of the paired Horner rule (2 MiB of float64: a block stays in cache).
 PAIRED_BLOCK = 1 << 18

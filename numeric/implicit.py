@@ -37,7 +37,7 @@ from symbolic.activations import Activation
 from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
-    from verify.settings import GaoSettings, ScheduleSettings, SolveSettings
+    from numeric.parameters import GaoSettings, ScheduleSettings, SolveSettings
 
 
 @dataclass
@@ -179,7 +179,7 @@ class ImplicitResult:
     history: ImplicitHistory
 
 
-def train_implicit(
+def train_gao(
     act: Activation,
     data: Dataset,
     width: int,
@@ -258,5 +258,5 @@ __all__ = [
     "gradients",
     "init_implicit",
     "spectral_norm",
-    "train_implicit",
+    "train_gao",
 ]

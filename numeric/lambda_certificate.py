@@ -48,6 +48,7 @@ from numeric.gram_balls import dual_entries, s_error, unit_rows
 from numeric.mehler import horner
 from numeric.positive_definite import gamma, lambda_min_lower, rayleigh_upper
 from symbolic.activations import Activation
+from symbolic.balls import prec_scope
 from symbolic.dual_balls import kappa_ball
 from symbolic.enclosure import float_down, float_up
 from symbolic.errors import VerifyError
@@ -170,9 +171,7 @@ def certify_lambda_star(
     ``q_float`` are the float solver's Σ* and q*, ``estimate`` its λ_min(G*); the closed-form
     route serves when φ has a dual and n ≤ ``dual_max_n``. Raises :class:`VerifyError` when no
     invariant interval or contraction is proved."""
-    old = ctx.prec
-    ctx.prec = prec
-    try:
+    with prec_scope(prec):
         return _certify(
             act,
             x,
@@ -186,8 +185,6 @@ def certify_lambda_star(
             q_steps,
             dual_max_n,
         )
-    finally:
-        ctx.prec = old
 
 
 def _certify(

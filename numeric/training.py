@@ -38,7 +38,7 @@ from symbolic.enclosure import float_up
 from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
-    from verify.settings import ModelSettings, ScheduleSettings, SolveSettings
+    from numeric.parameters import ModelSettings, ScheduleSettings, SolveSettings
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def gradients(z: torch.Tensor, v: torch.Tensor, x: torch.Tensor, r: torch.Tensor
     return DEQParams(g @ z.T, g @ x, z @ r)
 
 
-def train(
+def train_deq(
     act: Activation,
     data: Dataset,
     model: ModelSettings,

@@ -41,7 +41,8 @@ class Activation:
         return (match[0], match[1]) if match is not None else (None, None)
 
     @property
-    def hermite(self) -> HermiteClosedForm | None:
+    def hermite_closed_form(self) -> HermiteClosedForm | None:
+        """μ_n(q) in closed form in n, when φ is in a known family (None otherwise)."""
         return self._family[0]
 
     @property

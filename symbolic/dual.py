@@ -30,7 +30,7 @@ def dual_by_summation(act: Activation, time_limit: float) -> sp.Expr | None:
 
     sin gives e^{-q} sinh(qρ); this is the symbolic dual at equal variances.
     """
-    hc = act.hermite
+    hc = act.hermite_closed_form
     if hc is None:
         return None
     head = sum((v**2 * RHO**n for n, v in hc.initial.items()), sp.Integer(0))

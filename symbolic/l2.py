@@ -30,6 +30,11 @@ from symbolic.formula import X
 from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
 from symbolic.timelimit import run_with_limit, seconds
 
+#: Time for the whole L² decision, in symbolic steps (symbolic.timelimit.seconds: a multiple of
+#: the one --time-limit setting).
+DECIDE_STEPS = 15.0
+
+
 #: Exponents e < 1 tried for φ²|x − a|^e near a singular point (a finite limit is a proof).
 LOCAL_EXPONENTS = (sp.Integer(0), sp.Rational(1, 2), sp.Rational(3, 4), sp.Rational(19, 20))
 #: Powers p tried for φ²/x^{2p}, and rates β for φ² e^{-2β|x|}, at ±∞.
@@ -59,7 +64,7 @@ class SquareIntegrable:
 def square_integrable(act: Activation) -> SquareIntegrable:
     """The L² membership of φ against N(0, q) (see the module docstring)."""
     try:
-        return run_with_limit(lambda: _decide(act), seconds(15), "L² membership")
+        return run_with_limit(lambda: _decide(act), seconds(DECIDE_STEPS), "L² membership")
     except (SymbolicTimeout, VerifyError) as exc:
         return SquareIntegrable(None, math.inf, f"undecided: {exc}")
 

@@ -22,6 +22,11 @@ from symbolic.hermite import HermiteCoefficients, parity
 from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
 from symbolic.timelimit import run_with_limit, seconds
 
+#: Time for simplifying φ's two end pieces, in symbolic steps (symbolic.timelimit.seconds:
+#: a multiple of the one --time-limit setting).
+ENDS_STEPS = 2.0
+
+
 MAX_POLY_DEGREE = 16  #: leading powers tried; faster growth leaves the test undecided
 
 
@@ -49,8 +54,8 @@ def polynomial_fact(act: Activation, coeffs: HermiteCoefficients | None) -> Poly
     except SYMPY_GIVE_UPS as exc:  # sympy's limit gave up
         is_poly, why, degree = None, f"sympy could not take a limit ({type(exc).__name__})", None
     closed = None
-    if act.hermite is not None and act.hermite.nonzero_forever():
-        closed = act.hermite.display()
+    if act.hermite_closed_form is not None and act.hermite_closed_form.nonzero_forever():
+        closed = act.hermite_closed_form.display()
     return PolynomialFact(is_poly, why, degree, nonzero_pattern(act, coeffs, degree), closed)
 
 
@@ -154,7 +159,7 @@ def polynomial_test(act: Activation) -> tuple[bool | None, str, int | None]:
     if bounded:
         return False, bounded, None
     ends = (act.pieces[-1].expr, act.pieces[0].expr) if act.kinks_finite else (act.expr, act.expr)
-    simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], seconds(2), "simplify")
+    simple = run_with_limit(lambda: [sp.simplify(e) for e in ends], seconds(ENDS_STEPS), "simplify")
     r, rp, rm, degree = act.expr, simple[0], simple[1], None
     for _ in range(MAX_POLY_DEGREE + 2):
         lp, lm = _lim(rp, sp.oo), _lim(rm, -sp.oo)
@@ -224,8 +229,8 @@ def nonzero_pattern(
             if abs(v) > 10 * coeffs.error
         ]
         return f"finite: n in {nz}"
-    if act.hermite is not None:
-        return act.hermite.pattern()
+    if act.hermite_closed_form is not None:
+        return act.hermite_closed_form.pattern()
     kind = parity(act)
     if kind == "odd":
         return "odd n"

@@ -26,7 +26,7 @@ import mpmath
 import sympy as sp
 from flint import arb, ctx
 
-from symbolic.balls import ball_function, real_interval
+from symbolic.balls import ball_function, prec_scope, real_interval
 from symbolic.errors import SymbolicTimeout, VerifyError
 from symbolic.formula import X
 from symbolic.tail_intervals import INF, NEG_INF, Interval, evaluate
@@ -180,19 +180,16 @@ def isolate_roots(g: sp.Expr, search: RootSearch | None = None) -> RootSet:
     ``g`` must be continuous on ℝ (a switching function of the formula): a box whose enclosure is
     not finite is split like any other, and the search gives up when its budget runs out."""
     search = search or RootSearch()
-    old = ctx.prec
-    ctx.prec = search.prec
-    try:
-        radius = _tail_radius(g, search)
-        if radius is None:
-            return RootSet(
-                (), False, f"no proof that {g} keeps one sign beyond ±{search.max_window:g}"
-            )
-        return _window_roots(g, radius, search)
-    except (VerifyError, ZeroDivisionError, ValueError, OverflowError, SymbolicTimeout) as exc:
-        return RootSet((), False, f"root isolation of {g} failed: {exc}")
-    finally:
-        ctx.prec = old
+    with prec_scope(search.prec):
+        try:
+            radius = _tail_radius(g, search)
+            if radius is None:
+                return RootSet(
+                    (), False, f"no proof that {g} keeps one sign beyond ±{search.max_window:g}"
+                )
+            return _window_roots(g, radius, search)
+        except (VerifyError, ZeroDivisionError, ValueError, OverflowError, SymbolicTimeout) as exc:
+            return RootSet((), False, f"root isolation of {g} failed: {exc}")
 
 
 def _tail_radius(g: sp.Expr, search: RootSearch) -> float | None:

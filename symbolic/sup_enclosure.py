@@ -26,10 +26,10 @@ import math
 from dataclasses import dataclass
 
 import sympy as sp
-from flint import arb, ctx
+from flint import arb
 
 from symbolic.activations import Activation
-from symbolic.balls import ball_constant, ball_function, real_interval
+from symbolic.balls import ball_constant, ball_function, prec_scope, real_interval
 from symbolic.bounds import SupBound
 from symbolic.enclosure import Enclosure
 from symbolic.errors import SymbolicTimeout, VerifyError
@@ -59,19 +59,16 @@ def sup_enclosure(
     re-derived here)."""
     if proof.bounded is not True or not act.kinks_finite:
         return None
-    old = ctx.prec
-    ctx.prec = prec
-    try:
-        if proof.exact is not None:
-            ball = abs(ball_constant(proof.exact))
-            return Enclosure(
-                ball, f"closed form {sp.sstr(proof.exact)} in ball arithmetic, {prec} bits"
-            )
-        return _branch_and_bound(act, k, prec, search)
-    except (VerifyError, SymbolicTimeout, ZeroDivisionError, ValueError):
-        return None
-    finally:
-        ctx.prec = old
+    with prec_scope(prec):
+        try:
+            if proof.exact is not None:
+                ball = abs(ball_constant(proof.exact))
+                return Enclosure(
+                    ball, f"closed form {sp.sstr(proof.exact)} in ball arithmetic, {prec} bits"
+                )
+            return _branch_and_bound(act, k, prec, search)
+        except (VerifyError, SymbolicTimeout, ZeroDivisionError, ValueError):
+            return None
 
 
 def structure_radius(act: Activation) -> float:

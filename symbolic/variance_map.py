@@ -33,6 +33,7 @@ import sympy as sp
 from flint import arb, ctx
 
 from symbolic.activations import Activation
+from symbolic.balls import prec_scope
 from symbolic.enclosure import Enclosure
 from symbolic.errors import VerifyError
 from symbolic.formula import X
@@ -108,9 +109,7 @@ def invariant_interval(
 ) -> Invariant:
     """The first J = [2/d, b] of SPANS that proves out (module docstring); raises VerifyError
     naming what failed on the last one tried."""
-    old = ctx.prec
-    ctx.prec = min(old, CHECK_PREC)
-    try:
+    with prec_scope(min(ctx.prec, CHECK_PREC)):
         base = arb(2) / d
         q = max(q_float, float(base.upper()))
         why = ""
@@ -121,8 +120,6 @@ def invariant_interval(
             except VerifyError as exc:
                 why = str(exc)
         raise VerifyError(f"no invariant interval of variances found near q̃ = {q:.6g}: {why}")
-    finally:
-        ctx.prec = old
 
 
 def _check(act: Activation, sigma_w2: float, lo: arb, hi: arb, t: Tails, pieces: int):
@@ -238,12 +235,8 @@ def divergence(act: Activation, sigma_w2: float, d: int, t: Tails) -> VarianceDi
     base = arb(2) / d
     if q_big <= base:
         q_big = 2 * base
-    old = ctx.prec
-    ctx.prec = min(old, CHECK_PREC)
-    try:
+    with prec_scope(min(ctx.prec, CHECK_PREC)):
         balls = _below_diagonal_free(act, sigma_w2, base, q_big, t)
-    finally:
-        ctx.prec = old
     if balls is None:
         return None
     return VarianceDiverges(

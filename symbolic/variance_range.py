@@ -23,6 +23,11 @@ from symbolic.errors import SymbolicTimeout
 from symbolic.formula import X
 from symbolic.timelimit import run_with_limit, seconds
 
+#: Time for the critical points of the variance map's range, in symbolic steps
+#: (symbolic.timelimit.seconds: a multiple of the one --time-limit setting).
+SUP_STEPS = 2.5
+
+
 #: The variance, as a symbol of the exact moment polynomial.
 Q = sp.Symbol("q", positive=True)
 _Z = sp.Symbol("z", real=True)
@@ -81,7 +86,7 @@ def exact_range(act: Activation, d: int) -> FixedPointRange | None:
     try:
         crit = run_with_limit(
             lambda: sp.solveset(sp.diff(h, Q), Q, sp.Interval.open(base, sp.oo)),
-            seconds(2.5),
+            seconds(SUP_STEPS),
             "sup h",
         )
     except (SymbolicTimeout, NotImplementedError, ValueError, TypeError):

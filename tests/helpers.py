@@ -6,7 +6,7 @@ from dataclasses import replace
 import torch
 
 from numeric.deq import init_params
-from numeric.gram import population_gram
+from numeric.gram import population_gram_unit
 from numeric.quadrature import hermite_float
 from numeric.spectrum import hermite_certificate
 from verify.settings import Settings
@@ -26,7 +26,7 @@ def model(width: int, sigma_w2: float = S2, **changes):
 
 def gram(act, x, sigma_w2: float = S2, sups=UNKNOWN_SUPS):
     """G* with the default population settings."""
-    return population_gram(act, x, sigma_w2, sups, POP)
+    return population_gram_unit(act, x, sigma_w2, sups, POP)
 
 
 def certificate(act, g, terms: int = 200):

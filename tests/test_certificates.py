@@ -40,7 +40,7 @@ def _contains(ball, value: str) -> bool:
 def test_hermite_balls_contain_the_closed_forms_and_are_tight(name):
     """μ_n(1) from the closed form in n (sympy, 40 digits) lies in every ball, radius < 1e-20."""
     act = REGISTRY[name]
-    closed = act.hermite
+    closed = act.hermite_closed_form
     assert closed is not None
     ctx.prec = 128
     try:

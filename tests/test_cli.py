@@ -226,12 +226,12 @@ def test_a_broken_pipe_ends_quietly():
 
 
 def test_a_stage_that_fails_is_inconclusive_with_its_reason_and_a_bug_is_not_hidden(monkeypatch):
-    import verify.checks as checks
+    import verify.checks.population as checks
 
     def unconverged(*a, **k):
         raise SolverError("off-diagonal recursion did not converge")
 
-    monkeypatch.setattr(checks, "population_gram", unconverged)
+    monkeypatch.setattr(checks, "population_gram_unit", unconverged)
     with_sweep = replace(QUICK, activation="sin", study=StudySettings(width_sweep=True))
     v = run_checks(with_sweep)
     lam = v.condition(Condition.LAMBDA_STAR_POSITIVE)
@@ -243,7 +243,7 @@ def test_a_stage_that_fails_is_inconclusive_with_its_reason_and_a_bug_is_not_hid
     def overflow(*a, **k):  # Python's arithmetic errors inside a check become words
         raise ZeroDivisionError("float division by zero")
 
-    monkeypatch.setattr(checks, "population_gram", overflow)
+    monkeypatch.setattr(checks, "population_gram_unit", overflow)
     lam = run_checks(replace(QUICK, activation="sin")).condition(Condition.LAMBDA_STAR_POSITIVE)
     assert lam.status is Status.INCONCLUSIVE and "a division by zero" in lam.detail
     assert "ZeroDivisionError" not in lam.detail
@@ -251,7 +251,7 @@ def test_a_stage_that_fails_is_inconclusive_with_its_reason_and_a_bug_is_not_hid
     def bug(*a, **k):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(checks, "population_gram", bug)
+    monkeypatch.setattr(checks, "population_gram_unit", bug)
     with pytest.raises(KeyError):
         run_checks(replace(QUICK, activation="sin"))
 
@@ -278,16 +278,16 @@ def test_python_dash_m_verify_activation_end_to_end():
 def test_width_study_trains_with_the_users_settings(monkeypatch, capsys):
     """Every training of the width study gets the user's step size, solver, tolerance, a-scale,
     margin and rate constant (recorded from the calls), and the JSON reports what was used."""
-    import verify.checks as checks
+    import verify.checks.finite_width as checks
 
     calls = []
-    real = checks.train
+    real = checks.train_deq
 
     def spy(act, data, model, solve, schedule, **kw):
         calls.append((model, solve, schedule))
         return real(act, data, model, solve, schedule, **kw)
 
-    monkeypatch.setattr(checks, "train", spy)
+    monkeypatch.setattr(checks, "train_deq", spy)
     argv = [
         "activation", "sin", "--width-study", "32,64", "--study-seeds", "2", "--steps", "60",
         "--no-train", "--no-width-sweep", "--quiet", "--json", "-", "--hermite-terms", "4",
@@ -371,7 +371,7 @@ def test_the_browser_check_sees_a_broken_figure_and_a_script_error(tmp_path):
 
 def test_width_sweep_runs_with_the_users_model_and_seeds(monkeypatch):
     """The default width sweep gets the run's σ_w², a-scale, margin, solver and seeds."""
-    import verify.checks as checks
+    import verify.checks.finite_width as checks
 
     calls = []
     real = checks.gram_sweep

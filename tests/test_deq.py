@@ -216,7 +216,7 @@ def test_loaders(tmp_path):
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_training_on_cuda_matches_cpu():
-    from numeric.training import train
+    from numeric.training import train_deq as train
     from tests.helpers import SCHEDULE, model
 
     act = REGISTRY["tanh"]

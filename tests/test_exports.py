@@ -27,7 +27,6 @@ import pytest
 from flint import arb
 
 from verify import ExitCode, main
-from verify.atlas import GROUP_HEADER, summary_json, write_atlas
 from verify.checks import run_checks
 from verify.decimals import estimate, expression, fixed, interval, lower, upper
 from verify.figures import COLORS, LOG_PAD, overlapping_tick_labels, styles
@@ -36,7 +35,8 @@ from verify.render import render_markdown, render_text, to_json
 from verify.report import SUMMARY_HEADER, render_html, summary_rows, write_report
 from verify.results import CheckResult, Condition, Status
 from verify.settings import PrecisionSettings, Settings, StudySettings
-from verify.study_analysis import analyse
+from verify.study.analysis import analyse
+from verify.study.atlas import GROUP_HEADER, summary_json, write_atlas
 from verify.tex import PACKAGES, tex_text, to_tex
 from verify.theorems import THEOREMS, assess
 

@@ -81,14 +81,16 @@ def test_q_star_solves_its_equation():
 
 
 def test_table_path_matches_direct_path_for_large_n():
-    from numeric.gram import population_gram
+    from numeric.gram import population_gram_unit
     from tests.helpers import UNKNOWN_SUPS
 
     data = sphere_data(1200, 10, 5, 0.1)
     for name in ("tanh", "relu"):
         act = REGISTRY[name]
-        table = population_gram(act, data.x, S2, UNKNOWN_SUPS, replace(POP, table_above=1000))
-        direct = population_gram(act, data.x, S2, UNKNOWN_SUPS, replace(POP, table_above=10**9))
+        table = population_gram_unit(act, data.x, S2, UNKNOWN_SUPS, replace(POP, table_above=1000))
+        direct = population_gram_unit(
+            act, data.x, S2, UNKNOWN_SUPS, replace(POP, table_above=10**9)
+        )
         # the table's error bar covers interpolation; the direct path's own error is ~1e-15
         assert (table.gram - direct.gram).abs().max() <= table.error + 1e-14
         assert (table.sigma - direct.sigma).abs().max() <= table.error + 1e-14  # F(s) too

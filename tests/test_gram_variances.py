@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from numeric.data import sphere_data
-from numeric.gram import population_gram, population_gram_general
+from numeric.gram import population_gram_general, population_gram_unit
 from numeric.gram_variances import (
     paired_series,
     paired_series_and_slope,
@@ -89,7 +89,7 @@ def test_unit_rows_reproduce_the_unit_norm_path(name):
     act = REGISTRY[name]
     x = sphere_data(15, 6, 1, 0.1).x
     a = population_gram_variances(act, x, S2, SUPS, POP)
-    b = population_gram(act, x, S2, SUPS, POP)
+    b = population_gram_unit(act, x, S2, SUPS, POP)
     assert float((a.gram - b.gram).abs().max()) <= a.error + b.error
     assert float((a.sigma - b.sigma).abs().max()) <= a.error + b.error
 

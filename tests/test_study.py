@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from symbolic.errors import VerifyError
-from verify.atlas import tex_escape, to_csv, to_tex
 from verify.cli import main
 from verify.settings import Settings, from_flat
-from verify.study_analysis import analyse, fit_line, minimal_width, theory_scale
-from verify.study_grid import StudyGrid, groups_and_cells, parse_activations, parse_ints
-from verify.study_report import study
+from verify.study.analysis import analyse, fit_line, minimal_width, theory_scale
+from verify.study.atlas import tex_escape, to_tex
+from verify.study.grid import StudyGrid, groups_and_cells, parse_activations, parse_ints
+from verify.study.report import study
+from verify.tables import to_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The 2×2×2×2 grid of the tests: small enough for seconds per cell, large enough to resume.

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from verify.cli import main
-from verify.study_store import STALE_AFTER_S, Claim, Owner, Store, is_stale
+from verify.study.store import STALE_AFTER_S, Claim, Owner, Store, is_stale
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Cheap groups (no certificate, 8 Hermite terms, 20 digits) and cells long enough to be caught
@@ -271,7 +271,7 @@ def _interrupting_cell(cell, group):
 
 @pytest.fixture
 def stand_ins(monkeypatch):
-    import verify.study_run as run
+    import verify.study.run as run
 
     CALLS.clear()
     monkeypatch.setattr(run, "run_group", _fake_group)
@@ -281,7 +281,7 @@ def stand_ins(monkeypatch):
 
 def _grid():
     from verify.settings import Settings
-    from verify.study_grid import StudyGrid, groups_and_cells, parse_activations
+    from verify.study.grid import StudyGrid, groups_and_cells, parse_activations
 
     grid = StudyGrid(parse_activations("sin,erf"), (4, 6), (8, 16), 2, ("sphere",), 0.8)
     groups, cells = groups_and_cells(grid, Settings())
@@ -359,7 +359,7 @@ def test_a_run_claims_no_more_than_its_slots_and_commits_what_finished_when_stop
     """fill() puts at most ``capacity`` tasks in flight, each claimed (a second run claims the
     next ones, not these); interrupt() stores the finished ones, drops the claims of the others
     (on close), and counts K."""
-    from verify.study_run import StudyInterrupted, _Driver
+    from verify.study.run import StudyInterrupted, _Driver
 
     _, _, groups, cells = _grid()
     path = tmp_path / "study.sqlite"
@@ -386,7 +386,7 @@ def test_a_run_claims_no_more_than_its_slots_and_commits_what_finished_when_stop
 #: LOG, the first one held until both runs have started (so that they overlap).
 _LOGGED = """
 import os, sys, time
-import verify.study_run as run
+import verify.study.run as run
 log, barrier = sys.argv[1], sys.argv[2]
 
 def logged(kind, fn):
@@ -414,7 +414,7 @@ def test_two_study_processes_on_one_store_compute_each_cell_once(tmp_path):
     workers, so each is logged with its pid): every group and cell computed exactly once, each
     process computed some, both end with the whole grid and its atlas, no claim or WAL left."""
     from verify.settings import Settings, from_flat
-    from verify.study_grid import StudyGrid, groups_and_cells, parse_activations
+    from verify.study.grid import StudyGrid, groups_and_cells, parse_activations
 
     out = tmp_path / "s"
     log, barrier = tmp_path / "log", tmp_path / "barrier"

@@ -17,7 +17,7 @@ from numeric.implicit import (
     forward,
     gradients,
     init_implicit,
-    train_implicit,
+    train_gao,
 )
 from numeric.limits import limit_norm
 from symbolic import VerifyError, resolve
@@ -138,7 +138,7 @@ def test_gao_training_descends_at_the_theorems_rate():
     sched = ScheduleSettings(steps=60)
     lam0 = explicit_spectrum(data.x)[0]
     gao = GaoSettings(step_scale=50.0)
-    res = train_implicit(RELU, data, 96, gao, TIGHT, sched, lambda_0=lam0, seed=0, device="cpu")
+    res = train_gao(RELU, data, 96, gao, TIGHT, sched, lambda_0=lam0, seed=0, device="cpu")
     assert res.well_posed and res.max_ratio <= res.rate_bound < 1
     assert res.final_loss < res.initial_loss * res.rate_bound**60
     assert res.lambda_0 == pytest.approx(float(torch.linalg.eigvalsh(explicit_gram(data.x))[0]))
@@ -213,13 +213,13 @@ def test_linear_width_holds_as_n_doubles_twice():
         theorems=("gao2022",),
         data=replace(Settings().data, n=24),
         schedule=ScheduleSettings(steps=40),
-        gao=GaoSettings(step_scale=50.0, width_ratio=4.0),
-    )
+        gao=GaoSettings(step_scale=50.0, width_ratio=16.0),
+    )  # at m = 4n the n = 6 run's λ_min(G(k)) falls to 0.024 < λ_0/2 = 0.044: below the proof
     v = run_checks(replace(s, study=replace(s.study, width_sweep=False)))
     runs = v.gao.linear_width
-    assert [(r.n, r.width) for r in runs] == [(6, 24), (12, 48), (24, 96)]
+    assert [(r.n, r.width) for r in runs] == [(6, 96), (12, 192), (24, 384)]
     assert v.condition(Condition.GAO_LINEAR_WIDTH).status is Status.PASS
-    assert all(r.max_ratio <= r.rate_bound for r in runs)
+    assert all(r.max_ratio <= r.rate_bound and r.gram_kept for r in runs)
 
 
 def test_ling_condition1_and_step_bound_by_hand():
@@ -249,15 +249,29 @@ def test_ling_condition1_and_step_bound_by_hand():
     assert verdicts.ling_weight_scale(0.0625, 2.0).status is Status.FAIL  # not their a ~ N(0, 1/m)
 
 
-def _implicit_result(max_ratio: float, bound: float, well_posed: bool):
+def _implicit_result(max_ratio: float, bound: float, well_posed: bool, gram_kept: bool = True):
     from numeric.implicit import ImplicitHistory, ImplicitResult
     from numeric.training import RateFit
 
     hist = ImplicitHistory(loss=[1.0, 0.5], norm_bound=[0.4, 0.41], lambda_min_gram=[0.1, 0.1])
     fit = RateFit(0.5, 1.0, 0, 2, max_ratio)
     return ImplicitResult(
-        16, 8, 0.2, 0.01, bound, fit, max_ratio, 0.4, well_posed, 0.1, True, 1.0, 0.5, hist
+        16, 8, 0.2, 0.01, bound, fit, max_ratio, 0.4, well_posed, 0.1, gram_kept, 1.0, 0.5, hist
     )
+
+
+def test_gao_rate_needs_the_gram_matrix_kept_above_half_lambda0():
+    """The induction of Gao & Gao's GD proof keeps λ_min(G(k)) ≥ λ_0/2: a run with every step
+    ratio inside its bound but G(k) dropping below λ_0/2 FAILs the rate and the linear width."""
+    from verify import verdicts
+
+    kept = _implicit_result(0.9, 0.99, True, gram_kept=True)
+    lost = _implicit_result(0.9, 0.99, True, gram_kept=False)
+    assert verdicts.gao_linear_rate(kept).status is Status.PASS
+    result = verdicts.gao_linear_rate(lost)
+    assert result.status is Status.FAIL and "λ_0/2 all along: False" in result.detail
+    assert verdicts.gao_linear_width([kept], 4.0).status is Status.PASS
+    assert verdicts.gao_linear_width([kept, lost], 4.0).status is Status.FAIL
 
 
 def test_gao_rate_rules_refute_only_above_the_bound():

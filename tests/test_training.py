@@ -5,7 +5,7 @@ import torch
 
 from numeric.data import sphere_data
 from numeric.ntk import ntk_infinite
-from numeric.training import fit_rate, train
+from numeric.training import fit_rate, train_deq
 from symbolic import REGISTRY, VerifyError
 from tests.helpers import S2, SCHEDULE, SOLVE, eigmin, gram, model
 from verify import verdicts
@@ -15,7 +15,7 @@ from verify.results import Status
 def _train(act, data, width, steps, **kw):
     sched = replace(SCHEDULE, steps=steps, **{k: kw.pop(k) for k in ("lr",) if k in kw})
     kw = {"lip": 1.0, "seed": 0, "theta_star": None, "device": "cpu", "progress": None, **kw}
-    return train(act, data, model(width), SOLVE, sched, **kw)
+    return train_deq(act, data, model(width), SOLVE, sched, **kw)
 
 
 @pytest.mark.parametrize("name", ["sin", "tanh"])
@@ -46,7 +46,7 @@ def test_too_large_a_step_is_caught():
 
 
 def test_every_parameter_follows_gradient_descent():
-    """Five steps of train() against five steps of (W, U, a) ← (W, U, a) - η∇L with ∇L by
+    """Five steps of train_deq() against five steps of (W, U, a) ← (W, U, a) - η∇L with ∇L by
     autograd through an unrolled solve (independent of the implicit adjoint); same η."""
     act = REGISTRY["tanh"]
     data = sphere_data(6, 4, 0, 0.1)
@@ -106,7 +106,7 @@ def test_infinite_lipschitz_constant_records_no_contraction_bound():
 
     # exp: L = ∞, so L‖W(k)‖₂ < 1 cannot hold; no W(j) is bounded and the record says ∞
     sched = replace(SCHEDULE, steps=30)
-    res = train(REGISTRY["exp"], sphere_data(8, 5, 0, 0.1), model(64, 0.01), SOLVE, sched,
+    res = train_deq(REGISTRY["exp"], sphere_data(8, 5, 0, 0.1), model(64, 0.01), SOLVE, sched,
                 lip=math.inf, seed=0, theta_star=None, device="cpu", progress=None)  # fmt: skip
     assert res.well_posed is None and set(res.history.lip_norm_bound) == {math.inf}
     assert res.history.loss[-1] < res.history.loss[0]  # it still trains
@@ -119,7 +119,7 @@ def test_the_schedule_and_model_settings_are_used():
     res = _train(act, data, 32, 5, lr=0.01)
     assert res.lr == 0.01 and res.lr_source == "user" and res.steps == 5
     sched = replace(SCHEDULE, steps=5, rate_constant=0.25)
-    quarter = train(
+    quarter = train_deq(
         act,
         data,
         model(32),

@@ -83,6 +83,26 @@ def test_weight_scale(fact, sigma_w2, status):
         assert result.bound == pytest.approx(0.125, rel=1e-15)
 
 
+@pytest.mark.parametrize(
+    "fact, sigma_w2, refused",
+    [
+        (sup(True), 0.125, True),  # exact L = 1: at the bound is not below it
+        (sup(True), 0.125 * (1 - 2**-52), False),  # one ulp below, decided in 30 digits
+        (sup(True, 1.0, sp.sqrt(2)), 1 / 16, True),  # 8·(1/16)·2 - 1 = 0 exactly
+        (sup(True, 1.0, None), 0.2, True),  # grid max 1 is a lower bound on L: 1.6 ≥ 1
+        (sup(True, 1.0, None), 0.125, False),  # within the grid margin: not refuted
+        (sup(True, 1.0, None), 0.1, False),
+    ],
+)
+def test_the_refusal_and_the_verdict_share_one_sigma_w2_rule(fact, sigma_w2, refused):
+    """σ_w² < 1/(8L²): the refusal before a run refuses exactly when the verdict after it FAILs
+    (both ask verify.weight_scale.sigma_w2_admissible)."""
+    from verify.refusals import outside_theory
+
+    assert (outside_theory(sigma_w2, fact) is not None) is refused
+    assert (verdicts.weight_scale(sigma_w2, fact).status is Status.FAIL) is refused
+
+
 EVIDENCE = HermiteCoefficients(1.0, (0.0, 0.5, 0.0, 1e-20), 1e-16, "test")
 
 
@@ -208,6 +228,24 @@ def test_lambda0_bound():
 )
 def test_linear_rate(kw, status):
     assert verdicts.linear_rate(training(**kw)).status is status
+
+
+@pytest.mark.parametrize("excess, held", [(0.0, True), (0.5e-12, True), (2e-12, False)])
+def test_every_rate_rule_has_the_same_rounding_slack(excess, held):
+    """Truong's and Ling's rate (TrainingResult) and Gao's (ImplicitResult): a step ratio within
+    RATIO_SLACK = 1e-12 above its bound holds, beyond it refutes; the same for all three."""
+    from numeric.implicit import ImplicitHistory, ImplicitResult
+
+    want = P if held else F
+    assert verdicts.rate_held(0.99 + excess, 0.99) is held
+    assert verdicts.linear_rate(training(max_ratio=0.99 + excess)).status is want
+    assert verdicts.ling_linear_rate(training(max_ratio=0.99 + excess), 1.0).status is want
+    hist = ImplicitHistory(loss=[1.0, 0.5], norm_bound=[0.4, 0.41], lambda_min_gram=[0.1, 0.1])
+    fit = RateFit(0.5, 1.0, 0, 2, 0.99 + excess)
+    gao = ImplicitResult(
+        16, 8, 0.2, 0.01, 0.99, fit, 0.99 + excess, 0.4, True, 0.1, True, 1.0, 0.5, hist
+    )
+    assert verdicts.gao_linear_rate(gao).status is want
 
 
 def test_a_study_run_held_unless_a_conclusion_was_refuted():

@@ -16,15 +16,15 @@ _LAZY = {
     "CheckResult": "verify.results",
     "Condition": "verify.results",
     "Status": "verify.results",
-    "study": "verify.study_report",
+    "study": "verify.study.report",
     "check": "verify.api",
     "hermite": "verify.api",
     "population_gram": "verify.api",
     "lambda_star": "verify.api",
     "train": "verify.api",
     "write_certificate": "verify.certificate_file",
-    "StudyGrid": "verify.study_grid",
-    "parse_activations": "verify.study_grid",
+    "StudyGrid": "verify.study.grid",
+    "parse_activations": "verify.study.grid",
 }
 
 __all__ = sorted(_LAZY)

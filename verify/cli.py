@@ -20,12 +20,12 @@ from symbolic.errors import VerifyError
 from verify.report_folder import UnsafeFolder
 from verify.settings import (
     Settings,
-    _nonnegative_int,
-    _positive_float,
-    _positive_int,
     from_flat,
     key_of,
     leaves,
+    nonnegative_int,
+    positive_float,
+    positive_int,
 )
 
 
@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--n", dest="study_n", default="8,16", help="numbers of points (default 8,16)")
     g.add_argument("--widths", default="32,128,512", help="widths m (default 32,128,512)")
     g.add_argument(
-        "--seeds", type=_positive_int, default=3, help="replicates per (n, width) (default 3)"
+        "--seeds", type=positive_int, default=3, help="replicates per (n, width) (default 3)"
     )
     g.add_argument(
         "--data",
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--sigma-w2",
         dest="study_sigma_w2",
-        type=_positive_float,
+        type=positive_float,
         help="σ_w² for every activation without its own @S (default: each one's 1/(16L²))",
     )
     g = p.add_argument_group("where it runs and what it writes")
@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--workers",
-        type=_nonnegative_int,
+        type=nonnegative_int,
         help="local processes (default: the cores; 0 runs in this process)",
     )
     g.add_argument("--out", metavar="DIR", required=True, help="folder: the store and the atlas")
@@ -295,7 +295,10 @@ def _cmd_list() -> int:
     for name, act in REGISTRY.items():
         extras = [
             k
-            for k, v in (("Hermite closed form", act.hermite), ("closed dual", act.dual))
+            for k, v in (
+                ("Hermite closed form", act.hermite_closed_form),
+                ("closed dual", act.dual),
+            )
             if v is not None
         ]
         tail = f"  [{', '.join(extras)}]" if extras else ""
@@ -387,7 +390,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
-    from verify.study_grid import (
+    from verify.study.grid import (
         SPHERE,
         StudyGrid,
         parse_activations,
@@ -410,8 +413,8 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     check_report_folder(out, force=None, names=["atlas.md", "atlas.html"])
-    from verify.study_report import finish_study
-    from verify.study_run import connect, default_workers, run_study
+    from verify.study.report import finish_study
+    from verify.study.run import connect, default_workers, run_study
 
     client = connect(args.scheduler) if args.scheduler else None
     workers = args.workers if args.workers is not None else default_workers()

@@ -20,6 +20,8 @@ import json
 import math
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +52,20 @@ class Result:
 
 # ---------------------------------------------------------------------------------- reading
 
+
+@contextmanager
+def _prec(bits: int) -> Iterator[None]:
+    """flint's working precision set to ``bits`` inside the block, restored after (even on
+    error). The checker's own copy of :func:`symbolic.balls.prec_scope`: it imports none of the
+    tool's computing code."""
+    old = ctx.prec
+    ctx.prec = bits
+    try:
+        yield
+    finally:
+        ctx.prec = old
+
+
 _HEX = re.compile(r"^([+-]?)0x([0-9a-fA-F]+)(?:\.([0-9a-fA-F]*))?p([+-]?\d+)$")
 
 
@@ -61,12 +77,8 @@ def _num(text) -> arb:
     sign, whole, frac, exp = m.groups()
     frac = frac or ""
     man = int(whole + frac, 16) * (-1 if sign == "-" else 1)
-    old = ctx.prec
-    ctx.prec = max(old, man.bit_length() + 8)
-    try:
+    with _prec(max(ctx.prec, man.bit_length() + 8)):
         return arb(fmpz(man)) * arb(2) ** (int(exp) - 4 * len(frac))
-    finally:
-        ctx.prec = old
 
 
 def _float(text) -> float:
@@ -693,13 +705,9 @@ def check_variance_map(run: Run, c: dict) -> tuple[Result, arb | None]:
         m = (a + b) / 2
         return holds(a, m, below) and holds(m, b, below)
 
-    old = ctx.prec
-    ctx.prec = min(old, 64)
-    try:
+    with _prec(min(ctx.prec, 64)):
         ok = all(holds(a, b, True) for a, b in (pieces(lo, start) if start > lo else []))
         ok = ok and all(holds(a, b, False) for a, b in pieces(start, hi))
-    finally:
-        ctx.prec = old
     j = f"J = {_show(lo, hi)}, K = {_show(start, hi)}"
     if not ok:
         return Result(
@@ -1127,8 +1135,7 @@ def recheck(doc: dict) -> list[Result]:
 
 def main(path: str) -> int:
     """Print one line per claim; return PROVED (0), NOT_PROVED (7) or MALFORMED (2)."""
-    old = ctx.prec
-    try:
+    with _prec(ctx.prec):  # the file's precision_bits hold for this run only
         try:
             with open(path, encoding="utf-8") as fh:
                 doc = json.load(fh)
@@ -1140,8 +1147,6 @@ def main(path: str) -> int:
         except (Malformed, KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
             print(f"error: {path} is not a valid certificate: {exc}", file=_stderr())
             return MALFORMED
-    finally:
-        ctx.prec = old
     for r in results:
         print(r.line())
     if not results:

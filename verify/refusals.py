@@ -22,6 +22,7 @@ from symbolic.l2 import SquareIntegrable, square_integrable
 from symbolic.relu import ReluFact, relu_fact
 from symbolic.timelimit import step_seconds
 from verify.decimals import fixed
+from verify.weight_scale import sigma_w2_admissible
 
 if TYPE_CHECKING:
     from symbolic.activations import Activation
@@ -48,30 +49,21 @@ def outside_l2(l2: SquareIntegrable) -> str | None:
     )
 
 
-#: A grid value of |φ'| is a lower bound on L up to float64 evaluation error; this margin keeps a
-#: refusal from resting on that error.
-_GRID_MARGIN = 1e-9
-
-
 def outside_theory(sigma_w2: float, lip: SupBound | None) -> str | None:
     """Why σ_w² refutes the contraction at every width, or None when it does not.
 
     Truong's scaling has ‖W‖₂ → 2√2·σ_w as m → ∞, so with L finite the map z ↦ φ(Wz + Ux) is a
-    contraction for large m only if 2√2·σ_w·L < 1, i.e. σ_w² < 1/(8L²). Refuted when L is
-    proved finite and σ_w² ≥ 1/(8L²) with L exact (compared in 30 digits), or with L known
-    numerically, since any grid value of |φ'| is a lower bound on L. Nothing is refuted when
-    L is infinite or unproved: the hypothesis then fails (or is undecided) on its own."""
-    if lip is None or lip.bounded is not True:
+    contraction for large m only if σ_w² < 1/(8L²), decided by
+    :func:`verify.weight_scale.sigma_w2_admissible` (L exact, or known numerically: any grid value
+    of |φ'| is a lower bound on L). Nothing is refuted when L is infinite or unproved: the
+    hypothesis then fails (or is undecided) on its own."""
+    if lip is None or lip.bounded is not True or sigma_w2_admissible(sigma_w2, lip) is not False:
         return None
     if lip.exact is not None:
-        gap = sp.N(8 * sp.Rational(sigma_w2) * lip.exact**2 - 1, 30)
-        refuted, L, how = bool(gap >= 0), float(sp.N(lip.exact, 17)), "L proved exactly"
+        L, how = float(sp.N(lip.exact, 17)), "L proved exactly"
     else:
         L, how = lip.numeric, "L ≥ the grid maximum of |φ'|"
-        if not math.isfinite(L):  # the grid overflowed (NaN or ∞ read as ∞): no lower bound
-            return None
-        refuted = 8 * sigma_w2 * L * L >= 1 + _GRID_MARGIN
-    if not refuted or L == 0:
+    if L == 0:
         return None
     bound = 1 / (8 * L * L)
     return (

@@ -33,7 +33,7 @@ def to_json(v: Verification) -> dict[str, Any]:
     """The JSON document of one run (keys documented in README.md, "JSON output")."""
     f, pop, t = v.symbolic, v.ok(v.population), v.ok(v.training)
     sweep, study = v.ok(v.sweep), v.ok(v.study)
-    hc, co = v.act.hermite, f.coefficients
+    hc, co = v.act.hermite_closed_form, f.coefficients
     return {
         "version": JSON_VERSION,
         "activation": {"name": v.act.name, "expression": sp.sstr(v.act.expr)},
@@ -215,8 +215,8 @@ def summary_lines(v: Verification) -> list[str]:
         )
     if f.exact:
         out.append("exact: " + ", ".join(expression(e) for e in f.exact[:6]))
-    if v.act.hermite is not None:
-        out.append("closed form in n: " + v.act.hermite.display())
+    if v.act.hermite_closed_form is not None:
+        out.append("closed form in n: " + v.act.hermite_closed_form.display())
     if v.act.dual is not None:
         out.append("dual E[φ(u)φ(v)] = " + expression(v.act.dual))
     if f.dual_symbolic is not None:

@@ -27,6 +27,7 @@ from verify.render import (
     verdict_line,
 )
 from verify.report_folder import check_report_folder, write_into
+from verify.tables import to_csv
 from verify.tex import to_tex
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -116,8 +117,6 @@ def summary_rows(runs: list[Verification]) -> list[list[str]]:
 
 
 def _write_all(runs: list[Verification], folder: Path) -> None:
-    from verify.atlas import to_csv
-
     figures = {}
     md = [render_summary_markdown(runs)] if len(runs) > 1 else []
     rows = summary_rows(runs)

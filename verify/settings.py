@@ -1,11 +1,16 @@
 """Typed settings of one run, split as the mathematics splits, each default declared once.
 
+The ``Settings`` tree: the records numeric/ takes (data, model, solve, population, schedule,
+Gao & Gao's network) come from :mod:`numeric.parameters`, at the bottom of the layer that uses
+them, and are re-exported here; the records only verify/ reads (width study, precision and
+certificates, Ling's δ, the theorems to check) are declared here.
+
 Every leaf field carries its command-line spelling in its metadata: the flag is ``--KEY`` (or
 ``--no-KEY`` for a switch that is on by default), where KEY is the field's ``key`` (its name unless
 given). ``verify.cli`` builds argparse from these fields, and :func:`from_flat` builds the record
-from the parsed values, so a default lives here and nowhere else. Fields marked ``api_only`` have
-no flag: they are method constants a Python user may change. Below ``verify/`` nothing has a
-default: the library receives these records whole.
+from the parsed values, so a default lives in its record and nowhere else. Fields marked
+``api_only`` have no flag: they are method constants a Python user may change. Library functions
+take no numeric defaults: they receive these records whole.
 
 This module imports nothing heavy, so ``--help`` answers at once.
 """
@@ -13,29 +18,25 @@ This module imports nothing heavy, so ``--help`` answers at once.
 from __future__ import annotations
 
 import argparse
-import math
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
+from numeric.parameters import (
+    GENERATED_POINTS,
+    DataSettings,
+    GaoSettings,
+    ModelSettings,
+    PopulationSettings,
+    ScheduleSettings,
+    SolveSettings,
+    api_only,
+    fraction,
+    integer,
+    option,
+    positive_float,
+    positive_int,
+)
 from symbolic.timelimit import STEP_SECONDS
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-
 
 #: Seeds numpy's and torch's generators both accept.
 SEED_MAX = 2**64 - 1
@@ -45,15 +46,15 @@ DPS_MAX = 150
 HERMITE_TERMS_MAX = 1000
 
 
-def _nonnegative_int(text: str) -> int:
-    value = _int(text)
+def nonnegative_int(text: str) -> int:
+    value = integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {value}")
     return value
 
 
 def _seed(text: str) -> int:
-    value = _int(text)
+    value = integer(text)
     if not 0 <= value <= SEED_MAX:
         raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**64 - 1], got {text}")
     return value
@@ -61,7 +62,7 @@ def _seed(text: str) -> int:
 
 def _bounded_int(limit: int):
     def parse(text: str) -> int:
-        value = _positive_int(text)
+        value = positive_int(text)
         if value > limit:
             raise argparse.ArgumentTypeError(
                 f"expected at most {limit} (more does not finish in minutes), got {value}"
@@ -71,25 +72,8 @@ def _bounded_int(limit: int):
     return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = _positive_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text}")
-    return value
-
-
 def _fraction_closed(text: str) -> float:
-    value = _positive_float(text)
+    value = positive_float(text)
     if value > 1:
         raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text}")
     return value
@@ -101,7 +85,7 @@ PREC_MIN, PREC_MAX = 64, 1024
 
 
 def _bits(text: str) -> int:
-    value = _positive_int(text)
+    value = positive_int(text)
     if not PREC_MIN <= value <= PREC_MAX:
         raise argparse.ArgumentTypeError(f"expected bits in [{PREC_MIN}, {PREC_MAX}], got {value}")
     return value
@@ -131,138 +115,12 @@ def _device(text: str) -> str:
     raise argparse.ArgumentTypeError(f"device must be cpu or cuda[:N], got {text!r}")
 
 
-def option(
-    default: Any,
-    help: str,
-    *,
-    key: str | None = None,
-    parse: Any = None,
-    choices: tuple[str, ...] | None = None,
-    metavar: str | None = None,
-    repeat: bool = False,
-) -> Any:
-    """A field with a command-line flag (``--KEY``, or ``--no-KEY`` for a switch on by default;
-    ``repeat``: the flag may be given several times, collected in a tuple)."""
-    meta = {"help": help, "key": key, "parse": parse, "choices": choices, "metavar": metavar}
-    meta["repeat"] = repeat
-    return field(default=default, metadata=meta)
-
-
-def api_only(default: Any, help: str, *, key: str | None = None) -> Any:
-    """A field without a flag: a method constant that Python users may change."""
-    return field(default=default, metadata={"help": help, "key": key, "api_only": True})
-
-
-#: Points drawn on the sphere or from the digits when --n is not given (a file is used whole).
-GENERATED_POINTS = 20
-
-
-@dataclass(frozen=True)
-class DataSettings:
-    """The training data (theory §3): n points on the unit sphere of R^d, or a file, or digits."""
-
-    n: int | None = option(
-        None,
-        f"number of points (default: {GENERATED_POINTS} on the sphere or of the digits; "
-        "every row of a data file)",
-        parse=_positive_int,
-    )
-    d: int = option(10, "input dimension (sphere data)", parse=_positive_int)
-    data: str | None = option(
-        None, "a .npy/.npz/.csv file, or 'digits' (scikit-learn)", metavar="FILE|digits"
-    )
-    label_scale: float = option(
-        0.1,
-        "standard deviation of the labels (lazy training needs them small; see README)",
-        parse=_positive_float,
-    )
-    subsample: bool = option(
-        False, "with --n and a data file: draw the rows with the seed, not the first n"
-    )
-    drop_parallel: bool = option(False, "drop rows parallel to an earlier one (an error otherwise)")
-
-    @property
-    def points(self) -> int:
-        """Points drawn on the sphere or from the digits: ``n``, or GENERATED_POINTS."""
-        return self.n if self.n is not None else GENERATED_POINTS
-
-
-@dataclass(frozen=True)
-class ModelSettings:
-    """The DEQ and its initialization: W ~ N(0, 2σ_w²/m), U ~ N(0, 2/d), a ~ N(0, A/m)."""
-
-    width: int = option(512, "width m", parse=_positive_int)
-    sigma_w2: float | None = option(
-        None, "σ_w² (default 1/(16 L²), 1/16 if L = ∞)", parse=_positive_float
-    )
-    a_scale: float = option(
-        1.0, "read-out init a_j ~ N(0, A/m) (reconstructed constant)", parse=_positive_float
-    )
-    init_margin: float = option(
-        0.05,
-        "redraw W until L‖W‖₂ <= 1 - MARGIN (reconstructed constant)",
-        parse=_fraction,
-    )
-    max_init_draws: int = api_only(100, "draws of W before the initialization gives up")
-
-
-@dataclass(frozen=True)
-class SolveSettings:
-    """Fixed-point solves of the equilibrium and the adjoint: ‖g(z) - z‖ ≤ tol·max(‖g(z)‖, 1)."""
-
-    method: str = option(
-        "picard", "forward fixed-point solver", key="solver", choices=("picard", "anderson")
-    )
-    tol: float = option(1e-12, "relative residual of every DEQ solve", parse=_positive_float)
-    max_steps: int = option(
-        5000,
-        "iterations before a solve is declared unconverged",
-        key="max_iterations",
-        parse=_positive_int,
-    )
-    anderson_memory: int = api_only(5, "past iterates kept by Anderson acceleration")
-
-
-@dataclass(frozen=True)
-class PopulationSettings:
-    """The infinite-width Gram fixed point and its certificate (theory §4)."""
-
-    tol: float = api_only(1e-14, "last update of the entrywise fixed point", key="gram_tol")
-    q_tol: float = api_only(1e-15, "last relative update of the scalar q*", key="gram_q_tol")
-    max_steps: int = api_only(2000, "iterations of the Gram recursions", key="gram_max_steps")
-    table_above: int = api_only(1000, "n above which F(s) is tabulated", key="gram_table_above")
-    series_terms: int = api_only(400, "Mehler terms when no closed dual", key="gram_series_terms")
-    certificate_terms: int = api_only(
-        200, "Hermite terms of the certificate Σ_r μ_r² λ_lower(C^∘r)", key="certificate_terms"
-    )
-    eig_upto: int = api_only(
-        6, "largest r with an eigenvalue bound of C^∘r", key="certificate_eig_upto"
-    )
-    eig_max_n: int = api_only(1500, "largest n for those eigenvalues", key="certificate_eig_max_n")
-
-
-@dataclass(frozen=True)
-class ScheduleSettings:
-    """Full-batch gradient descent on (W, U, a)."""
-
-    steps: int = option(200, "gradient-descent steps", parse=_positive_int)
-    lr: float | None = option(
-        None, "step size (default 1/λ_max of the NTK at initialization)", parse=_positive_float
-    )
-    rate_constant: float = option(
-        0.5, "c in the rate bound 1 - c·ηλ_0 (reconstructed constant)", parse=_positive_float
-    )
-    norm_every: int = api_only(
-        25, "steps between proved ‖W(k)‖₂ bounds (triangle inequality between)"
-    )
-
-
 @dataclass(frozen=True)
 class StudySettings:
     """Width sweep (‖ZᵀZ/m - G*‖ against m) and the empirical width study."""
 
     width_sweep: bool = option(True, "run the ‖ZᵀZ/m - G*‖ width sweep")
-    sweep_seeds: int = option(3, "seeds per width in the sweep", parse=_positive_int)
+    sweep_seeds: int = option(3, "seeds per width in the sweep", parse=positive_int)
     width_study: tuple[int, ...] = option(
         (),
         "train at these widths and report the smallest where λ_0 ≥ mλ*/2 and the linear rate "
@@ -270,12 +128,12 @@ class StudySettings:
         parse=_width_list,
         metavar="M1,M2,...",
     )
-    study_seeds: int = option(3, "seeds per width in the width study", parse=_positive_int)
+    study_seeds: int = option(3, "seeds per width in the width study", parse=positive_int)
     study_fraction: float = option(
         0.8, "fraction of seeds that must hold at the smallest width", parse=_fraction_closed
     )
     confidence_t: float = option(
-        0.01, "t in the theory's width scale n²/λ*²·log(n²/t)", parse=_fraction
+        0.01, "t in the theory's width scale n²/λ*²·log(n²/t)", parse=fraction
     )
 
 
@@ -298,29 +156,7 @@ class LingSettings:
         None,
         "Ling et al.: δ of Condition 1 (default (1 - ‖W(0)‖₂)/2, reconstructed)",
         key="ling_delta",
-        parse=_positive_float,
-    )
-
-
-@dataclass(frozen=True)
-class GaoSettings:
-    """Gao & Gao's implicit network (theory §7.2-7.3): B = (γ/m)A, A_ij = |N(0, 1)|, step
-    α = C·λ_0/n² (the scale of A, γ and C are reconstructed)."""
-
-    gamma: float = option(
-        0.5, "Gao & Gao: implicit weight (γ/m)·|N(0,1)| (reconstructed)", parse=_positive_float
-    )
-    step_scale: float = option(
-        1.0,
-        "Gao & Gao: step α = C·λ_0/n², this C (reconstructed: the paper gives O(λ_0/n²))",
-        key="gao_step_scale",
-        parse=_positive_float,
-    )
-    width_ratio: float | None = option(
-        None,
-        "Gao & Gao's linear width: train at m = c·n for n/4, n/2, n (the paper's m = Ω(n))",
-        parse=_positive_float,
-        metavar="c",
+        parse=positive_float,
     )
 
 
@@ -342,7 +178,7 @@ class PrecisionSettings:
         "seconds for one symbolic step (a sympy limit, simplification or solveset); every "
         "symbolic time limit is a stated multiple of it, and one that is reached makes an answer "
         "INCONCLUSIVE, never flips it",
-        parse=_positive_float,
+        parse=positive_float,
         metavar="SECONDS",
     )
     evidence_terms: int = api_only(60, "float64 coefficients shown as Hermite evidence")
@@ -443,7 +279,10 @@ def _rebuild(record: Any, values: dict[str, Any]) -> Any:
 
 
 __all__ = [
+    "GENERATED_POINTS",
     "DataSettings",
+    "GaoSettings",
+    "LingSettings",
     "ModelSettings",
     "PopulationSettings",
     "PrecisionSettings",
@@ -452,5 +291,9 @@ __all__ = [
     "SolveSettings",
     "StudySettings",
     "from_flat",
+    "key_of",
     "leaves",
+    "nonnegative_int",
+    "positive_float",
+    "positive_int",
 ]

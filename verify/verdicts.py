@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import sympy as sp
-from flint import arb
 
 from numeric.data import PARALLEL_TOL, Correlation
 from numeric.gao_certificate import GaoCertificate
@@ -30,6 +29,7 @@ from symbolic.polynomial import PolynomialFact
 from symbolic.relu import ReluFact
 from verify.decimals import estimate, interval, upper
 from verify.results import CheckResult, Condition, Status
+from verify.weight_scale import sigma_w2_admissible
 
 #: The condition of sup|φ^{(k)}| < ∞ for k = 0, 1, 2.
 BOUNDED = {0: Condition.BOUNDED_PHI, 1: Condition.BOUNDED_DPHI, 2: Condition.BOUNDED_D2PHI}
@@ -77,10 +77,11 @@ def bounded(k: int, b: SupBound, enclosure: Enclosure | None = None) -> CheckRes
 
 
 def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = None) -> CheckResult:
-    """σ_w² < 1/(8 L²): PASS or FAIL when L was proved exactly, or enclosed in ball arithmetic
-    (``enclosure`` = [lo, hi]: PASS when σ_w² < 1/(8 hi²), FAIL when σ_w² ≥ 1/(8 lo²)); FAIL when
-    L = ∞ is proved; INCONCLUSIVE when L is known only numerically or not proved finite, or the
-    enclosure straddles the threshold."""
+    """σ_w² < 1/(8 L²), decided by :func:`verify.weight_scale.sigma_w2_admissible`: PASS or FAIL
+    when L was proved exactly, or enclosed in ball arithmetic (``enclosure`` = [lo, hi]: PASS when
+    σ_w² < 1/(8 hi²), FAIL when σ_w² ≥ 1/(8 lo²)); FAIL when L = ∞ is proved, or when a grid
+    value of |φ'| (a lower bound on L) already puts σ_w² at or above 1/(8L²); else INCONCLUSIVE
+    (L known only numerically or not proved finite, or the enclosure straddles the threshold)."""
     name = Condition.WEIGHT_SCALE
     if lip.bounded is False:
         detail = "φ' is unbounded: no σ_w² > 0 satisfies σ_w² < 1/(8L²)"
@@ -97,7 +98,12 @@ def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = N
     else:
         detail = f"σ_w² = {sigma_w2:.6g}; L = sup|φ'| is only estimated (≈ {L:.6g}, not proved)"
     if lip.exact is None and lip.bounded and enclosure is not None:
-        return _weight_scale_certified(sigma_w2, enclosure, f"σ_w² = {sigma_w2:.6g}")
+        return _weight_scale_certified(sigma_w2, lip, enclosure, f"σ_w² = {sigma_w2:.6g}")
+    admissible = sigma_w2_admissible(sigma_w2, lip)
+    if lip.exact is None and admissible is False and lip.bounded:
+        why = f"the grid maximum of |φ'| ({lip.numeric:.6g}), a lower bound on L, already fails"
+        method = "L ≥ grid maximum"
+        return CheckResult(name, Status.FAIL, sigma_w2, bound, method, f"{detail}; {why}")
     if lip.exact is None or lip.bounded is None:
         why = "L was not proved exactly" if lip.bounded else "L was not proved finite"
         return CheckResult(
@@ -109,11 +115,13 @@ def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = N
             f"{detail}; {why}",
         )
     exact = sp.sstr(sp.simplify(sp.Rational(1, 8) / lip.exact**2))
-    status = Status.PASS if sigma_w2 < bound else Status.FAIL
+    status = Status.PASS if admissible else Status.FAIL
     return CheckResult(name, status, sigma_w2, bound, "exact L from sympy", detail, exact=exact)
 
 
-def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> CheckResult:
+def _weight_scale_certified(
+    sigma_w2: float, lip: SupBound, enc: Enclosure, detail: str
+) -> CheckResult:
     """σ_w² against 1/(8L²) with L ∈ [lo, hi] certified: the threshold lies in
     [1/(8 hi²), 1/(8 lo²)], computed in ball arithmetic and rounded outward."""
     inv = 1 / (8 * enc.ball * enc.ball)
@@ -121,9 +129,10 @@ def _weight_scale_certified(sigma_w2: float, enc: Enclosure, detail: str) -> Che
     detail = f"{detail}; certified L ∈ {enc}, so 1/(8L²) ∈ {interval(inv, None, 12)} ({enc.method})"
     name = Condition.WEIGHT_SCALE
     method = "certified L (ball arithmetic)"
-    if arb(sigma_w2) < inv:
+    admissible = sigma_w2_admissible(sigma_w2, lip, enc)
+    if admissible is True:
         return CheckResult(name, Status.PASS, sigma_w2, low, method, detail)
-    if arb(sigma_w2) >= inv:
+    if admissible is False:
         return CheckResult(name, Status.FAIL, sigma_w2, high, method, detail)
     why = "σ_w² lies inside the certified range of 1/(8L²): raise --prec"
     return CheckResult(name, Status.INCONCLUSIVE, sigma_w2, low, method, f"{detail}; {why}")
@@ -334,6 +343,18 @@ def lambda0_bound(res: TrainingResult, lambda_star: float) -> CheckResult:
     )
 
 
+#: Per-step loss ratios are computed from float64 losses; this slack covers their rounding
+#: (docs/theory.md §5, "Rounding of the rate rules").
+RATIO_SLACK = 1e-12
+
+
+def rate_held(max_ratio: float, bound: float) -> bool:
+    """The one rounding rule of every rate rule (Truong's, Ling's, Gao's, the studies'): the
+    largest measured step ratio ℓ(k+1)/ℓ(k) is below its bound when ratio ≤ bound + RATIO_SLACK;
+    only a larger excess refutes the rate."""
+    return max_ratio <= bound + RATIO_SLACK
+
+
 def linear_rate(res: TrainingResult) -> CheckResult:
     """Every step's loss ratio ≤ 1 - c·ηλ_0, with L‖W(k)‖₂ < 1 and λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all
     along: PASS when all three held; FAIL when any was violated; INCONCLUSIVE when the ratios
@@ -351,7 +372,7 @@ def linear_rate(res: TrainingResult) -> CheckResult:
         f"(max bound {upper(max(res.history.lip_norm_bound), 4)}); "
         f"λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along: {res.lambda_kept}"
     )
-    ok = f.max_ratio <= res.rate_bound and res.well_posed is not False and res.lambda_kept
+    ok = rate_held(f.max_ratio, res.rate_bound) and res.well_posed is not False and res.lambda_kept
     status = Status.PASS if ok else Status.FAIL
     if ok and res.well_posed is None:
         status = Status.INCONCLUSIVE
@@ -597,19 +618,26 @@ def gao_gram_init(res: ImplicitResult) -> CheckResult:
     )
 
 
-#: Per-step loss ratios are computed from float64 losses; this slack covers their rounding.
-RATIO_SLACK = 1e-12
+def gao_rate_held(res: ImplicitResult) -> bool:
+    """Theorem 3.2's conclusion on one run, as its proof's induction states it: every step ratio
+    within 1 - αλ_0/2 (:func:`rate_held`), ‖B(k)‖₂ < 1, and λ_min(G(k)) ≥ λ_0/2 at every step
+    (``gram_kept``: the hypothesis of the induction step that gives the one-step decrease; theory
+    §7.3)."""
+    return rate_held(res.max_ratio, res.rate_bound) and res.well_posed and res.gram_kept
 
 
 def gao_linear_rate(res: ImplicitResult) -> CheckResult:
-    """Theorem 3.2: every step ‖ŷ(k+1) - y‖² ≤ (1 - αλ_0/2)‖ŷ(k) - y‖², with ‖B(k)‖₂ < 1 all
-    along. FAIL is a refutation: a measured step ratio above the bound (or ‖B‖₂ ≥ 1)."""
-    ok = res.max_ratio <= res.rate_bound + RATIO_SLACK and res.well_posed
+    """Theorem 3.2: every step ‖ŷ(k+1) - y‖² ≤ (1 - αλ_0/2)‖ŷ(k) - y‖², with ‖B(k)‖₂ < 1 and
+    λ_min(G(k)) ≥ λ_0/2 all along (:func:`gao_rate_held`). FAIL is a refutation: a measured step
+    ratio above the bound, ‖B‖₂ ≥ 1, or λ_min(G(k)) below λ_0/2 at some step."""
+    ok = gao_rate_held(res)
+    gram_min = min(res.history.lambda_min_gram, default=math.nan)
     detail = (
         f"largest step ratio {res.max_ratio:.8f} vs 1 - αλ_0/2 = {res.rate_bound:.8f} "
         f"(α = {res.lr:.3g}, λ_0 = {res.lambda_0:.4g}); fitted rate {res.rate.rate:.6f}; "
         f"loss {res.initial_loss:.3g} → {res.final_loss:.3g}; ‖B(k)‖₂ ≤ "
-        f"{upper(max(res.history.norm_bound), 4)} along training; m = {res.width}, n = {res.n}"
+        f"{upper(max(res.history.norm_bound), 4)} along training; λ_min(G(k)) ≥ λ_0/2 all "
+        f"along: {res.gram_kept} (smallest {gram_min:.4g}); m = {res.width}, n = {res.n}"
     )
     return CheckResult(
         Condition.GAO_LINEAR_RATE,
@@ -622,9 +650,10 @@ def gao_linear_rate(res: ImplicitResult) -> CheckResult:
 
 
 def gao_linear_width(runs: list[ImplicitResult], ratio: float) -> CheckResult:
-    """m = c·n suffices (the paper's headline): at fixed c, every run's step ratio stays below its
-    bound as n grows. FAIL: some run's ratio above its bound (a refutation at that n)."""
-    bad = [r for r in runs if not (r.max_ratio <= r.rate_bound + RATIO_SLACK and r.well_posed)]
+    """m = c·n suffices (the paper's headline): at fixed c, every run keeps Theorem 3.2's
+    conclusion (:func:`gao_rate_held`) as n grows. FAIL: some run did not (a refutation at that
+    n)."""
+    bad = [r for r in runs if not gao_rate_held(r)]
     cells = "; ".join(
         f"n = {r.n}, m = {r.width}: rate {r.rate.rate:.6f}, max ratio {r.max_ratio:.8f} ≤ "
         f"{r.rate_bound:.8f}"

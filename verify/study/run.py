@@ -9,7 +9,7 @@ tcp://HOST:PORT``, or a ``dask.distributed.Client`` passed in Python; a SLURM cl
 dask-jobqueue is just such a client). No scheduler of our own.
 
 **Sharing a store.** The driver claims each group or cell in the store before it submits it
-(:mod:`verify.study_store`), and keeps no more tasks in flight than the executor has slots, so two
+(:mod:`verify.study.store`), and keeps no more tasks in flight than the executor has slots, so two
 runs of the same grid on one store split the work, each computing what the other has not claimed
 and waiting for what the other holds; a claim whose owner died is taken over.
 
@@ -37,9 +37,9 @@ from typing import Any
 
 from symbolic.errors import VerifyError
 from verify.settings import Settings
-from verify.study_cells import run_cell, run_group
-from verify.study_grid import Cell, Group, StudyGrid, groups_and_cells
-from verify.study_store import Store, is_stale
+from verify.study.cells import run_cell, run_group
+from verify.study.grid import Cell, Group, StudyGrid, groups_and_cells
+from verify.study.store import Store, is_stale
 
 #: The store's file name inside the study folder.
 STORE_NAME = "study.sqlite"

@@ -5,7 +5,7 @@ cell being computed.
 Why SQLite: each insert is an atomic commit with a write-ahead log (WAL), so a driver killed at
 any instant (SIGKILL included) leaves every committed row intact and no partial one; re-running a
 study reads the keys present and computes only the rest. Rows are keyed by the full settings and
-the project version (:mod:`verify.study_grid`); the record itself is JSON (floats round-trip
+the project version (:mod:`verify.study.grid`); the record itself is JSON (floats round-trip
 exactly through ``repr``), beside plain columns to filter on. A result is never replaced: the
 first one stored for a key stays (the records are deterministic, so a second would be equal).
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from symbolic.errors import VerifyError
-from verify.study_grid import Cell, Group
+from verify.study.grid import Cell, Group
 
 
 def _one_thread() -> None:
@@ -71,7 +71,7 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     from numeric.data import load_dataset
-    from numeric.training import train
+    from numeric.training import train_deq
     from verify import verdicts
     from verify.results import Status
 
@@ -81,7 +81,7 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
     model = replace(s.model, sigma_w2=group["sigma_w2"])  # as resolved for the group
     theta = torch.tensor(group["theta_star"], dtype=torch.float64)
     try:
-        res = train(
+        res = train_deq(
             _activation(cell.activation),
             data,
             model,
@@ -104,7 +104,8 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
         }
     lam = group["lambda_star"]
     lambda0_held = verdicts.lambda0_bound(res, lam).status is Status.PASS
-    rate_held = res.rate.max_ratio <= res.rate_bound and res.lambda_kept  # the contraction aside
+    # the contraction aside
+    rate_held = verdicts.rate_held(res.rate.max_ratio, res.rate_bound) and res.lambda_kept
     return {
         "width": res.width,
         "replicate": cell.replicate,

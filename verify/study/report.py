@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from verify.atlas import findings, summary_json, write_atlas
 from verify.report_folder import write_into
 from verify.settings import Settings
-from verify.study_analysis import Atlas, analyse
-from verify.study_grid import StudyGrid
-from verify.study_run import StudyRun, default_workers, run_study
+from verify.study.analysis import Atlas, analyse
+from verify.study.atlas import findings, summary_json, write_atlas
+from verify.study.grid import StudyGrid
+from verify.study.run import StudyRun, default_workers, run_study
 
 
 def _tagged_cells(run: StudyRun) -> list[dict[str, Any]]:

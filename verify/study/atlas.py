@@ -1,5 +1,5 @@
 """The study's atlas: Markdown and HTML pages with the tables and plots, CSV and LaTeX exports,
-and the JSON summary, all from :class:`verify.study_analysis.Atlas`.
+and the JSON summary, all from :class:`verify.study.analysis.Atlas`.
 
 Files (next to the store ``study.sqlite``, written through
 :func:`verify.report_folder.write_into`, so an interrupted write leaves the folder as it was):
@@ -15,16 +15,15 @@ number is an estimate, rounded to nearest.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from pathlib import Path
 from typing import Any
 
 from verify.decimals import estimate, fixed, lower
 from verify.figures import FORMATS, Figure, finish, fit_log, legend_outside, plt, styles
 from verify.results import Status
-from verify.study_analysis import Atlas, GroupRow
+from verify.study.analysis import Atlas, GroupRow
+from verify.tables import to_csv
 from verify.tex import tex_escape, to_tex
 from verify.theorems import applies_label
 
@@ -155,14 +154,6 @@ def rate_cells(atlas: Atlas) -> list[list[str]]:
         ]
         for r in atlas.rates
     ]
-
-
-def to_csv(header: list[str], rows: list[list[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue()
 
 
 def _md(header: list[str], rows: list[list[str]]) -> str:
@@ -449,7 +440,6 @@ __all__ = [
     "group_cells",
     "summary_json",
     "tex_escape",
-    "to_csv",
     "to_tex",
     "write_atlas",
 ]

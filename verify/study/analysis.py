@@ -118,8 +118,8 @@ class Atlas:
 def analyse(
     groups: list[dict[str, Any]], cells: list[dict[str, Any]], fraction: float, t: float
 ) -> Atlas:
-    """The atlas of the records: ``groups`` as :func:`verify.study_cells.run_group` returns
-    them, ``cells`` as :func:`verify.study_cells.run_cell` with 'activation', 'data', 'n' added."""
+    """The atlas of the records: ``groups`` as :func:`verify.study.cells.run_group` returns
+    them, ``cells`` as :func:`verify.study.cells.run_cell` with 'activation', 'data', 'n' added."""
     by_group: dict[tuple, dict[int, list[dict]]] = {}
     for c in cells:
         key = (c["activation"], c["data"], c["n"])
