@@ -17,14 +17,16 @@ GRID_HALF_WIDTH = 60.0
 GRID_POINTS = 240_001
 
 
-def grid_sup(act: Activation, k: int) -> tuple[float, str]:
-    """(max |φ^{(k)}| on the grid, the interval it covered); classical derivative off the kinks,
-    NaN read as ∞."""
+def grid_sup(act: Activation, k: int) -> tuple[float, str, float | None]:
+    """(max |φ^{(k)}| on the grid, the interval it covered, the grid point where it is reached);
+    classical derivative off the kinks, NaN read as ∞ (then no point is returned)."""
     x = torch.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, GRID_POINTS, dtype=torch.float64)
     with torch.no_grad():
-        v = act.torch_fn(k)(x).abs()
+        v = act.torch_fn(k)(x).abs().nan_to_num(nan=math.inf)
     where = f"[-{GRID_HALF_WIDTH:g}, {GRID_HALF_WIDTH:g}] ({GRID_POINTS} points)"
-    return float(v.nan_to_num(nan=math.inf).max()), where
+    i = int(v.argmax())
+    best = float(v[i])
+    return best, where, float(x[i]) if math.isfinite(best) else None
 
 
 __all__ = ["grid_sup"]

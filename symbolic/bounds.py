@@ -20,15 +20,16 @@ limit) is an over-approximation, so it refutes nothing: the check is then undeci
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 from flint import arb
 from sympy.calculus.singularities import singularities
 
 from symbolic.activations import Activation
-from symbolic.balls import ball_constant, ball_function
-from symbolic.errors import SymbolicTimeout
+from symbolic.balls import ball_constant, ball_function, prec_scope
+from symbolic.enclosure import float_down
+from symbolic.errors import SymbolicTimeout, VerifyError
 from symbolic.formula import X
 from symbolic.singular import CONTINUOUS
 from symbolic.timelimit import run_with_limit, seconds
@@ -45,7 +46,9 @@ class SupBound:
     """sup |φ^{(k)}|: ``bounded`` True (proved), False (refuted) or None (unknown).
 
     ``exact`` is the proved supremum when found; ``value`` is it as a float, or else only an
-    estimate (never a proved bound); ``numeric`` is the grid cross-check."""
+    estimate (never a proved bound); ``numeric`` is the grid cross-check; ``witness`` is a proved
+    lower bound on the supremum: |φ^{(k)}| at the grid's maximiser evaluated in ball arithmetic,
+    rounded down (0 when there is none)."""
 
     k: int
     bounded: bool | None
@@ -54,6 +57,7 @@ class SupBound:
     method: str
     detail: str
     numeric: float  # the numeric cross-check's estimate (numeric.sup.grid_sup)
+    witness: float = 0.0  # proved: sup|φ^{(k)}| ≥ witness (a ball evaluation at one point)
 
 
 def _limit(g: sp.Expr, point: sp.Expr, direction: str) -> sp.Expr:
@@ -224,18 +228,40 @@ def _constant(dg: sp.Expr, lo: sp.Expr, hi: sp.Expr) -> bool:
     return run_with_limit(lambda: sp.simplify(dg), seconds(1), "simplify") == 0
 
 
-def sup_abs(act: Activation, k: int, estimate: float, where: str) -> SupBound:
+def sup_abs(
+    act: Activation, k: int, estimate: float, where: str, at: float | None = None
+) -> SupBound:
     """sup_x |φ^{(k)}(x)| with proof status (see the module docstring for the method).
 
-    ``estimate`` is a numeric cross-check of the supremum over the interval ``where``; it is
-    reported beside the proof, and is the (unproved) value where no exact value was proved."""
+    ``estimate`` is a numeric cross-check of the supremum over the interval ``where``, reached at
+    ``at``; it is reported beside the proof, and is the (unproved) value where no exact value was
+    proved. ``witness`` = |φ^{(k)}(at)| in ball arithmetic, rounded down: a proved lower bound."""
     grid = f"grid max on {where}: {estimate:.6g}"
     try:
-        return run_with_limit(
+        found = run_with_limit(
             lambda: _sup_abs(act, k, estimate, grid), seconds(TOTAL_STEPS), "supremum"
         )
     except SymbolicTimeout as exc:
-        return _inconclusive(k, estimate, f"{exc}; {grid}")
+        found = _inconclusive(k, estimate, f"{exc}; {grid}")
+    return replace(found, witness=witness(act, k, at))
+
+
+def witness(act: Activation, k: int, at: float | None) -> float:
+    """A proved lower bound on sup|φ^{(k)}|: |φ^{(k)}(at)| evaluated in 128-bit balls on the
+    smooth piece holding ``at`` (strictly inside it), rounded down to a float; 0 when ``at`` is
+    None, not finite, on a cut, or the ball is not finite."""
+    if at is None or not math.isfinite(at):
+        return 0.0
+    try:
+        pieces = act.derivative_expr(k)
+        piece = next((p for p in pieces if p.lo < at < p.hi), None)
+        if piece is None:
+            return 0.0
+        with prec_scope(128):
+            value = abs(ball_function(piece.expr)(arb(at), False))
+            return max(float_down(value), 0.0) if value.is_finite() else 0.0
+    except (VerifyError, ArithmeticError, ValueError, TypeError):
+        return 0.0
 
 
 def _sup_abs(act: Activation, k: int, estimate: float, grid: str) -> SupBound:

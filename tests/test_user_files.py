@@ -124,8 +124,8 @@ def test_force_runs_outside_the_theory_and_says_so(capsys):
     assert truong["applies"] == "DOES NOT APPLY" and truong["failed_hypotheses"] == ["weight_scale"]
 
 
-def _lip(exact, value: float, bounded=True) -> SupBound:
-    return SupBound(1, bounded, value, exact, "test", "", value)
+def _lip(exact, value: float, bounded=True, witness=0.0) -> SupBound:
+    return SupBound(1, bounded, value, exact, "test", "", value, witness)
 
 
 def test_the_refusal_rule_at_its_boundaries():
@@ -136,10 +136,12 @@ def test_the_refusal_rule_at_its_boundaries():
     assert outside_theory(0.12499999, one) is None
     root = _lip(sp.sqrt(2), 2**0.5)  # 1/(8·2) = 1/16 exactly
     assert outside_theory(1 / 16, root) is not None and outside_theory(0.0624, root) is None
-    # L known only numerically: the grid value is a lower bound, refuted only above it
-    numeric = _lip(None, 1.1)
+    # L not proved exactly: refuted only above a proved lower bound (the witness, a ball
+    # evaluation at the grid's maximiser), never on the float grid value alone
+    numeric = _lip(None, 1.1, witness=1.1)
     assert outside_theory(1 / (8 * 1.1**2) * 1.001, numeric) is not None
     assert outside_theory(1 / (8 * 1.1**2) * 0.999, numeric) is None
+    assert outside_theory(1 / (8 * 1.1**2) * 1.001, _lip(None, 1.1)) is None
     # a grid that overflowed (∞) is no lower bound on a proved-finite L
     assert outside_theory(0.5, _lip(None, float("inf"))) is None
     # L infinite or unproved: nothing is refuted up front (the hypothesis fails on its own)

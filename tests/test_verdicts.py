@@ -27,8 +27,8 @@ P, F, INC, ERR = Status.PASS, Status.FAIL, Status.INCONCLUSIVE, Status.ERROR
 ONE = sp.Integer(1)
 
 
-def sup(bounded, value=1.0, exact=ONE, method="sympy"):
-    return SupBound(1, bounded, value, exact, method, "detail", value)
+def sup(bounded, value=1.0, exact=ONE, method="sympy", witness=0.0):
+    return SupBound(1, bounded, value, exact, method, "detail", value, witness)
 
 
 def training(max_ratio=0.9, bound=0.99, well_posed=True, kept=True, lambda_0=2.0, width=100):
@@ -89,9 +89,12 @@ def test_weight_scale(fact, sigma_w2, status):
         (sup(True), 0.125, True),  # exact L = 1: at the bound is not below it
         (sup(True), 0.125 * (1 - 2**-52), False),  # one ulp below, decided in 30 digits
         (sup(True, 1.0, sp.sqrt(2)), 1 / 16, True),  # 8·(1/16)·2 - 1 = 0 exactly
-        (sup(True, 1.0, None), 0.2, True),  # grid max 1 is a lower bound on L: 1.6 ≥ 1
-        (sup(True, 1.0, None), 0.125, False),  # within the grid margin: not refuted
-        (sup(True, 1.0, None), 0.1, False),
+        (sup(True, 1.0, None, witness=1.0), 0.2, True),  # proved L ≥ 1: 8·0.2·1 = 1.6 ≥ 1
+        (sup(True, 1.0, None, witness=1.0), 0.125, True),  # 8·0.125·1 = 1 exactly: not below
+        (sup(True, 1.0, None, witness=1.0), 0.125 * (1 - 2**-52), False),  # one ulp below
+        (sup(True, 1.0, None, witness=1.0), 0.1, False),
+        (sup(True, 1.0, None), 0.2, False),  # a float grid value alone never refutes
+        (sup(True, 9.0, None, witness=1.0), 0.1, False),  # the grid's 9 is no proof; 1 is
     ],
 )
 def test_the_refusal_and_the_verdict_share_one_sigma_w2_rule(fact, sigma_w2, refused):

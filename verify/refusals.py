@@ -54,15 +54,15 @@ def outside_theory(sigma_w2: float, lip: SupBound | None) -> str | None:
 
     Truong's scaling has ‖W‖₂ → 2√2·σ_w as m → ∞, so with L finite the map z ↦ φ(Wz + Ux) is a
     contraction for large m only if σ_w² < 1/(8L²), decided by
-    :func:`verify.weight_scale.sigma_w2_admissible` (L exact, or known numerically: any grid value
-    of |φ'| is a lower bound on L). Nothing is refuted when L is infinite or unproved: the
-    hypothesis then fails (or is undecided) on its own."""
+    :func:`verify.weight_scale.sigma_w2_admissible` (L exact, certified, or bounded below by the
+    grid maximiser's |φ'| evaluated in ball arithmetic). Nothing is refuted when L is infinite
+    or unproved: the hypothesis then fails (or is undecided) on its own."""
     if lip is None or lip.bounded is not True or sigma_w2_admissible(sigma_w2, lip) is not False:
         return None
     if lip.exact is not None:
         L, how = float(sp.N(lip.exact, 17)), "L proved exactly"
     else:
-        L, how = lip.numeric, "L ≥ the grid maximum of |φ'|"
+        L, how = lip.witness, "L ≥ |φ'| at the grid's maximiser, in ball arithmetic"
     if L == 0:
         return None
     bound = 1 / (8 * L * L)
@@ -193,12 +193,12 @@ def _precheck(act: Activation, s: Settings) -> None:
         raise OutsideTheory(f"{why}; or pass --force to measure anyway")
 
 
-def _mp_grid_sup(act: Activation, k: int) -> tuple[float, str]:
+def _mp_grid_sup(act: Activation, k: int) -> tuple[float, str, float | None]:
     """max |φ^{(k)}| on an evenly spaced grid (53-bit mpmath; a non-real or infinite value reads
-    as ∞), and the interval it covered."""
+    as ∞), the interval it covered, and the grid point where it is reached."""
     half, points = PRECHECK_GRID
     pieces = [(float(p.lo), float(p.hi), mp_function(p.expr)) for p in act.derivative_expr(k)]
-    best = 0.0
+    best, at = 0.0, None
     with mpmath.workprec(53):
         for i in range(points):
             x = -half + 2 * half * i / (points - 1)
@@ -208,8 +208,13 @@ def _mp_grid_sup(act: Activation, k: int) -> tuple[float, str]:
                 value = abs(float(v)) if isinstance(v, mpmath.mpf) else math.inf
             except (ValueError, ZeroDivisionError, OverflowError, TypeError):
                 value = math.inf
-            best = max(best, value if math.isfinite(value) else math.inf)
-    return best, f"[-{half:g}, {half:g}] ({points} points, mpmath)"
+            if value > best:
+                best, at = value, x
+    return (
+        best,
+        f"[-{half:g}, {half:g}] ({points} points, mpmath)",
+        (at if math.isfinite(best) else None),
+    )
 
 
 __all__ = [

@@ -21,7 +21,7 @@ from numeric.spectrum import Certificate, Spectrum
 from numeric.training import TrainingResult
 from numeric.width import GramSweep
 from symbolic.bounds import SupBound
-from symbolic.enclosure import Enclosure, float_down, float_up
+from symbolic.enclosure import Enclosure, float_down, float_up, round_down
 from symbolic.errors import VerifyError
 from symbolic.hermite import HermiteCoefficients
 from symbolic.l2 import SquareIntegrable
@@ -101,8 +101,11 @@ def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = N
         return _weight_scale_certified(sigma_w2, lip, enclosure, f"σ_w² = {sigma_w2:.6g}")
     admissible = sigma_w2_admissible(sigma_w2, lip)
     if lip.exact is None and admissible is False and lip.bounded:
-        why = f"the grid maximum of |φ'| ({lip.numeric:.6g}), a lower bound on L, already fails"
-        method = "L ≥ grid maximum"
+        why = (
+            f"L ≥ {round_down(lip.witness, 6)} (|φ'| at the grid's maximiser in ball arithmetic) "
+            "already fails"
+        )
+        method = "L ≥ a proved point value"
         return CheckResult(name, Status.FAIL, sigma_w2, bound, method, f"{detail}; {why}")
     if lip.exact is None or lip.bounded is None:
         why = "L was not proved exactly" if lip.bounded else "L was not proved finite"

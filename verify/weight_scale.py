@@ -16,10 +16,6 @@ from flint import arb
 from symbolic.bounds import SupBound
 from symbolic.enclosure import Enclosure
 
-#: A grid value of |φ'| is a lower bound on L up to float64 evaluation error; this relative
-#: margin keeps a refutation from resting on that error.
-GRID_MARGIN = 1e-9
-
 
 def sigma_w2_admissible(
     sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = None
@@ -30,8 +26,9 @@ def sigma_w2_admissible(
     - L exact (sympy): 8σ_w²L² - 1 evaluated in 30 digits, exactly 0 counting as ≥ (not below);
     - else L ∈ [lo, hi] certified (``enclosure``): True when σ_w² < 1/(8hi²), False when
       σ_w² ≥ 1/(8lo²), in ball arithmetic; None when σ_w² lies inside;
-    - else L known numerically (a grid maximum of |φ'|, a lower bound on L): False when
-      8σ_w²L² ≥ 1 + GRID_MARGIN, else None."""
+    - else a proved lower bound w ≤ L (``lip.witness``: |φ'| at the grid's maximiser in ball
+      arithmetic): False when 8σ_w²w² ≥ 1 exactly, else None. A float grid value alone never
+      refutes (its evaluation error is unbounded)."""
     if lip.bounded is False:
         return False
     if lip.bounded is None:
@@ -45,10 +42,10 @@ def sigma_w2_admissible(
         if arb(sigma_w2) >= inv:
             return False
         return None
-    L = lip.numeric
-    if not math.isfinite(L):  # the grid overflowed (NaN or ∞ read as ∞): no lower bound
+    w = lip.witness
+    if not (math.isfinite(w) and w > 0):
         return None
-    return False if 8 * sigma_w2 * L * L >= 1 + GRID_MARGIN else None
+    return False if 8 * arb(sigma_w2) * arb(w) * arb(w) >= 1 else None
 
 
-__all__ = ["GRID_MARGIN", "sigma_w2_admissible"]
+__all__ = ["sigma_w2_admissible"]
