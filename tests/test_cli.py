@@ -37,7 +37,7 @@ def _golden(name: str, text: str) -> None:
 
 def test_markdown_rendering_golden_synthetic():
     """The renderer on hand-made verdicts: layout, escaping, infinities, error bars, images."""
-    v = run_checks(replace(QUICK, activation="relu"))
+    v = run_checks(replace(QUICK, activation="relu", spectra=True))  # as a report runs it
     v = replace(
         v,
         conditions=(
@@ -53,7 +53,7 @@ def test_markdown_rendering_golden_synthetic():
 
 
 def test_markdown_rendering_golden_real_run():
-    v = replace(run_checks(replace(QUICK, activation="sin")), timings=())
+    v = replace(run_checks(replace(QUICK, activation="sin", spectra=True)), timings=())
     _golden("sin_no_train.md", render_markdown(v))
 
 

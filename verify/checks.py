@@ -13,7 +13,8 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 import sympy as sp
@@ -122,19 +123,33 @@ def _exact_up(value: sp.Expr) -> float:
 
 @dataclass(frozen=True)
 class Population:
-    """The infinite-width quantities: G*, its spectrum and certificate, λ_min(Σ*), Θ*."""
+    """The infinite-width quantities: G*, its spectrum and certificate, λ_min(Σ*), Θ*.
+
+    The informational λ_min(Σ*) and λ_min(Θ*) are None unless ``--spectra`` (or a report) asked
+    for them; Θ* itself is built on first use (training, the study) by ``theta``."""
 
     gram: GramResult
     spectrum: Spectrum
     certificate: Certificate
     certified: LambdaCertificate | Failed | None  # None: --no-certify
-    lambda_min_sigma: float
-    theta_star: torch.Tensor
-    ntk_min: float
+    lambda_min_sigma: float | None
+    theta: Callable[[], torch.Tensor] = field(repr=False, compare=False)
+    ntk_min: float | None
 
     @property
     def lambda_star(self) -> float:
         return self.spectrum.lambda_min
+
+    @cached_property
+    def theta_star(self) -> torch.Tensor:
+        """Θ* = lim Θ/m (numeric.ntk), computed once, when first asked for."""
+        return self.theta()
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """The JSON keys of the informational spectra not computed (no --spectra)."""
+        pairs = (("lambda_min_sigma", self.lambda_min_sigma), ("ntk_lambda_min", self.ntk_min))
+        return tuple(key for key, value in pairs if value is None)
 
 
 @dataclass(frozen=True)
@@ -687,8 +702,9 @@ def default_sigma_w2(lip: float | None) -> float:
 def population(
     act: Activation, data: Dataset, model: ModelSettings, facts: SymbolicFacts, s: Settings
 ) -> Population:
-    """G*, its spectrum (one eigvalsh), the Hermite certificate, λ_min(Σ*) and Θ* (for the
-    model's a-scale), each computed once."""
+    """G*, its spectrum (one eigvalsh), the Hermite certificate and λ*'s certified enclosure;
+    with ``s.spectra`` also λ_min(Σ*) and Θ*'s (for the model's a-scale) λ_min. Θ* is built
+    when first used (Population.theta_star)."""
     pop = s.population
     sups = (facts.sup_value(0), facts.sup_value(1), facts.sup_value(2))
     try:
@@ -702,17 +718,20 @@ def population(
     cert = hermite_certificate(
         mu.values, mu.error, gram.corr, eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
     )
-    theta = ntk_infinite(act, gram, model.sigma_w2, model.a_scale)
     spectrum = spectral_bounds(gram.gram, gram.error)
-    return Population(
-        gram,
-        spectrum,
-        cert,
-        certified_lambda(act, data, model, facts, s, gram, spectrum.lambda_min),
-        float(eigenvalues(gram.sigma)[0]),
-        theta,
-        float(eigenvalues(theta)[0]),
-    )
+    certified = certified_lambda(act, data, model, facts, s, gram, spectrum.lambda_min)
+    sigma_min = ntk_min = None
+    theta = partial(ntk_infinite, act, gram, model.sigma_w2, model.a_scale)
+    if s.spectra:  # informational: one eigvalsh each, only when asked for
+        sigma_min = float(eigenvalues(gram.sigma)[0])
+        theta_star = theta()
+        ntk_min = float(eigenvalues(theta_star)[0])
+        theta = partial(_same, theta_star)
+    return Population(gram, spectrum, cert, certified, sigma_min, theta, ntk_min)
+
+
+def _same(value: T) -> T:
+    return value
 
 
 def diverging_variance(act: Activation, sigma_w2: float, d: int) -> VarianceDiverges | None:
