@@ -57,7 +57,7 @@ from numeric.positive_definite import (
     rayleigh_upper,
     shifted_cholesky_,
 )
-from numeric.symmetric import maximum_mirror_, symmetric_rows
+from numeric.symmetric import is_symmetric, maximum_mirror_, mirror_upper_
 from symbolic.activations import Activation
 from symbolic.dual_balls import kappa_ball
 from symbolic.enclosure import float_down, float_up
@@ -257,6 +257,8 @@ def _certify_series(act, x, sigma_w2, sigma_float, q_float, estimate, t, terms, 
     """The Hermite-series route, with at most two n×n matrices of its own: the midpoint Ã
     (factored in place by Rump's test) and the correlations' radii; R is never stored whole."""
     sigma_float = sigma_float.to(torch.float64).cpu()
+    if not is_symmetric(sigma_float):  # the upper triangle decides (population_gram's Σ̃ is)
+        sigma_float = mirror_upper_(sigma_float.clone())
     s = _series(act, x, sigma_w2, sigma_float, q_float, qs.enclosure.ball, terms, t, c)
     lam_a = estimate - s.tail_hi  # λ_min(Ã) ≥ λ_min(G*) - ‖T_N‖: the first shift to try
     pd = _rump_in_place(s, lam_a if lam_a > 0 else estimate)
@@ -309,7 +311,7 @@ def _rump_in_place(s: _Series, estimate: float) -> PDBound:
 
 
 def _correlations(sigma: torch.Tensor, q_float: float) -> torch.Tensor:
-    """ρ̃ = clamp(Σ̃/q̃, -1, 1) with a unit diagonal, symmetric from Σ̃'s upper triangle."""
+    """ρ̃ = clamp(Σ̃/q̃, -1, 1) with a unit diagonal (``sigma`` exactly symmetric)."""
     n = sigma.shape[0]
     return torch.cat([_rho_rows(sigma, q_float, r0, min(n, r0 + step)) for r0, step in _steps(n)])
 
@@ -320,8 +322,8 @@ def _steps(n: int):
 
 
 def _rho_rows(sigma: torch.Tensor, q_float: float, r0: int, r1: int) -> torch.Tensor:
-    """Rows r0..r1-1 of :func:`_correlations`."""
-    rows = symmetric_rows(sigma, r0, r1, sigma.diagonal()).div_(q_float).clamp_(-1.0, 1.0)
+    """Rows r0..r1-1 of :func:`_correlations` (``sigma`` exactly symmetric)."""
+    rows = torch.div(sigma[r0:r1], q_float).clamp_(-1.0, 1.0)
     rows.diagonal(r0).fill_(1.0)
     return rows
 
@@ -420,14 +422,20 @@ def _series(act, x, sigma_w2, sigma_float, q_float, big_q, terms, t: Tails, c: a
         s = unit[rows] @ unit.T
         rho = _rho_rows(sigma_float, q_float, rows.start, rows.stop)
         kap = horner(coeffs, rho)  # the rounding horner_err bounds: out·ρ + c_k from the top
-        num = w2 * kap + wd * s
-        h = num / q_mid
-        tail = rho.abs() ** terms * (p_hi * (1 + 1e-13))  # libm's pow: within 1e-13 of it
-        num_err = w2 * (horner_err + tail) + wd * s_err + 4 * EPS * (w2 * kap.abs() + wd * s.abs())
-        h_err = num_err / q_lo + num.abs() * (r_q / (q_lo * q_lo)) + 2 * EPS * h.abs()
-        delta = (h - rho).abs() * (1 + EPS) + h_err
         out.mid[rows] = kap
-        r_rho[rows] = (delta / (1 - cc) * (1 + 4 * EPS) * (1 + CLAIM_SLACK)).add_(CLAIM_ULPS)
+        # in place, each the same float operations in the same order as written out:
+        # num = w2·κ + wd·s,  h = num/q,  tail = |ρ|^N·p_hi(1 + 1e-13) (libm's pow: within
+        # 1e-13 of it),  num_err = w2(horner_err + tail) + wd·s_err + 4u(w2|κ| + wd|s|),
+        # h_err = num_err/q_lo + |num|·r_q/q_lo² + 2u|h|,  delta = |h - ρ|(1 + u) + h_err
+        num = torch.mul(kap, w2).add_(torch.mul(s, wd))
+        h = torch.div(num, q_mid)
+        err = rho.abs().pow_(terms).mul_(p_hi * (1 + 1e-13))
+        err.add_(horner_err).mul_(w2).add_(wd * s_err)
+        err.add_(kap.abs_().mul_(w2).add_(s.abs_().mul_(wd)).mul_(4 * EPS))
+        err.div_(q_lo).add_(num.abs_().mul_(r_q / (q_lo * q_lo)))
+        err.add_(h.abs().mul_(2 * EPS))  # h_err
+        delta = err.add_(h.sub_(rho).abs_().mul_(1 + EPS))
+        r_rho[rows] = delta.div_(1 - cc).mul_(1 + 4 * EPS).mul_(1 + CLAIM_SLACK).add_(CLAIM_ULPS)
     r_rho.fill_diagonal_(0.0)  # C*_ii = 1 exactly
     maximum_mirror_(r_rho)  # one radius per pair, the larger of the two
 
