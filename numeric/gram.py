@@ -147,7 +147,8 @@ def solve_q_star(act: Activation, sigma_w2: float, d: int, pop: PopulationSettin
 
 
 def _amax(t: torch.Tensor) -> float:
-    return float(t.abs().max()) if t.numel() else 0.0
+    """max |t| by two reductions (no |t| copy)."""
+    return float(torch.maximum(-t.min(), t.max())) if t.numel() else 0.0
 
 
 def _solve_entries(

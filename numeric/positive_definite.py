@@ -91,7 +91,9 @@ def inverse_iteration(factor: torch.Tensor) -> torch.Tensor:
     (``factor`` lower triangular): INVERSE_STEPS solves B v_new = v from v = (1, …, 1)."""
     v = torch.ones(factor.shape[0], dtype=factor.dtype)
     for _ in range(INVERSE_STEPS):
-        v = torch.cholesky_solve(v[:, None], factor)[:, 0]
+        # two triangular solves on the factor where it lies (cholesky_solve would copy it)
+        w = torch.linalg.solve_triangular(factor, v[:, None], upper=False)
+        v = torch.linalg.solve_triangular(factor.mT, w, upper=True)[:, 0]
         v = v / v.norm()
     return v
 
