@@ -182,11 +182,14 @@ def certify_lambda_star(
     prec: int,
     q_steps: int,
     dual_max_n: int,
+    gram_float: torch.Tensor | None = None,
 ) -> LambdaCertificate:
     """The enclosure of λ_min(G*) described in the module docstring. ``sigma_float`` and
     ``q_float`` are the float solver's Σ* and q*, ``estimate`` its λ_min(G*); the closed-form
-    route serves when φ has a dual and n ≤ ``dual_max_n``. Raises :class:`VerifyError` when no
-    invariant interval or contraction is proved."""
+    route serves when φ has a dual and n ≤ ``dual_max_n``. ``gram_float``, the float solver's
+    G* (exactly symmetric), if given, serves the series route's Rayleigh quotient in place of Ã
+    (which Rump's test overwrote), with max|G̃ - Ã| added to R there: no second Horner pass.
+    Raises :class:`VerifyError` when no invariant interval or contraction is proved."""
     old = ctx.prec
     ctx.prec = prec
     try:
@@ -202,13 +205,25 @@ def certify_lambda_star(
             prec,
             q_steps,
             dual_max_n,
+            gram_float,
         )
     finally:
         ctx.prec = old
 
 
 def _certify(
-    act, x, sigma_w2, sigma_float, q_float, estimate, t: Tails, terms, prec, q_steps, dual_max_n
+    act,
+    x,
+    sigma_w2,
+    sigma_float,
+    q_float,
+    estimate,
+    t: Tails,
+    terms,
+    prec,
+    q_steps,
+    dual_max_n,
+    gram_float,
 ):
     n, d = x.shape
     qs = q_star_ball(act, sigma_w2, d, q_float, t, q_steps)
@@ -222,7 +237,7 @@ def _certify(
         )
     kappa = kappa_ball(act) if n <= dual_max_n else None
     if kappa is None:
-        args = (sigma_float, q_float, estimate, t, terms, qs, c, m1)
+        args = (sigma_float, q_float, estimate, t, terms, qs, c, m1, gram_float)
         return _certify_series(act, x, sigma_w2, *args)
     e = dual_entries(
         kappa, x, sigma_float, q_float, big_q, sigma_w2, c, m1, (CLAIM_SLACK, CLAIM_ULPS)
@@ -253,13 +268,19 @@ def _same(value: torch.Tensor) -> torch.Tensor:
     return value
 
 
-def _certify_series(act, x, sigma_w2, sigma_float, q_float, estimate, t, terms, qs, c, m1):
+def _certify_series(
+    act, x, sigma_w2, sigma_float, q_float, estimate, t, terms, qs, c, m1, gram_float
+):
     """The Hermite-series route, with at most two n×n matrices of its own: the midpoint Ã
     (factored in place by Rump's test) and the correlations' radii; R is never stored whole."""
     sigma_float = sigma_float.to(torch.float64).cpu()
     if not is_symmetric(sigma_float):  # the upper triangle decides (population_gram's Σ̃ is)
         sigma_float = mirror_upper_(sigma_float.clone())
     s = _series(act, x, sigma_w2, sigma_float, q_float, qs.enclosure.ball, terms, t, c)
+    if gram_float is not None and gram_float.shape == s.mid.shape:
+        g = gram_float.to(torch.float64).cpu()
+        if is_symmetric(g):
+            s.use_float_gram(g)
     lam_a = estimate - s.tail_hi  # λ_min(Ã) ≥ λ_min(G*) - ‖T_N‖: the first shift to try
     pd = _rump_in_place(s, lam_a if lam_a > 0 else estimate)
     lower = float_down(arb(pd.lower) - arb(s.frobenius) + arb(s.tail_lo))  # no rounding lifts it
@@ -348,15 +369,28 @@ class _Series:
     frobenius: float = math.nan
     tail_lo: float = 0.0
     tail_hi: float = 0.0
+    gram: torch.Tensor | None = None  # the float G̃, when it stands in for Ã (use_float_gram)
+    gap: float = 0.0  # ≥ max |G̃_ij - Ã_ij|
 
     def mid_rows(self, r0: int, r1: int) -> torch.Tensor:
         """Rows r0..r1-1 of Ã = Horner(ρ̃) (the roundings horner_err bounds)."""
         return horner(self.coeffs, _rho_rows(self.sigma, self.q_float, r0, r1))
 
-    def radius_rows(self, r0: int, r1: int, mid_rows: torch.Tensor) -> torch.Tensor:
-        """Rows r0..r1-1 of R, from the same rows of Ã."""
+    def radius_rows(self, r0: int, r1: int, abs_mid_rows: torch.Tensor) -> torch.Tensor:
+        """Rows r0..r1-1 of R, from the same rows of |Ã| (or of an upper bound on them)."""
         r = self.rho_radius[r0:r1] * self.slope
-        return r.add_(self.horner_err).add_(mid_rows.abs().mul_(2 * EPS))
+        return r.add_(self.horner_err).add_(abs_mid_rows.mul_(2 * EPS))
+
+    def use_float_gram(self, gram: torch.Tensor) -> None:
+        """Let the float G̃ (exactly symmetric) stand in for Ã in :meth:`blocks`: |G* - G̃| ≤
+        R + gap with gap ≥ max|G̃ - Ã| (one pass over Ã, before Rump's test overwrites it:
+        |fl(a - b)| is within a factor 1 + u of |a - b|, plus an underflow)."""
+        n = gram.shape[0]
+        worst = 0.0
+        for r0, step in _steps(n):
+            rows = slice(r0, min(n, r0 + step))
+            worst = max(worst, float(torch.sub(gram[rows], self.mid[rows]).abs_().max()))
+        self.gram, self.gap = gram, worst * (1 + 2 * EPS) + 2.0**-1074
 
     def fill_mid(self) -> None:
         """Ã again, row block by row block, where Rump's test overwrote it."""
@@ -365,13 +399,19 @@ class _Series:
             self.mid[r0:r1] = self.mid_rows(r0, r1)
 
     def blocks(self):
-        """(r0, r1, rows of Ã, rows of R) over all rows; Ã recomputed (its factor took its
-        place)."""
+        """(r0, r1, rows of a midpoint, rows of its entry bound) over all rows: G̃ and R + gap
+        when G̃ stands in (R's 2u|Ã| from |G̃| + gap), else Ã recomputed (its factor took its
+        place) and R."""
         n = self.mid.shape[0]
         for r0, step in _steps(n):
             r1 = min(n, r0 + step)
-            rows = self.mid_rows(r0, r1)
-            yield r0, r1, rows, self.radius_rows(r0, r1, rows)
+            if self.gram is not None:
+                rows = self.gram[r0:r1]
+                bound = self.radius_rows(r0, r1, rows.abs().add_(self.gap)).add_(self.gap)
+                yield r0, r1, rows, bound
+            else:
+                rows = self.mid_rows(r0, r1)
+                yield r0, r1, rows, self.radius_rows(r0, r1, rows.abs())
 
 
 def _widen(ball: arb, scale: arb) -> arb:
@@ -444,9 +484,8 @@ def _series(act, x, sigma_w2, sigma_float, q_float, big_q, terms, t: Tails, c: a
     squares = 0.0
     for r0, step in _steps(n):
         rows = slice(r0, min(n, r0 + step))
-        squares += (
-            float(torch.linalg.vector_norm(out.radius_rows(r0, rows.stop, out.mid[rows]))) ** 2
-        )
+        radius = out.radius_rows(r0, rows.stop, out.mid[rows].abs())
+        squares += float(torch.linalg.vector_norm(radius)) ** 2
         rho_bar = _rho_rows(sigma_float, q_float, r0, rows.stop).abs_().add_(r_rho[rows])
         rho_bar.clamp_(max=1.0).diagonal(offset=r0).fill_(0.0)
         row_sums[rows] = rho_bar.pow_(terms).sum(dim=1)

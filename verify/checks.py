@@ -578,11 +578,13 @@ def certify(
     q_star: float,
     estimate: float,
     p: PrecisionSettings,
+    gram: torch.Tensor | None = None,
 ) -> LambdaCertificate:
     """λ* enclosed in ball arithmetic (theory §4) around the float Σ*, q* and λ_min(G*) =
     ``estimate`` of the rows of ``x``: q* on an invariant interval of the variance map (a local
     contraction, so φ' may be unbounded), the tails from φ's proved growth envelope; raises
-    VerifyError when no envelope, invariant interval or contraction is proved."""
+    VerifyError when no envelope, invariant interval or contraction is proved. ``gram``, the float
+    G* of the same Σ*, spares the certificate a second evaluation of its own midpoint."""
     return certify_lambda_star(
         act,
         x,
@@ -595,6 +597,7 @@ def certify(
         prec=p.prec,
         q_steps=p.certify_q_steps,
         dual_max_n=p.certify_dual_max_n,
+        gram_float=gram,
     )
 
 
@@ -765,6 +768,7 @@ def certified_lambda(
             gram.q_star,
             estimate,
             s.precision,
+            gram.gram,
         )
     )
 
