@@ -34,7 +34,9 @@ def horner(coeffs: torch.Tensor, rho: torch.Tensor) -> torch.Tensor:
         x = flat[i : i + HORNER_BLOCK]
         acc = torch.full_like(x, c[0])
         for a in c[1:]:
-            acc.mul_(x).add_(a)
+            acc.mul_(x)
+            if a != 0.0:  # + 0 is exact: parity's zero coefficients (odd or even φ) cost no pass
+                acc.add_(a)
         out[i : i + HORNER_BLOCK] = acc
     return out.reshape(rho.shape)
 
