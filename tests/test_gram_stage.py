@@ -118,6 +118,26 @@ def test_series_certificate_without_copies_is_the_dense_one():
     assert c.lower < lam < c.upper and c.upper >= upper * (1 - 1e-9)
 
 
+def test_the_float_g_standing_in_for_the_midpoint_pays_its_gap():
+    """With G̃ given, the Rayleigh product reads G̃ with R + max|G̃ - Ã|: the lower end is the
+    same, and a G̃ lowered by 1e-6·I (far beyond the float error) still leaves the upper end
+    above the proved lower end (a dropped gap would put it 1e-6 below)."""
+    act, s2 = REGISTRY["tanh"], 1 / 16
+    x = sphere_data(40, 5, 3, 0.1).x
+    g = population_gram(act, x, s2, (1.0, 1.0, 1.0), PopulationSettings())
+    lam = float(eigenvalues(g.gram)[0])
+    kw = dict(terms=24, prec=128, q_steps=200, dual_max_n=0)
+    args = (act, x, s2, g.sigma, g.q_star, lam, tails(act))
+    alone = certify_lambda_star(*args, **kw)
+    same = certify_lambda_star(*args, **kw, gram_float=g.gram)
+    assert same.lower == alone.lower and same.upper >= alone.lower
+    # looser by n·max|G̃ - Ã|: with 24 terms Ã = G_N misses the tail that G̃ holds (~1e-9)
+    assert alone.upper < same.upper < alone.upper * (1 + 1e-3)
+    low = g.gram - 1e-6 * torch.eye(40, dtype=torch.float64)
+    shifted = certify_lambda_star(*args, **kw, gram_float=low)
+    assert shifted.lower == alone.lower and shifted.upper > alone.upper >= alone.lower
+
+
 def test_float_hermite_bound_reads_c_itself_and_squares_powers():
     gen = torch.Generator().manual_seed(3)
     n, terms = 700, 60  # n > 600: the geometric grid, powers grown by squares
