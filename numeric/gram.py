@@ -24,6 +24,7 @@ from numeric.fixed_point import Solution
 from numeric.kernel import Kernel, diagonal_map, kernel_at
 from numeric.quadrature import pair_expectation_2d, second_moment
 from numeric.summary import tensors_of
+from numeric.symmetric import is_symmetric, mirror_upper_
 from symbolic.activations import Activation
 from symbolic.dual import dual_closed_fn
 from symbolic.errors import SolverError, VerifyError
@@ -153,7 +154,8 @@ def solve_q_star(act: Activation, sigma_w2: float, d: int, pop: PopulationSettin
 
 
 def _amax(t: torch.Tensor) -> float:
-    return float(t.abs().max()) if t.numel() else 0.0
+    """max |t| by two reductions (no |t| copy)."""
+    return float(torch.maximum(-t.min(), t.max())) if t.numel() else 0.0
 
 
 def _solve_entries(
@@ -206,6 +208,8 @@ def population_gram_unit(
     q_star = q_sol.value
     kernel = kernel_at(act, q_star, pop.series_terms)
     s = (x @ x.T).clamp_(-1.0, 1.0)
+    if not is_symmetric(s):  # made exactly symmetric: so are Σ* and G* (entrywise maps of s)
+        mirror_upper_(s)
     if n <= pop.table_above:
         off = ~torch.eye(n, dtype=torch.bool, device=x.device)
         sol = _solve_entries(kernel, s[off], sigma_w2, d, pop)
@@ -239,26 +243,35 @@ def population_gram_unit(
     return GramResult(q_star, sigma, gram, sol.residual, steps, error, cd, co, method, kernel)
 
 
-def _hermite_basis(h: float, s: torch.Tensor, last: int):
+def _cell_cubics(h: float, values: torch.Tensor, slopes: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The cubic Hermite interpolant of (values, slopes) on the uniform grid of step h, per cell
+    k, in the power basis of u = (s - s_k)/h ∈ [0, 1]: (c0, c1, c2, c3), c0 + c1u + c2u² + c3u³
+    (values y_k, y_k+1 and slopes h·y'_k, h·y'_k+1 at the cell's ends)."""
+    y0, y1 = values[:-1], values[1:]
+    d0, d1 = slopes[:-1] * h, slopes[1:] * h
+    dy = y1 - y0
+    return y0, d0, 3 * dy - 2 * d0 - d1, d0 + d1 - 2 * dy
+
+
+def _cell_of(h: float, s: torch.Tensor, last: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The cell k of each point s on the uniform grid -1 + k·h (clamped to 0..``last``) and the
-    cubic Hermite weights (h00, h·h10, h01, h·h11) there."""
-    pos = (s + 1) / h
+    position u = (s + 1)/h - k in it."""
+    pos = (s + 1).div_(h)
     k = pos.floor().clamp_(0, last).long()
-    u = pos - k
-    v = 1 - u
-    return k, ((1 + 2 * u) * v * v, u * v * v * h, u * u * (3 - 2 * u), u * u * (u - 1) * h)
+    return k, pos.sub_(k)
 
 
-def _hermite_eval(values: torch.Tensor, slopes: torch.Tensor, k: torch.Tensor, weights):
-    """Σ of the four Hermite terms of cell k: values and slopes at its two ends, weighted."""
-    h00, h10, h01, h11 = weights
-    return h00 * values[k] + h10 * slopes[k] + h01 * values[k + 1] + h11 * slopes[k + 1]
+def _cubic_at(cubic: tuple[torch.Tensor, ...], k: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """((c3·u + c2)·u + c1)·u + c0 of cell k at u (Horner, four table lookups)."""
+    c0, c1, c2, c3 = cubic
+    out = c3[k].mul_(u).add_(c2[k]).mul_(u).add_(c1[k]).mul_(u)
+    return out.add_(c0[k])
 
 
 def _hermite_interp(grid_h: float, values: torch.Tensor, slopes: torch.Tensor, s: torch.Tensor):
     """Cubic Hermite interpolation on the uniform grid -1 + k·h at points s."""
-    k, weights = _hermite_basis(grid_h, s, len(values) - 2)
-    return _hermite_eval(values, slopes, k, weights)
+    k, u = _cell_of(grid_h, s, len(values) - 2)
+    return _cubic_at(_cell_cubics(grid_h, values, slopes), k, u)
 
 
 #: Cells of the F(s) table on [-1, 1], and the midpoint error above which a cell's entries are
@@ -297,7 +310,7 @@ def _tabulated(
     g_hat = _hermite_interp(h, kv, gs, mids)
     cell_err = torch.maximum((f_hat - f_mid).abs(), (g_hat - kernel.fn(f_mid)).abs())
     t, g, bad, used_max = _interp_both(h, (f, fs), (kv, gs), cell_err, accept, s)
-    if bad.any():
+    if bad is not None and bad.any():
         direct = _solve_entries(kernel, s[bad], sigma_w2, d, pop)
         t[bad], g[bad] = direct.value, kernel.fn(direct.value)
         steps, res = max(steps, direct.steps), max(res, direct.residual)
@@ -314,24 +327,26 @@ LOOKUP_BLOCK = 1 << 18
 def _interp_both(h: float, first, second, cell_err, accept: float, s: torch.Tensor):
     """Both tables (values, slopes) interpolated at every entry of ``s`` with one cell lookup,
     row block by row block; returns the two results, the mask of entries whose cell's midpoint
-    error exceeds ``accept``, and the largest cell error among the others."""
+    error exceeds ``accept`` (None when no cell does), and the largest cell error among the
+    cells used that do not."""
     n = s.shape[0]
     t, g = torch.empty_like(s), torch.empty_like(s)
-    bad = torch.empty(s.shape, dtype=torch.bool, device=s.device)
-    used_max = 0.0
+    bad_cell = cell_err > accept
+    bad = torch.zeros(s.shape, dtype=torch.bool, device=s.device) if bad_cell.any() else None
+    used = torch.zeros(cell_err.shape, dtype=torch.bool, device=s.device)
     step = max(1, LOOKUP_BLOCK // max(1, s[0].numel()))
+    cubics = _cell_cubics(h, *first), _cell_cubics(h, *second)
     last = len(first[0]) - 2
     for r0 in range(0, n, step):
         rows = slice(r0, min(n, r0 + step))
-        k, weights = _hermite_basis(h, s[rows], last)
-        for (values, slopes), out in ((first, t), (second, g)):
-            out[rows] = _hermite_eval(values, slopes, k, weights)
-        err = cell_err[k]
-        bad[rows] = err > accept
-        ok = err[~bad[rows]]
-        if ok.numel():
-            used_max = max(used_max, float(ok.max()))
-    return t, g, bad, used_max
+        k, u = _cell_of(h, s[rows], last)
+        t[rows] = _cubic_at(cubics[0], k, u)
+        g[rows] = _cubic_at(cubics[1], k, u)
+        used[k] = True
+        if bad is not None:
+            bad[rows] = bad_cell[k]
+    ok = cell_err[used & ~bad_cell]
+    return t, g, bad, float(ok.max()) if ok.numel() else 0.0
 
 
 def population_gram_general(

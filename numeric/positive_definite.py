@@ -47,20 +47,55 @@ class PDBound:
 
 def cholesky_lower_bound(a: torch.Tensor, shift: float) -> float | None:
     """A proved lower bound on λ_min(a) when fl-Cholesky of a - shift·I succeeds, else None."""
-    n = a.shape[0]
     b = a.clone()
     b.diagonal().sub_(shift)
     _, info = torch.linalg.cholesky_ex(b)
     if int(info) != 0:
         return None
-    diag = b.diagonal()
+    return rump_bound(b.diagonal(), shift)
+
+
+def rump_bound(b_diag: torch.Tensor, shift: float) -> float:
+    """The module docstring's bound s - γ_{n+1}/(1 - γ_{n+1})·tr B - u·max|b_ii| - underflow, for
+    B = fl(A - s·I) with diagonal ``b_diag`` whose fl-Cholesky ran to completion, rounded down."""
+    n = b_diag.shape[0]
     trace = arb(0)
-    for v in diag.tolist():  # exact float inputs; Arb sums them with a rigorous radius
+    for v in b_diag.tolist():  # exact float inputs; Arb sums them with a rigorous radius
         trace += arb(v)
-    big = arb(float(diag.abs().max()))
+    big = arb(float(b_diag.abs().max()))
     g = gamma(n + 1)
     bound = arb(shift) - g / (1 - g) * trace - U * big - 4 * (n + 1) * (2 * (n + 1) + big) * ETA
     return float_down(bound)
+
+
+def shifted_cholesky_(a: torch.Tensor, shift: float) -> float | None:
+    """Rump's test on the exactly symmetric CPU matrix ``a`` without a copy of it: a's diagonal
+    is lowered by ``shift`` (B = fl(a - shift·I)) and fl-Cholesky overwrites ``a`` in place.
+    Returns the proved lower bound on λ_min(a) (:func:`rump_bound`) when it runs to completion,
+    and then ``a.mT`` is the lower Cholesky factor of B (for :func:`inverse_iteration`); None
+    when it breaks down. Either way ``a`` no longer holds the matrix."""
+    a.diagonal().sub_(shift)
+    b_diag = a.diagonal().clone()
+    view = a.mT  # column-major, as LAPACK wants it: factored where it lies (a = aᵀ exactly)
+    info = torch.empty((), dtype=torch.int32)
+    torch.linalg.cholesky_ex(view, out=(view, info))
+    return rump_bound(b_diag, shift) if int(info) == 0 else None
+
+
+#: Solves of the inverse iteration that finds the Rayleigh vector.
+INVERSE_STEPS = 8
+
+
+def inverse_iteration(factor: torch.Tensor) -> torch.Tensor:
+    """A unit vector near the eigenvector of the least eigenvalue of B = factor·factorᵀ
+    (``factor`` lower triangular): INVERSE_STEPS solves B v_new = v from v = (1, …, 1)."""
+    v = torch.ones(factor.shape[0], dtype=factor.dtype)
+    for _ in range(INVERSE_STEPS):
+        # two triangular solves on the factor where it lies (cholesky_solve would copy it)
+        w = torch.linalg.solve_triangular(factor, v[:, None], upper=False)
+        v = torch.linalg.solve_triangular(factor.mT, w, upper=True)[:, 0]
+        v = v / v.norm()
+    return v
 
 
 def lambda_min_lower(a: torch.Tensor, estimate: float, fractions: tuple[float, ...]) -> PDBound:
@@ -90,20 +125,39 @@ def rayleigh_upper(mid: torch.Tensor, radius: torch.Tensor, tail_hi: float, shif
     if not math.isfinite(shift) or int(info) != 0:
         v = torch.linalg.eigh(mid)[1][:, 0]
     else:
-        v = torch.ones(n, dtype=mid.dtype)
-        for _ in range(8):
-            v = torch.cholesky_solve(v[:, None], factor)[:, 0]
-            v = v / v.norm()
-    av = mid @ v
-    quad = float(v @ av)
+        v = inverse_iteration(factor)
+    return rayleigh_bound([(0, n, mid, radius)], tail_hi, v), v
+
+
+def rayleigh_bound(blocks, tail_hi: float, v: torch.Tensor) -> float:
+    """The bound of :func:`rayleigh_upper` for the vector ``v``, with Ã and R given as row blocks:
+    ``blocks`` yields (r0, r1, rows r0..r1-1 of Ã, the same rows of R), covering 0..n-1 once
+    (the matrices need not exist whole). Any summation order is within the allowances."""
+    n = v.shape[0]
     absv = v.abs()
+    av, hv, rv = (torch.empty(n, dtype=v.dtype) for _ in range(3))
+    for r0, r1, mid_rows, radius_rows in blocks:
+        av[r0:r1] = mid_rows @ v
+        hv[r0:r1] = mid_rows.abs() @ absv
+        rv[r0:r1] = radius_rows @ absv
+    quad = float(v @ av)
     # the last sums in ball arithmetic from the exact float terms: no rounding of ours lowers it
-    rounding = 4 * gamma(n + 1) * arb(float(absv @ (mid.abs() @ absv))) * _SUM_MARGIN
-    extra = arb(float(absv @ (radius @ absv))) * _SUM_MARGIN
+    rounding = 4 * gamma(n + 1) * arb(float(absv @ hv)) * _SUM_MARGIN
+    extra = arb(float(absv @ rv)) * _SUM_MARGIN
     vv = arb(float(v @ v))
     norm2 = vv * (1 - 2 * n * U)
     bound = (arb(quad) + rounding + extra + arb(tail_hi) * vv * _SUM_MARGIN) / norm2
-    return float_up(bound), v
+    return float_up(bound)
 
 
-__all__ = ["PDBound", "cholesky_lower_bound", "gamma", "lambda_min_lower", "rayleigh_upper"]
+__all__ = [
+    "PDBound",
+    "cholesky_lower_bound",
+    "gamma",
+    "inverse_iteration",
+    "lambda_min_lower",
+    "rayleigh_bound",
+    "rayleigh_upper",
+    "rump_bound",
+    "shifted_cholesky_",
+]

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import torch
 
+from numeric.symmetric import is_symmetric, row_step
+
 EPS = torch.finfo(torch.float64).eps
 TINY = 2.0**-1074  # the least subnormal: the absolute rounding of an operation that underflows
 
@@ -32,8 +34,9 @@ class Certificate:
 
 
 def eigenvalues(m: torch.Tensor) -> torch.Tensor:
-    """Ascending eigenvalues of the symmetric matrix ``m`` (float64)."""
-    return torch.linalg.eigvalsh(torch.add(m, m.T).mul_(0.5))
+    """Ascending eigenvalues of the symmetric matrix ``m`` (float64); of (m + mᵀ)/2 when ``m``
+    is not exactly symmetric (only then is that copy made)."""
+    return torch.linalg.eigvalsh(m if is_symmetric(m) else torch.add(m, m.T).mul_(0.5))
 
 
 def eig_error(m: torch.Tensor, entry_error: float) -> float:
@@ -42,7 +45,8 @@ def eig_error(m: torch.Tensor, entry_error: float) -> float:
     ‖M‖ ≤ the largest row sum, plus the entries' error (‖ΔM‖₂ ≤ n max|ΔM_ij|). The one error bar
     of every float eigvalsh in the project."""
     n = m.shape[0]
-    norm = float(m.abs().sum(dim=1).max())  # ≥ ‖M‖₂
+    step = row_step(n)
+    norm = max(float(m[i : i + step].abs().sum(dim=1).max()) for i in range(0, n, step))  # ≥ ‖M‖₂
     return 10 * n * torch.finfo(m.dtype).eps * norm + n * entry_error
 
 
@@ -50,15 +54,13 @@ def hermite_certificate(
     mu: torch.Tensor, mu_error: float, corr: torch.Tensor, *, eig_upto: int, eig_max_n: int
 ) -> Certificate:
     """Σ_r μ_r² λ_lower(C^{∘r}) for the coefficients ``mu`` = μ_r(q*) and correlations ``corr``:
-    eigenvalue bounds for r ≤ ``eig_upto`` when n ≤ ``eig_max_n``, Gershgorin for the rest."""
+    eigenvalue bounds for r ≤ ``eig_upto`` when n ≤ ``eig_max_n``, Gershgorin for the rest.
+    |C| is read row block by row block (no n×n copy of it)."""
     n = corr.shape[0]
     mu = torch.as_tensor(mu, dtype=torch.float64)
     corr = corr.to(torch.float64)
     mu2 = (mu.abs() - mu_error).clamp(min=0) ** 2
-    off = corr.abs()
-    off.fill_diagonal_(0)
-    rho_max = float(off.max()) if n > 1 else 0.0
-    gersh = _gershgorin_levels(off, len(mu))
+    gersh, rho_max = _gershgorin_scan(corr, len(mu))
     eig = torch.zeros(len(mu), dtype=torch.float64)
     if n <= eig_max_n:
         for r in range(min(eig_upto, len(mu) - 1) + 1):
@@ -94,27 +96,46 @@ def gershgorin_grid(n: int, terms: int) -> list[int]:
 
 
 def _gershgorin_levels(off: torch.Tensor, terms: int, block: int | None = None) -> torch.Tensor:
-    """Lower bounds on 1 - max_i Σ_j |C_ij|^r for r < ``terms`` (``off`` = |C| with a zero
-    diagonal), computed at the r of :func:`gershgorin_grid`; between grid points the last value
-    serves (the bound grows with r).
+    """Lower bounds on 1 - max_i Σ_{j≠i} |C_ij|^r for r < ``terms`` (``off``: C, or |C| with a
+    zero diagonal), computed at the r of :func:`gershgorin_grid`; between grid points the last
+    value serves (the bound grows with r). Returned on the CPU."""
+    return _gershgorin_scan(off, terms, block)[0]
 
-    The powers are built by repeated multiplication over row blocks of ``block`` entries that
-    stay in cache; each row sum is raised by its rounding allowance γ_{r+n} (r - 1 products, n
-    additions), so the float result stays below the exact level. Returned on the CPU."""
-    n = off.shape[0]
+
+def _gershgorin_scan(
+    corr: torch.Tensor, terms: int, block: int | None = None
+) -> tuple[torch.Tensor, float]:
+    """(:func:`_gershgorin_levels`, max_{i≠j} |C_ij|) in one pass over row blocks of ``block``
+    entries that stay in cache, |C| taken block by block.
+
+    Each block's power |C_ij|^r grows from the last grid point's by factors |C_ij|^(2^k) kept by
+    squaring (r = 186 in 11 products instead of 185): every |C_ij|^r is still a product of r
+    factors |C_ij| in some order, r - 1 roundings, within γ_{r-1} of the exact power. Each row sum
+    is raised by its rounding allowance γ_{r+n} (r - 1 products, n additions), so the float
+    result stays below the exact level."""
+    n = corr.shape[0]
     grid = gershgorin_grid(n, terms)
     if block is None:
-        block = GERSHGORIN_BLOCK if off.device.type == "cpu" else GERSHGORIN_BLOCK_GPU
-    sums = torch.zeros(len(grid), dtype=torch.float64, device=off.device)
+        block = GERSHGORIN_BLOCK if corr.device.type == "cpu" else GERSHGORIN_BLOCK_GPU
+    sums = torch.zeros(len(grid), dtype=torch.float64, device=corr.device)
+    rho_max = torch.zeros((), dtype=torch.float64, device=corr.device)
     rows = max(1, block // max(1, n))
     for i in range(0, n, rows):
-        b = off[i : i + rows]
+        b = corr[i : i + rows].abs()
+        b.diagonal(i).zero_()
+        rho_max = torch.maximum(rho_max, b.max())
+        squares = [b]  # squares[k] = b^(2^k), made when first needed
         power, exponent = b.clone(), 1
         for k, r in enumerate(grid):
             if r == 0:
                 continue
-            for _ in range(r - exponent):
-                power.mul_(b)
+            step, bit = r - exponent, 0
+            while step:
+                if bit == len(squares):
+                    squares.append(squares[-1] * squares[-1])
+                if step & 1:
+                    power.mul_(squares[bit])
+                step, bit = step >> 1, bit + 1
             exponent = r
             sums[k] = torch.maximum(sums[k], power.sum(dim=1).max())
     rs = torch.tensor(grid, dtype=torch.float64)
@@ -128,7 +149,7 @@ def _gershgorin_levels(off: torch.Tensor, terms: int, block: int | None = None) 
     out = torch.empty(terms, dtype=torch.float64)
     for k, (a, b) in enumerate(zip(grid, [*grid[1:], terms])):
         out[a:b] = levels[k]
-    return out
+    return out, float(rho_max) if n > 1 else 0.0
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def _golden(name: str, text: str) -> None:
 
 def test_markdown_rendering_golden_synthetic():
     """The renderer on hand-made verdicts: layout, escaping, infinities, error bars, images."""
-    v = run_checks(replace(QUICK, activation="relu"))
+    v = run_checks(replace(QUICK, activation="relu", spectra=True))  # as a report runs it
     v = replace(
         v,
         conditions=(
@@ -53,8 +53,13 @@ def test_markdown_rendering_golden_synthetic():
 
 
 def test_markdown_rendering_golden_real_run():
-    v = replace(run_checks(replace(QUICK, activation="sin")), timings=())
+    v = replace(run_checks(replace(QUICK, activation="sin", spectra=True)), timings=())
     _golden("sin_no_train.md", render_markdown(v))
+    # --spectra: λ_min of Σ* and Θ* against numpy's eigvalsh (another LAPACK driver)
+    pop = v.population
+    theta = pop.theta_star
+    assert pop.skipped == () and pop.ntk_min == pytest.approx(np.linalg.eigvalsh(theta)[0], 1e-9)
+    assert pop.lambda_min_sigma == pytest.approx(np.linalg.eigvalsh(pop.gram.sigma)[0], 1e-9)
 
 
 def test_activation_command_exit_codes(capsys):
@@ -109,6 +114,8 @@ def test_nan_in_data_file_is_rejected(tmp_path, capsys):
 def test_json_on_stdout_is_clean_and_complete(capsys):
     assert main(["activation", "tanh", *FAST, "--json", "-"]) == ExitCode.PASS
     doc = json.loads(capsys.readouterr().out)
+    assert doc["gram"]["skipped"] == ["lambda_min_sigma", "ntk_lambda_min"]  # no --spectra
+    assert doc["gram"]["lambda_min_sigma"] is None and doc["settings"]["spectra"] is False
     assert set(doc) >= {
         "activation",
         "settings",
@@ -178,6 +185,7 @@ def test_report_command_writes_a_complete_self_contained_report(tmp_path, capsys
     assert "<h2>Summary</h2>" in html and "relu: <span class='PASS'>PASS</span>" in html
     doc = json.loads((out / "report.json").read_text())
     assert [d["activation"]["name"] for d in doc] == ["sin", "relu"]
+    assert all(d["gram"]["skipped"] == [] and d["gram"]["lambda_min_sigma"] for d in doc)
 
 
 def test_interrupted_report_leaves_the_old_report_intact(tmp_path, monkeypatch):

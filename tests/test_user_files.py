@@ -102,6 +102,8 @@ def test_a_users_file_of_the_same_name_is_refused_unless_force(tmp_path, capsys,
     assert (out / "report.md").read_text() == "my own report"
     assert main(["activation", "sin", *FAST, "--report", str(out), "--force"]) == ExitCode.PASS
     assert (out / "report.md").read_text().startswith("## sin")
+    doc = json.loads((out / "report.json").read_text())  # a report computes every spectrum
+    assert doc["gram"]["skipped"] == [] and doc["settings"]["spectra"] is True
     assert (out / "notes.txt").read_text() == "my notes"
 
 

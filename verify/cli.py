@@ -78,8 +78,9 @@ _GROUPS = {
     "gao": "Gao & Gao's implicit network (theorem gao2022)",
 }
 
-#: The report command trains only when asked (--train); every other default is Settings'.
-REPORT_DEFAULTS = replace(Settings(), train=False)
+#: The report command trains only when asked (--train) and draws every spectrum; every other
+#: default is Settings'.
+REPORT_DEFAULTS = replace(Settings(), train=False, spectra=True)
 #: The study's own grid replaces these settings (its cells always train, force, Truong only).
 STUDY_EXCLUDED = frozenset(
     {"n", "data", "width", "sigma_w2", "width_study", "width_sweep", "theorem", "force", "train"}
@@ -308,6 +309,8 @@ def _cmd_list() -> int:
 
 def _cmd_activation(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, args.activation)
+    if args.report:  # a report shows every spectrum
+        settings = replace(settings, spectra=True)
     act = _precheck(settings, args.report)  # torch-free: refusals are instant
     data = _loaded(settings)  # every data refusal comes before torch is imported
 

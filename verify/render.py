@@ -103,6 +103,7 @@ def to_json(v: Verification) -> dict[str, Any]:
             "contraction_offdiag": _f(pop.gram.contraction_offdiag),
             "ntk_lambda_min": _f(pop.ntk_min),
             "method": pop.gram.method,
+            "skipped": list(pop.skipped),
         },
         "width_sweep": None
         if sweep is None
@@ -143,6 +144,11 @@ def to_json(v: Verification) -> dict[str, Any]:
 def _pattern(v: Verification) -> str:
     poly = v.symbolic.polynomial
     return getattr(poly, "pattern", "")
+
+
+def _spectral(x: float | None) -> str:
+    """An informational least eigenvalue, or why it is absent (computed with --spectra)."""
+    return "not computed (--spectra)" if x is None else _num(x)
 
 
 def _num(x: float | None, digits: int = 6) -> str:
@@ -226,7 +232,7 @@ def summary_lines(v: Verification) -> list[str]:
         g, c = pop.gram, pop.certificate
         out.append(
             f"q* = {g.q_star:.8g}; λ* = λ_min(G*) = {_num(pop.lambda_star)}; "
-            f"λ_min(Σ*) = {_num(pop.lambda_min_sigma)}; float Hermite bound "
+            f"λ_min(Σ*) = {_spectral(pop.lambda_min_sigma)}; float Hermite bound "
             f"{_num(c.value)} (an estimate); fixed point: {g.steps} steps, residual "
             f"{g.residual:.1e}"
         )
@@ -243,7 +249,7 @@ def summary_lines(v: Verification) -> list[str]:
             f"off-diagonal {_num(g.contraction_offdiag, 4)}"
         )
         out.append(
-            f"infinite-width NTK: λ_min(Θ*) = {pop.ntk_min:.6g} "
+            f"infinite-width NTK: λ_min(Θ*) = {_spectral(pop.ntk_min)} "
             f"(Θ* = lim Θ/m, a ~ N(0, {v.model.a_scale:g}/m))"
         )
         scale = theory_width_scale(v.data.n, pop.lambda_star, v.settings.study.confidence_t)

@@ -214,6 +214,11 @@ class Settings:
     seed: int = option(0, "seed of every random draw, in [0, 2**64 - 1]", parse=_seed)
     device: str = option("cpu", "cpu or cuda[:N]", parse=_device)
     train: bool = option(True, "train a finite-width DEQ (the conclusions)")
+    spectra: bool = option(
+        False,
+        "also compute the informational spectra λ_min(Σ*) and λ_min(Θ*) (one eigvalsh each; a "
+        "report turns this on); without it the JSON lists them under gram.skipped",
+    )
     force: bool = option(
         False,
         "run even where the settings are outside the theory (what is measured is then labelled "

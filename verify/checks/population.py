@@ -5,6 +5,9 @@ the variance recursion diverges.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import TypeVar
+
 import torch
 
 from numeric.data import Correlation, Dataset
@@ -31,8 +34,9 @@ from verify.settings import ModelSettings, PrecisionSettings, Settings
 def population(
     act: Activation, data: Dataset, model: ModelSettings, facts: SymbolicFacts, s: Settings
 ) -> Population:
-    """G*, its spectrum (one eigvalsh), the Hermite certificate, λ_min(Σ*) and Θ* (for the
-    model's a-scale), each computed once."""
+    """G*, its spectrum (one eigvalsh), the Hermite certificate and λ*'s certified enclosure;
+    with ``s.spectra`` also λ_min(Σ*) and Θ*'s (for the model's a-scale) λ_min. Θ* is built
+    when first used (Population.theta_star)."""
     pop = s.population
     sups = (facts.sup_value(0), facts.sup_value(1), facts.sup_value(2))
     try:
@@ -46,17 +50,23 @@ def population(
     cert = hermite_certificate(
         mu.values, mu.error, gram.corr, eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
     )
-    theta = ntk_infinite(act, gram, model.sigma_w2, model.a_scale)
     spectrum = spectral_bounds(gram.gram, gram.error)
-    return Population(
-        gram,
-        spectrum,
-        cert,
-        certified_lambda(act, data, model, facts, s, gram, spectrum.lambda_min),
-        float(eigenvalues(gram.sigma)[0]),
-        theta,
-        float(eigenvalues(theta)[0]),
-    )
+    certified = certified_lambda(act, data, model, facts, s, gram, spectrum.lambda_min)
+    sigma_min = ntk_min = None
+    theta = partial(ntk_infinite, act, gram, model.sigma_w2, model.a_scale)
+    if s.spectra:  # informational: one eigvalsh each, only when asked for
+        sigma_min = float(eigenvalues(gram.sigma)[0])
+        theta_star = theta()
+        ntk_min = float(eigenvalues(theta_star)[0])
+        theta = partial(_same, theta_star)
+    return Population(gram, spectrum, cert, certified, sigma_min, theta, ntk_min)
+
+
+T = TypeVar("T")
+
+
+def _same(value: T) -> T:
+    return value
 
 
 def diverging_variance(act: Activation, sigma_w2: float, d: int) -> VarianceDiverges | None:
@@ -90,6 +100,7 @@ def certified_lambda(
             gram.q_star,
             estimate,
             s.precision,
+            gram.gram,
         )
     )
 
@@ -102,11 +113,13 @@ def certify(
     q_star: float,
     estimate: float,
     p: PrecisionSettings,
+    gram: torch.Tensor | None = None,
 ) -> LambdaCertificate:
     """λ* enclosed in ball arithmetic (theory §4) around the float Σ*, q* and λ_min(G*) =
     ``estimate`` of the rows of ``x``: q* on an invariant interval of the variance map (a local
     contraction, so φ' may be unbounded), the tails from φ's proved growth envelope; raises
-    VerifyError when no envelope, invariant interval or contraction is proved."""
+    VerifyError when no envelope, invariant interval or contraction is proved. ``gram``, the float
+    G* of the same Σ*, spares the certificate a second evaluation of its own midpoint."""
     return certify_lambda_star(
         act,
         x,
@@ -119,6 +132,7 @@ def certify(
         prec=p.prec,
         q_steps=p.certify_q_steps,
         dual_max_n=p.certify_dual_max_n,
+        gram_float=gram,
     )
 
 

@@ -5,7 +5,9 @@ Ling's and Gao's runs, and :class:`Verification`, the whole run, which the rende
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import sympy as sp
@@ -88,19 +90,33 @@ def _exact_up(value: sp.Expr) -> float:
 
 @dataclass(frozen=True)
 class Population:
-    """The infinite-width quantities: G*, its spectrum and certificate, λ_min(Σ*), Θ*."""
+    """The infinite-width quantities: G*, its spectrum and certificate, λ_min(Σ*), Θ*.
+
+    The informational λ_min(Σ*) and λ_min(Θ*) are None unless ``--spectra`` (or a report) asked
+    for them; Θ* itself is built on first use (training, the study) by ``theta``."""
 
     gram: GramResult
     spectrum: Spectrum
     certificate: Certificate
     certified: LambdaCertificate | Failed | None  # None: --no-certify
-    lambda_min_sigma: float
-    theta_star: torch.Tensor
-    ntk_min: float
+    lambda_min_sigma: float | None
+    theta: Callable[[], torch.Tensor] = field(repr=False, compare=False)
+    ntk_min: float | None
 
     @property
     def lambda_star(self) -> float:
         return self.spectrum.lambda_min
+
+    @cached_property
+    def theta_star(self) -> torch.Tensor:
+        """Θ* = lim Θ/m (numeric.ntk), computed once, when first asked for."""
+        return self.theta()
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """The JSON keys of the informational spectra not computed (no --spectra)."""
+        pairs = (("lambda_min_sigma", self.lambda_min_sigma), ("ntk_lambda_min", self.ntk_min))
+        return tuple(key for key, value in pairs if value is None)
 
 
 @dataclass(frozen=True)
