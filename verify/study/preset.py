@@ -111,7 +111,7 @@ SCALES = {
         0.5,
         4,
         ("tanh",),
-        (SPHERE, "digits", "clusters", "student-t", "pairs@1e-1", "pairs@1e-4"),
+        (SPHERE, "pairs@1e-2"),
         (8, 16),
         40,
         200,
