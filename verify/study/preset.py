@@ -18,8 +18,9 @@ Three parts, each a list of :class:`~verify.study.grid.StudyGrid` with its base 
   student-t, pairs@ANGLE) × widths × seeds.
 
 Scales: ``tiny`` (a smoke run in seconds: the tests run it end to end), ``default`` (sized for
-about an hour on two cores; see :data:`DEFAULT_ESTIMATE`), ``large`` (for a Dask cluster: n up to
-1024 in the atlas, n up to 256 and widths up to 8192 in the width grid).
+about an hour on two cores; see :data:`DEFAULT_ESTIMATE`: its width grid reaches n = 64, not the
+issue's 128), ``large`` (for a Dask cluster: n up to 1024 in the atlas, n up to 256 and widths
+up to 8192 in the width grid).
 """
 
 from __future__ import annotations
@@ -60,6 +61,22 @@ ACTIVATIONS = (
 #: The data sources of Q2.
 SOURCES = (SPHERE, "digits", "clusters", "student-t", "pairs@1e-1", "pairs@1e-2", "pairs@1e-3")
 SOURCES += ("pairs@1e-4",)
+#: How long the default scale takes, estimated from per-task times measured on this project's
+#: 2-core machine while it was loaded by other jobs (so an upper estimate for idle cores), one
+#: process per task (``verify.study.cells``), 100 steps:
+#:
+#: * a cell (one GD run) costs about max(0.3, 2.35·(m/256)^1.8) s, nearly independent of n at
+#:   n ≤ 64: measured (n, m) → s: (8, 128) 0.39, (16, 256) 2.24, (64, 256) 2.47, (32, 512) 10.6,
+#:   (64, 1024) 28.7 (tanh);
+#: * a group (G*, its certificate, and the symbolic facts of φ, recomputed per group) about
+#:   4 + 9.5·n/1024 s: relu at n = 4..256 2.5-3.5 s, tanh 4.6-5.5 s, relu n = 512 7.8 s,
+#:   n = 1024 13.5 s.
+#:
+#: Default scale: 1750 width cells ≈ 4140 s, 360 inputs cells ≈ 1100 s, 280 atlas groups ≈
+#: 1870 s, 49 other groups ≈ 200 s: ≈ 7300 core-seconds, about 61 minutes on 2 cores. The
+#: width grid stops at n = 64 (widths ≤ 1024) to fit that hour: a width of 2048 alone would cost
+#: ≈ 100 s per run, ≈ 7000 s more for n = 128 over 14 activations × 5 seeds.
+DEFAULT_ESTIMATE = "≈ 7300 core-seconds: about 61 minutes on 2 cores"
 #: The fraction f of the admissible maximum 1/(8L²) used by the width and inputs grids (the
 #: tool's default σ_w² = 1/(16L²)).
 WIDTH_FRACTION = 0.5
@@ -294,6 +311,7 @@ def build_preset(scale_name: str, seed: int) -> Preset:
 
 __all__ = [
     "ACTIVATIONS",
+    "DEFAULT_ESTIMATE",
     "SCALES",
     "SOURCES",
     "WIDTH_FRACTION",
