@@ -24,7 +24,7 @@ from numeric.parameters import DataSettings
 from numeric.synthetic import pairs
 from symbolic.errors import VerifyError
 from verify.cli import main
-from verify.study.findings_doc import MARK, key_hash
+from verify.study.findings_doc import MARK, key_hash, store_hash
 from verify.study.fits import bootstrap_exponent, certified_slope
 from verify.study.preset import ACTIVATIONS, SCALES, build_preset, sigma_grid
 
@@ -146,6 +146,16 @@ def test_a_document_the_tool_did_not_write_is_never_replaced(tiny, tmp_path, cap
     assert main([*ARGS, "--out", str(tiny), "--document", str(mine)]) == 6
     assert mine.read_text() == "my notes\n"
     assert "never replaced" in capsys.readouterr().err
+
+
+def test_the_store_hash_follows_the_numbers_not_the_timings():
+    groups = {"g": {"lambda_star": 0.5, "seconds": 1.0}}
+    cells = {"c": {"held": True, "seconds": 2.0}}
+    h = store_hash(groups, cells)
+    assert store_hash({"g": {"lambda_star": 0.5, "seconds": 9.0}}, cells) == h
+    assert store_hash({"g": {"lambda_star": 0.5000001, "seconds": 1.0}}, cells) != h
+    assert store_hash(groups, {"c": {"held": False, "seconds": 2.0}}) != h
+    assert store_hash(groups, {}) != h
 
 
 # ----- the fits, against synthetic data with known exponents ---------------------------------

@@ -47,11 +47,13 @@ def key_hash(key: str) -> str:
 
 
 def store_hash(groups: dict[str, dict], cells: dict[str, dict]) -> str:
-    """sha256 of the records used, keys sorted: the same store gives the same hash."""
+    """sha256 of the records used, keys sorted, each record without its timing ('seconds'):
+    the same numbers give the same hash, wherever and however fast they were computed."""
     h = hashlib.sha256()
     for table, rows in (("groups", groups), ("cells", cells)):
         for key in sorted(rows):
-            h.update(f"{table}\n{key}\n{json.dumps(rows[key], sort_keys=True)}\n".encode())
+            record = {k: v for k, v in rows[key].items() if k != "seconds"}
+            h.update(f"{table}\n{key}\n{json.dumps(record, sort_keys=True)}\n".encode())
     return h.hexdigest()
 
 
@@ -298,9 +300,21 @@ def _figure_atlas(rows: list[AtlasRow], preset: Preset) -> Figure:
         )
     ax.set(xscale="log", yscale="log", xlabel="n (points on the sphere)", ylabel="λ* (certified)")
     fit_log(ax, [a.lambda_star for a in rows if a.lambda_star > 0])
+    _ticks(ax, [a.n for a in rows])
     ax.set_title(f"λ*(n) at σ_w² = {WIDTH_FRACTION:g}/(8L²) (x²: 1/16)", fontsize=10)
     legend_outside(ax, fontsize=7)
     return finish(fig, {})
+
+
+def _ticks(ax, values: list[int], axis: str = "x") -> None:
+    """Log-axis ticks at the grid's own values, labelled plainly."""
+    values = sorted(set(values))
+    if not values:
+        return
+    fit_log(ax, values, axis=axis)
+    setter = ax.set_xticks if axis == "x" else ax.set_yticks
+    setter(values, [str(v) for v in values])
+    setter([], minor=True)
 
 
 def _middle(values: list[float]) -> float:
@@ -323,9 +337,8 @@ def _figure_width(rows: list[WidthRow]) -> Figure:
                 label=w.label,
             )
     ax.set(xscale="log", yscale="log", xlabel="n", ylabel="m_min (smallest grid width)")
-    ms = [m for w in rows for m in w.m_min.values() if m]
-    if ms:
-        fit_log(ax, ms)
+    _ticks(ax, [m for w in rows for m in w.m_min.values() if m], axis="y")
+    _ticks(ax, [n for w in rows for n in w.m_min])
     ax.set_title("minimal width (dashed: outside Truong's hypotheses)", fontsize=10)
     legend_outside(ax, fontsize=7)
     return finish(fig, {})
@@ -348,6 +361,7 @@ def _figure_outside(rows: list[WidthRow]) -> Figure:
             label=f"{w.label} (n = {n})",
         )
     ax.set(xscale="log", xlabel="width m", ylabel="fraction of seeds that held", ylim=(-0.05, 1.05))
+    _ticks(ax, [m for w in rows for per in w.held.values() for m in per])
     ax.set_title("conclusions held against width, largest n (dashed: outside)", fontsize=10)
     legend_outside(ax, fontsize=7)
     return finish(fig, {})
@@ -408,7 +422,8 @@ def document(r: Records, figure_dir: str) -> Document:
         f"Preset **{scale.name}**, seed {p.seed}: {scale.steps} gradient-descent steps, "
         f"{scale.seeds} seeds per width, a width counts when ≥ {scale.fraction:g} of its seeds "
         f"held, {scale.draws} bootstrap draws. Store: `study.sqlite`, {len(r.groups)} groups and "
-        f"{len(r.cells)} cells, records hash `{store_hash(r.groups, r.cells)[:16]}`. "
+        f"{len(r.cells)} cells, hash of its records without their timings "
+        f"`{store_hash(r.groups, r.cells)[:16]}`. "
         f"Regenerate with `python -m verify findings --out DIR --scale {scale.name} --seed "
         f"{p.seed} --document PATH` (it runs only what the store lacks).",
         "",
