@@ -301,3 +301,19 @@ def test_the_default_preset_runs_and_writes_its_document(tmp_path):
     """The full default preset (about an hour on two idle cores)."""
     assert main(["findings", "--scale", "default", "--quiet", "--out", str(tmp_path)]) == 0
     assert "Preset **default**" in (tmp_path / "findings.md").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("act", ACTIVATIONS, ids=lambda a: a.label)
+def test_every_activation_of_the_preset_gives_a_group_and_a_cell(act):
+    """A group that cannot be computed ends a study; each of the 14 runs at n = 4 (≈ 2-11 s)."""
+    from verify.study.cells import run_cell, run_group
+    from verify.study.grid import SPHERE, ActivationSpec, StudyGrid, groups_and_cells
+    from verify.study.preset import base_settings
+
+    s = sigma_grid(act, (0.25, 0.5, 0.75))
+    grid = StudyGrid((ActivationSpec(act.formula, s.width_sigma),), (4,), (4,), 1, (SPHERE,), 0.8)
+    groups, cells = groups_and_cells(grid, base_settings(SCALES["default"], 0))
+    group = run_group(groups[0])
+    assert group["lambda_star_enclosure"][0] > 0
+    assert run_cell(cells[0], group)["error"] is None
