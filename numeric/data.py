@@ -24,6 +24,7 @@ import numpy as np
 
 from numeric.datafile import Table, read_table
 from numeric.summary import tensors_of
+from numeric.synthetic import generated_rows, is_generated
 from symbolic.errors import VerifyError
 
 if TYPE_CHECKING:
@@ -302,7 +303,8 @@ def max_correlation(x: torch.Tensor) -> Correlation:
 
 
 def load_points(spec: DataSettings, seed: int) -> Points:
-    """The run's data from its settings, before torch: a file or scikit-learn's digits, read and
+    """The run's data from its settings, before torch: a file, scikit-learn's digits or a
+    generated source of :mod:`numeric.synthetic` (clusters, student-t, pairs@ANGLE), read and
     checked in numpy (raises VerifyError for bad input); the sphere (drawn by torch's generator,
     so its numbers do not change)."""
     if spec.data is None:
@@ -310,6 +312,9 @@ def load_points(spec: DataSettings, seed: int) -> Points:
         return Points(s.x.numpy(), s.y.numpy(), s.source, s.notices)
     if spec.data == "digits":
         return digits_points(spec, seed)
+    if is_generated(spec.data):
+        x, y, source = generated_rows(spec.data, spec.points, spec.d, seed)
+        return _points(x, y, source, spec.data, spec, seed, [f"{source}: {spec.points} rows"])
     return file_points(spec.data, spec, seed)
 
 

@@ -94,7 +94,10 @@ class DataSettings:
     )
     d: int = option(10, "input dimension (sphere data)", parse=positive_int)
     data: str | None = option(
-        None, "a .npy/.npz/.csv file, or 'digits' (scikit-learn)", metavar="FILE|digits"
+        None,
+        "a .npy/.npz/.csv file, 'digits' (scikit-learn), or generated: 'clusters', 'student-t', "
+        "'pairs@ANGLE' (near-duplicate pairs, ANGLE in [1e-4, π/2] radians)",
+        metavar="FILE|digits|clusters|student-t|pairs@ANGLE",
     )
     label_scale: float = option(
         0.1,

@@ -1,4 +1,5 @@
-"""Command line: ``python -m verify activation|list|report``. ``main(argv) -> int``.
+"""Command line: ``python -m verify activation|list|report|recheck|study|findings``;
+ ``main(argv) -> int``.
 
 The run options are generated from the fields of :class:`verify.settings.Settings`, so each
 default is declared once. The heavy layers (sympy, torch) are imported only when a command runs:
@@ -221,7 +222,53 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", metavar="DIR", required=True, help="folder: the store and the atlas")
     g.add_argument("--json", metavar="PATH", help="write the JSON summary to PATH ('-': stdout)")
     add_settings_options(p, STUDY_DEFAULTS, STUDY_EXCLUDED)
+    _add_findings(sub)
     return parser
+
+
+def _add_findings(sub) -> None:
+    """The findings command: the named preset of verify.study.preset, then docs/findings.md."""
+    from verify.settings import SEED_MAX, Settings
+
+    seed_field = next(f for f in fields(Settings) if f.name == "seed")
+    p = sub.add_parser(
+        "findings",
+        help="the findings preset (λ* atlas, minimal widths, outside the hypotheses, inputs) "
+        "into a resumable store, and the findings document from it",
+        epilog=STUDY_EPILOG,
+    )
+    p.add_argument("--out", metavar="DIR", required=True, help="folder of the store")
+    p.add_argument(
+        "--scale",
+        choices=("tiny", "default", "large"),
+        default="default",
+        help="tiny: a smoke run in seconds; default: about an hour on two cores; large: for a "
+        "Dask cluster (default: default)",
+    )
+    p.add_argument(
+        "--seed",
+        type=seed_field.metadata["parse"],
+        default=0,
+        help=f"seed of the data and of the bootstrap, in [0, {SEED_MAX}] (default 0)",
+    )
+    p.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run the cells on this Dask scheduler"
+    )
+    p.add_argument(
+        "--workers",
+        type=nonnegative_int,
+        help="local processes (default: the cores; 0 runs in this process)",
+    )
+    p.add_argument(
+        "--document",
+        metavar="PATH",
+        help="the findings document (default DIR/findings.md); its figures go to the folder "
+        "beside it named after it",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--progress", action="store_true", help="show progress even when stderr is not a terminal"
+    )
 
 
 def settings_from_args(args: argparse.Namespace, activation: str) -> Settings:
@@ -447,6 +494,43 @@ def _cmd_study(args: argparse.Namespace) -> int:
     return ExitCode.PASS
 
 
+def _cmd_findings(args: argparse.Namespace) -> int:
+    from verify.study.preset import build_preset
+
+    out = Path(args.out)
+    doc_path = Path(args.document) if args.document else out / "findings.md"
+    preset = build_preset(args.scale, args.seed)
+    from verify.study.findings import run_findings, write_document
+    from verify.study.run import connect, default_workers
+
+    client = connect(args.scheduler) if args.scheduler else None
+    workers = args.workers if args.workers is not None else default_workers()
+    total = len(preset.work()[1])
+    bar = _progress(args, total=total, unit="cell")
+
+    def progress(done: int, _total: int, computed: int) -> None:
+        bar.reach(done, f"cells ({computed} computed)", first=computed == 0)
+
+    try:
+        records, done = run_findings(
+            preset, out, workers=workers, client=client, progress=progress if bar else None
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+        if client is not None:
+            client.close()
+    write_document(records, doc_path)
+    where = args.scheduler or f"{workers} local processes"
+    print(
+        f"findings ({args.scale}, seed {args.seed}): {done.cells_total} cells "
+        f"({done.cells_computed} computed, {done.cells_reused} reused) and "
+        f"{len(records.groups)} groups in {done.seconds:.1f} s on {where}\n"
+        f"document: {doc_path}"
+    )
+    return ExitCode.PASS
+
+
 def _check_grid(grid, base: Settings, sphere: str) -> None:
     """Bad names, files and sizes refuse the study before any cell runs."""
     from symbolic.activations import resolve
@@ -513,6 +597,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_recheck(args)
         elif args.command == "study":
             code = _cmd_study(args)
+        elif args.command == "findings":
+            code = _cmd_findings(args)
         else:
             code = _cmd_report(args)
         sys.stdout.flush()  # a closed pipe must raise here, not at interpreter exit

@@ -95,8 +95,49 @@ def run_study(
     every record. ``client``: a ``dask.distributed.Client`` (else a local pool of ``workers``
     processes; 0 runs in this process). ``progress(done, total, computed)`` as cells are stored.
     Raises :class:`StudyInterrupted` on SIGINT or SIGTERM (see the module docstring)."""
-    t0 = time.perf_counter()
     groups, cells = groups_and_cells(grid, base)
+    done = run_work(groups, cells, out, workers=workers, client=client, progress=progress)
+    return StudyRun(
+        grid,
+        done.store,
+        done.cells_total,
+        done.cells_computed,
+        done.cells_reused,
+        done.groups,
+        done.cells,
+        tuple(groups),
+        tuple(cells),
+        done.seconds,
+        cells_by_others=done.cells_by_others,
+    )
+
+
+@dataclass(frozen=True)
+class WorkDone:
+    """What :func:`run_work` did: counts, the store, and the records of the work it was given."""
+
+    store: Path
+    cells_total: int
+    cells_computed: int
+    cells_reused: int
+    groups: dict[str, dict[str, Any]]  # group key → record
+    cells: dict[str, dict[str, Any]]  # cell key → record
+    seconds: float
+    cells_by_others: int
+
+
+def run_work(
+    groups: list[Group],
+    cells: list[Cell],
+    out: Path,
+    *,
+    workers: int,
+    client: Any = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> WorkDone:
+    """:func:`run_study` for any list of groups and cells (keys distinct; several grids joined,
+    as the findings preset does): the same store, claims, executors and stopping."""
+    t0 = time.perf_counter()
     path = out / STORE_NAME
     with _StopSignals() as stop, Store(path) as store, store.heartbeat():
         reused = len(store.keys("cells") & {c.key for c in cells})
@@ -112,18 +153,15 @@ def run_study(
         pool.shutdown(wait=True)
         group_records = store.records("groups", {g.key for g in groups})
         cell_records = store.records("cells", {c.key for c in cells})
-    return StudyRun(
-        grid,
+    return WorkDone(
         path,
         len(cells),
         driver.computed,
         reused,
         group_records,
         cell_records,
-        tuple(groups),
-        tuple(cells),
         time.perf_counter() - t0,
-        cells_by_others=len(cells) - reused - driver.computed,
+        len(cells) - reused - driver.computed,
     )
 
 
@@ -335,7 +373,9 @@ __all__ = [
     "STORE_NAME",
     "StudyInterrupted",
     "StudyRun",
+    "WorkDone",
     "connect",
     "default_workers",
     "run_study",
+    "run_work",
 ]
