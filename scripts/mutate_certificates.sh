@@ -30,7 +30,7 @@ for module in "${MODULES[@]}"; do
     cd "$tree"
     export PYTHONPATH="$tree" OMP_NUM_THREADS=1
     mutmut run --paths-to-mutate "$module" --no-progress --simple-output \
-      --runner "python -m pytest -x -q -p no:cacheprovider ${TESTS[$module]}" >"$OUT/$name.log" 2>&1 || true
+      --runner "python -m pytest -x -q -p no:cacheprovider -n 0 ${TESTS[$module]}" >"$OUT/$name.log" 2>&1 || true
     mutmut results >>"$OUT/$name.log" 2>&1 || true
   )
   echo "$module: $(grep -c . "$OUT/$name.log") log lines; survivors:"
