@@ -52,8 +52,14 @@ def test_markdown_rendering_golden_synthetic():
     _golden("synthetic.md", render_markdown(v, {"hermite": "relu_hermite.png"}))
 
 
-def test_markdown_rendering_golden_real_run():
-    v = replace(run_checks(replace(QUICK, activation="sin")), timings=())
+@pytest.fixture(scope="module")
+def sin_quick():
+    """One quick sin run (no training, no sweep), shared: the Verification is frozen."""
+    return run_checks(replace(QUICK, activation="sin"))
+
+
+def test_markdown_rendering_golden_real_run(sin_quick):
+    v = replace(sin_quick, timings=())
     _golden("sin_no_train.md", render_markdown(v))
 
 
@@ -180,8 +186,8 @@ def test_report_command_writes_a_complete_self_contained_report(tmp_path, capsys
     assert [d["activation"]["name"] for d in doc] == ["sin", "relu"]
 
 
-def test_interrupted_report_leaves_the_old_report_intact(tmp_path, monkeypatch):
-    v = run_checks(replace(QUICK, activation="sin"))
+def test_interrupted_report_leaves_the_old_report_intact(tmp_path, monkeypatch, sin_quick):
+    v = sin_quick
     out = write_report([v], tmp_path / "rep", force=False)
     before = (out / "report.md").read_text()
     import verify.report as report
