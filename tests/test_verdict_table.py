@@ -327,3 +327,50 @@ def test_the_exit_code_of_several_runs_is_the_most_severe(outcomes, code):
     assert exit_code([Outcome(o) for o in outcomes]) == code
     if outcomes:
         assert code == EXIT[max(outcomes, key=SEVERITY.index)]
+
+
+def test_the_applicability_words():
+    """README, "Reading the verdicts": APPLIES when every hypothesis is PASS, DOES NOT APPLY when
+    one is refuted, else UNDECIDED (an ERROR included)."""
+    from verify.theorems import applies_label
+
+    words = {s: applies_label(s) for s in STATUSES}
+    assert words == {P: "APPLIES", F: "DOES NOT APPLY", INC: "UNDECIDED", ERR: "UNDECIDED"}
+
+
+def _readme_section(tid: str) -> tuple[str, str, str]:
+    """(heading, model paragraph, reconstructed paragraph) of the README's section on ``tid``."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"### `{tid}` — ")
+    body = text[start : text.index("\n| condition |", start)]
+    heading = body.splitlines()[0]
+    paragraphs = re.split(r"\n\s*\n", body)
+    model = next(p for p in paragraphs if p.lstrip().startswith("Model"))
+    return heading, model, model[model.index("Reconstructed") :]
+
+
+@pytest.mark.parametrize("tid", IDS)
+def test_each_theorem_is_the_paper_and_model_the_readme_names(tid):
+    """The authors and arXiv reference of the README's heading, every formula of its Model
+    paragraph, and exactly the options it calls reconstructed, each a real option."""
+    import re
+
+    from verify.cli import build_parser
+
+    heading, model, reconstructed = _readme_section(tid)
+    authors, reference = re.match(rf"### `{tid}` — (.+?), (arXiv [^:]+):", heading).groups()
+    theorem = THEOREMS[tid]
+    assert theorem.id == tid and theorem.title.startswith(authors + ":")
+    assert theorem.reference.startswith(reference)
+    formulas = [t for t in re.findall(r"`([^`]+)`", model) if not t.startswith("--")]
+    formulas = [t for t in formulas if not t.endswith(".py")]
+    assert formulas and all(f in theorem.model for f in formulas), formulas
+    options = set(re.findall(r"--[a-z][a-z-]+", reconstructed))
+    assert set(re.findall(r"--[a-z][a-z-]+", theorem.reconstructed)) == options
+    help_text = build_parser().format_help() + "".join(
+        a.format_help() for a in build_parser()._subparsers._group_actions[0].choices.values()
+    )
+    assert all(o in help_text for o in options)
