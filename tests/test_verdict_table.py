@@ -374,3 +374,46 @@ def test_each_theorem_is_the_paper_and_model_the_readme_names(tid):
         a.format_help() for a in build_parser()._subparsers._group_actions[0].choices.values()
     )
     assert all(o in help_text for o in options)
+
+
+def _reason(changed: dict, ids=IDS) -> tuple[str, str]:
+    blocks, outcome, *_ = run({**everything(), **changed}, ids)
+    return outcome.value, outcome_reason(blocks)
+
+
+def test_the_reason_names_each_thing_once_and_nothing_that_held():
+    """§8.2, one line per run: every failed conclusion of each refuted theorem; every check that
+    could not run (a hypothesis of an undecided theorem, a conclusion, a regime check), once;
+    what leaves each theorem undecided (open hypotheses, or how many were not run, and what
+    failed outside them); never a check that held."""
+    word, why = _reason({C.RELU_ACTIVATION: F, C.LAMBDA0_BOUND: F, C.LINEAR_RATE: F})
+    assert word == "REFUTED"
+    assert why == "truong2023 applies and its conclusion lambda0_bound, linear_rate failed"
+    word, why = _reason({C.BOUNDED_D2PHI: F, C.LING_LINEAR_RATE: F, C.GAO_LINEAR_RATE: F})
+    assert word == "REFUTED" and why.count("applies and its conclusion") == 2
+    assert "ling_linear_rate failed" in why and "gao_linear_rate failed" in why
+    # a hypothesis that could not run leaves its theorem undecided, and the run ERROR
+    word, why = _reason({C.RELU_ACTIVATION: F, C.WEIGHT_SCALE: ERR})
+    assert (word, why) == ("ERROR", "weight_scale could not run")
+    word, why = _reason({C.RELU_ACTIVATION: F, C.LINEAR_RATE: ERR, C.WIDTH_SWEEP: ERR})
+    assert word == "ERROR" and why == "linear_rate could not run; width_sweep could not run"
+    shared = {C.BOUNDED_D2PHI: F, C.LAMBDA0_BOUND: ERR}  # one check, two theorems
+    assert _reason(shared) == ("ERROR", "lambda0_bound could not run")
+    # undecided: the open hypotheses, or how many did not run, and what failed outside them
+    word, why = _reason({C.RELU_ACTIVATION: F, C.WEIGHT_SCALE: INC, C.LINEAR_RATE: F})
+    assert word == "INCONCLUSIVE"
+    assert why == "truong2023: hypotheses undecided (weight_scale); linear_rate failed outside them"
+    word, why = _reason({C.RELU_ACTIVATION: F, C.WEIGHT_SCALE: None, C.INFINITE_HERMITE: None})
+    assert (word, why) == ("INCONCLUSIVE", "truong2023: hypotheses undecided (2 not run)")
+    word, why = _reason({C.RELU_ACTIVATION: F, C.LAMBDA0_BOUND: INC, C.WIDTH_STUDY: INC})
+    assert (word, why) == (
+        "INCONCLUSIVE",
+        "truong2023 applies; lambda0_bound, width_study undecided",
+    )
+    # NOT COVERED names each theorem's refuted hypotheses, all of them
+    word, why = _reason({C.RELU_ACTIVATION: F, C.BOUNDED_DPHI: F, C.BOUNDED_D2PHI: F})
+    assert word == "NOT COVERED" and why == (
+        "no theorem's hypotheses hold for φ (truong2023: bounded_dphi, bounded_d2phi refuted; "
+        "ling2023: relu_activation refuted; gao2022: relu_activation refuted)"
+    )
+    assert _reason({}, ()) == ("NOT COVERED", "no theorem was checked")
