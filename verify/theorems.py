@@ -187,11 +187,6 @@ class Assessment:
     regime: tuple[CheckResult, ...]
 
     @property
-    def conclusions_status(self) -> Status | None:
-        """The worst conclusion (None when none was measured)."""
-        return worst([r.status for r in self.conclusions]) if self.conclusions else None
-
-    @property
     def measured(self) -> list[Status]:
         """The statuses that enter its outcome: its conclusions, and any hypothesis or regime
         check that could not run (ERROR: theory §8.1 rule 2, "ERROR when a check could not
