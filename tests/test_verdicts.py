@@ -271,3 +271,42 @@ def test_could_not_run_is_inconclusive_with_the_reason():
     with the reason (ERROR is for a computation that contradicts itself)."""
     result = verdicts.could_not_run(Condition.LINEAR_RATE, SolverError("residual 1e-3 > tol"))
     assert result.status is INC and result.detail == "not decided: residual 1e-3 > tol"
+
+
+@pytest.mark.parametrize(
+    "k, name, symbol",
+    [
+        (0, Condition.BOUNDED_PHI, "sup|φ|"),
+        (1, Condition.BOUNDED_DPHI, "sup|φ'|"),
+        (2, Condition.BOUNDED_D2PHI, "sup|φ''|"),
+    ],
+)
+def test_each_derivative_is_its_own_condition_and_says_which(k, name, symbol):
+    """sup|φ^(k)| is reported under its own name, and the text names the derivative: "=" with
+    the exact value for a proved supremum, "≈ (estimate, not proved)" otherwise, the numeric
+    value when undecided."""
+    proved = verdicts.bounded(k, sup(True, 2.5, sp.Rational(5, 2)))
+    assert proved.name is name and proved.exact == "5/2" and proved.value == 2.5
+    assert proved.detail.startswith(f"{symbol} = 2.5")
+    estimated = verdicts.bounded(k, sup(True, 2.5, None))
+    assert estimated.exact is None and f"{symbol} ≈ (estimate, not proved)" in estimated.detail
+    open_ = verdicts.bounded(k, sup(None, 2.5, None))
+    assert open_.name is name and f"numeric {symbol} = 2.5" in open_.detail
+    refuted = verdicts.bounded(k, sup(False, math.inf, None))
+    assert refuted.name is name and refuted.status is F and refuted.value == math.inf
+
+
+def test_a_check_that_could_not_be_decided_says_why():
+    r = verdicts.could_not_run(Condition.LAMBDA0_BOUND, SolverError("did not converge in 9 steps"))
+    assert (r.name, r.status, r.value, r.bound) == (Condition.LAMBDA0_BOUND, INC, None, None)
+    assert r.detail == "not decided: did not converge in 9 steps"
+
+
+@pytest.mark.parametrize("drift, lazy", [(0.0, True), (0.099, True), (0.1, False), (0.5, False)])
+def test_the_rate_detail_says_whether_the_run_stayed_lazy(drift, lazy):
+    """The lazy-dynamics predictions apply only while the NTK barely moves (drift < 0.1)."""
+    res = training()
+    res = replace(res, history=replace(res.history, ntk_drift=[0.0, drift]))
+    detail = verdicts.linear_rate(res).detail
+    assert (f"NTK drift {drift:.3f} (lazy)" in detail) is lazy
+    assert ("NOT lazy: the NTK moved" in detail) is not lazy
