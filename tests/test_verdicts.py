@@ -310,3 +310,27 @@ def test_the_rate_detail_says_whether_the_run_stayed_lazy(drift, lazy):
     detail = verdicts.linear_rate(res).detail
     assert (f"NTK drift {drift:.3f} (lazy)" in detail) is lazy
     assert ("NOT lazy: the NTK moved" in detail) is not lazy
+
+
+@pytest.mark.parametrize(
+    "L, bound, exact", [(2, 1 / 32, "1/32"), (0.5, 0.5, "1/2"), (3, 1 / 72, "1/72")]
+)
+def test_the_weight_scale_threshold_is_one_over_eight_l_squared(L, bound, exact):
+    """σ_w² < 1/(8L²) with L proved exactly: the threshold reported is 1/(8L²) (value σ_w²),
+    exact as a fraction; just below it PASS, at it FAIL; L only estimated: INCONCLUSIVE with
+    the same threshold and the reason."""
+    fact = sup(True, float(L), sp.nsimplify(L))
+    below = verdicts.weight_scale(bound * (1 - 1e-12), fact)
+    at = verdicts.weight_scale(bound, fact)
+    assert (below.status, at.status) == (P, F)
+    assert below.bound == pytest.approx(bound, rel=1e-15) and below.value == bound * (1 - 1e-12)
+    assert at.exact == exact and f"1/(8L²) = {bound:.6g}" in at.detail
+    estimated = verdicts.weight_scale(bound / 2, sup(True, float(L), None))
+    assert estimated.status is INC and estimated.bound == pytest.approx(bound, rel=1e-15)
+    assert "L was not proved exactly" in estimated.detail
+    assert "L was not proved finite" in verdicts.weight_scale(0.01, sup(None, 1.0, None)).detail
+    unbounded = verdicts.weight_scale(0.01, sup(False, math.inf, None))
+    assert (unbounded.status, unbounded.value, unbounded.bound) == (F, 0.01, 0.0)
+    assert "no σ_w² > 0 satisfies" in unbounded.detail
+    constant = verdicts.weight_scale(7.0, sup(True, 0.0, sp.Integer(0)))
+    assert (constant.status, constant.bound, constant.detail) == (P, math.inf, "φ is constant")
