@@ -419,6 +419,14 @@ def test_the_reason_names_each_thing_once_and_nothing_that_held():
         "ling2023: relu_activation refuted; gao2022: relu_activation refuted)"
     )
     assert _reason({}, ()) == ("NOT COVERED", "no theorem was checked")
+    word, why = _reason(
+        {C.RELU_ACTIVATION: F, C.WEIGHT_SCALE: INC, C.BOUNDED_DPHI: INC, C.LINEAR_RATE: F}
+        | {C.LAMBDA0_BOUND: F}
+    )
+    assert why == (
+        "truong2023: hypotheses undecided (bounded_dphi, weight_scale); "
+        "lambda0_bound, linear_rate failed outside them"
+    )
     # two theorems undecided: each says why, in theorem order
     word, why = _reason({C.BOUNDED_D2PHI: F, C.RELU_ACTIVATION: INC})
     assert word == "INCONCLUSIVE" and why == (
