@@ -4,10 +4,14 @@
 # the tracked files (mutmut edits files in place):
 #
 #   scripts/mutate.sh [module.py ...]          (default: every module of the table below)
+#   TESTS_FOR="tests/test_x.py" scripts/mutate.sh module.py    (against other tests: a "before")
 #
 # The score and the survivors of each module go to $OUT/<name>.log (default
-# ${TMPDIR:-/tmp}/deq-verify-mutants); a summary line per module is printed. A surviving mutant is either
-# killed by a new behavioural test or argued equivalent (see the README's development section).
+# ${TMPDIR:-/tmp}/deq-verify-mutants); a summary line per module is printed. The tests run in one
+# process (-n 0: no xdist workers), and a -k selects over every file named in the entry;
+# --noconftest (no torch import, no seeding: for tests that need neither) halves the cost of each
+# mutant. A surviving mutant is either killed by a new behavioural test or argued equivalent
+# (docs/mutation.md).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-${TMPDIR:-/tmp}/deq-verify-mutants}
@@ -24,6 +28,14 @@ declare -A TESTS=(
   [symbolic/hermite_balls.py]="tests/test_certificate_oracles.py tests/test_certificates.py tests/test_local_contraction.py -k 'q_star or hermite or lambda_star or square or divergence_proof or jump or tail_bounds or correlation or entry'"
   [numeric/lambda_certificate.py]="tests/test_certificate_oracles.py tests/test_certificates.py -k 'lambda_star or correlation or shortfall or identity or tiny or row_blocks or local or entry'"
   [verify/recheck.py]="tests/test_recheck.py -k 'not fresh and not round_trip'"
+  [verify/theorems.py]="--noconftest tests/test_verdict_table.py tests/test_outcomes.py"
+  [verify/verdicts.py]="tests/test_verdicts.py tests/test_theorems.py::test_ling_condition1_and_step_bound_by_hand tests/test_theorems.py::test_gao_rate_rules_refute_only_above_the_bound tests/test_theorems.py::test_gao_lambda0_is_decided_by_the_certificate_alone tests/test_training.py::test_the_guards_hold_all_along_not_only_at_the_end"
+  [verify/weight_scale.py]="tests/test_verdicts.py tests/test_user_files.py::test_the_refusal_rule_at_its_boundaries"
+  [verify/study/store.py]="--noconftest tests/test_study_control.py -k 'not sigint and not sigterm and not two_study' tests/test_study.py::test_the_store_returns_the_rows_asked_for"
+  [verify/study/grid.py]="--noconftest tests/test_study.py::test_keys_change_with_any_setting_and_seeds_follow_the_key tests/test_study.py::test_keys_change_with_the_version_of_the_tool tests/test_study.py::test_grid_parsing tests/test_study.py::test_bad_input_is_one_line_and_exit_two_before_any_work"
+  [verify/study/cells.py]="tests/test_study_cells.py"
+  [verify/report_folder.py]="--noconftest tests/test_report_folder.py tests/test_user_files.py::test_a_hostile_folder_is_refused_in_one_line_and_nothing_is_touched tests/test_user_files.py::test_the_issue_case_thesis_tex_survives_from_the_command_line"
+  [numeric/datafile.py]="tests/test_datafile.py"
 )
 MODULES=("$@")
 [ ${#MODULES[@]} -eq 0 ] && MODULES=("${!TESTS[@]}")
@@ -37,7 +49,7 @@ for module in "${MODULES[@]}"; do
     cd "$tree"
     export PYTHONPATH="$tree" OMP_NUM_THREADS=1
     mutmut run --paths-to-mutate "$module" --no-progress --simple-output \
-      --runner "python -m pytest -x -q -p no:cacheprovider ${TESTS[$module]}" >"$OUT/$name.log" 2>&1 || true
+      --runner "python -m pytest -x -q -p no:cacheprovider -n 0 ${TESTS_FOR:-${TESTS[$module]}}" >"$OUT/$name.log" 2>&1 || true
     mutmut results >>"$OUT/$name.log" 2>&1 || true
   )
   # mutmut's own statuses: ok_killed and ok_suspicious (killed, slowly) count as killed

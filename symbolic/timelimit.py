@@ -12,6 +12,7 @@ import gc
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -53,10 +54,13 @@ class _Alarm(BaseException):
 
 def _on_alarm(signum, frame) -> None:
     """Raise :class:`_Alarm` in the interrupted code, unless that code is a garbage-collector
-    callback (hypothesis installs one): an exception there is printed and dropped by the
+    callback (hypothesis installs one), a weak reference's callback (weakref.py's dictionaries
+    and finalizers) or a ``__del__``: an exception there is printed and dropped by the
     interpreter, never reaching the limited step. The timer fires again 0.2 s later."""
-    if frame is not None and any(
-        getattr(cb, "__code__", None) is frame.f_code for cb in gc.callbacks
+    if frame is not None and (
+        frame.f_code.co_filename == weakref.__file__
+        or frame.f_code.co_name == "__del__"
+        or any(getattr(cb, "__code__", None) is frame.f_code for cb in gc.callbacks)
     ):
         return
     raise _Alarm

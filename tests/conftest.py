@@ -1,6 +1,15 @@
+import os
+
 import mpmath
 import pytest
 import torch
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under pytest-xdist (-n 2 in pyproject.toml) each worker computes on one thread, and so do
+    # the processes its tests start: two workers with torch's default of one thread per core
+    # would oversubscribe the cores (OpenMP threads spin waiting for each other).
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

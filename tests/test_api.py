@@ -125,8 +125,11 @@ def _python(*args: str) -> str:
     return run.stdout
 
 
-def test_the_readme_one_liner_works_as_written():
-    out = _python("-c", _readme_one_liner())
+def test_the_readme_one_liner_works_as_written(capsys):
+    """The Python of the README's `python -c "..."`, run as written (in this process: the
+    interpreter's start is what the quickstart's subprocess test covers)."""
+    exec(compile(_readme_one_liner(), "<README one-liner>", "exec"), {})
+    out = capsys.readouterr().out
     lam, rest = out.split(" ", 1)
     assert float(lam) > 0 and rest.startswith("(0.0, 0.60")  # tanh: μ_0 = 0 by parity
 

@@ -106,6 +106,14 @@ def _csv_ragged(p):
     (p / "d.npy").write_text("1,2,3\n4,5\n")
 
 
+def _csv_long_row(p):
+    (p / "d.npy").write_text("1,2,3\n4,5,6,7\n7,8,9\n")
+
+
+def _csv_long_row_under_a_header(p):
+    (p / "d.npy").write_text("a,b,y\n1,2,3\n4,5,6,\n")  # a trailing comma is a fourth cell
+
+
 def _csv_header_only(p):
     (p / "d.npy").write_text("a,b,y\n")
 
@@ -190,6 +198,11 @@ MALFORMED = {
     "CSV text cell": (_csv_text_cell, "line 2, column 2 holds 'five'"),
     "CSV missing label": (_csv_missing_label, "line 3: has no label"),
     "CSV ragged": (_csv_ragged, "line 2 has 2 cells"),
+    "CSV long row": (_csv_long_row, "line 2 has 4 cells; expected 3 like the first row"),
+    "CSV long row under a header": (
+        _csv_long_row_under_a_header,
+        "line 3 has 4 cells; expected 3 like the header",
+    ),
     "CSV header only": (_csv_header_only, "no rows"),
     "binary junk": (_binary_junk, "neither"),
     "parallel rows": (_parallel_rows, "(1, 4)"),

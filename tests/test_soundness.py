@@ -269,3 +269,28 @@ def test_a_tiny_time_limit_gives_inconclusive_or_the_same_verdict(formula):
         return
     for key, status in cut.items():
         assert status in (full[key], INC), f"{formula} [{key}]: {status} vs {full[key]}"
+
+
+def test_the_time_limit_never_raises_where_python_would_drop_the_exception():
+    """An alarm that lands in a weak reference's callback or a ``__del__`` (the collector runs
+    them at any moment) is let pass: raised there, it would be printed and dropped, never
+    reaching the limited step; the timer fires again."""
+    import signal
+    import types
+    import weakref
+
+    from symbolic import timelimit
+
+    callback = weakref.WeakKeyDictionary()._remove.__code__
+
+    class Dying:
+        def __del__(self):
+            pass
+
+    for code in (callback, Dying.__del__.__code__):
+        assert timelimit._on_alarm(signal.SIGALRM, types.SimpleNamespace(f_code=code)) is None
+    plain = types.SimpleNamespace(
+        f_code=test_the_time_limit_never_raises_where_python_would_drop_the_exception.__code__
+    )
+    with pytest.raises(timelimit._Alarm):
+        timelimit._on_alarm(signal.SIGALRM, plain)

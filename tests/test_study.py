@@ -8,7 +8,6 @@ import gc
 import io
 import json
 import math
-import os
 import signal
 import sqlite3
 import subprocess
@@ -65,121 +64,77 @@ def _cells(path: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory) -> Path:
-    """The grid run by the command line on a local pool of two processes."""
+    """The grid run once by the command line in this process (``--workers 0``: sympy and torch
+    are warm here), shared by the tests below; the process pool is exercised by the killed run
+    below and in test_study_control, Dask's worker processes by the scheduler test."""
     out = tmp_path_factory.mktemp("local")
-    assert main(["study", *ARGS, "--workers", "2", "--out", str(out)]) == 0
+    assert main(["study", *ARGS, "--workers", "0", "--out", str(out)]) == 0
     return out
 
 
-def test_a_local_study_and_a_dask_study_store_identical_numbers(local, tmp_path):
-    """The same grid on a real dask.distributed scheduler with two worker processes (started
-    here on localhost): every cell's record is equal, float for float (one torch thread per
-    task, each cell seeded from its own key)."""
+#: A corner of the grid (one group, its four cells): what the Dask and kill tests recompute.
+CORNER = ["--activations", "sin", "--n", "4", "--widths", "8,16", "--seeds", "2"]
+CORNER += ARGS[ARGS.index("--data") :]
+
+
+def test_the_scheduler_option_stores_the_same_numbers_as_a_local_run(local, tmp_path):
+    """`--scheduler tcp://…` against a real dask.distributed scheduler with two worker processes
+    (started here on localhost): the CLI reuses nothing it does not have, computes the corner's
+    4 cells there, and every cell's record equals the local run's, float for float (one torch
+    thread per task, each cell seeded from its own key, whatever the grid around it)."""
     distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        run, summary = study(GRID, tmp_path, BASE, client=client)
-    assert run.cells_total == 16 and run.cells_computed == 16 and run.cells_reused == 0
-    theirs, ours = _cells(tmp_path / "study.sqlite"), _cells(local / "study.sqlite")
-    assert len(ours) == 16 and theirs == ours
-    assert set(summary["activations"]) == {"sin", "erf"}
-    assert summary["cells_computed"] == 16
-
-
-def test_the_scheduler_option_runs_on_a_dask_scheduler_started_by_the_test(local, tmp_path):
-    """`--scheduler tcp://…` against `dask scheduler` / `dask worker` processes: the CLI reuses
-    nothing it does not have and computes all 16 cells there, with the same numbers."""
-    pytest.importorskip("distributed")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    port = _free_port()
-    sched = subprocess.Popen(
-        [*SCHEDULER, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    worker = subprocess.Popen(
-        [
-            *WORKER,
-            f"tcp://127.0.0.1:{port}",
-            "--nworkers",
-            "2",
-            "--nthreads",
-            "1",
-            "--no-dashboard",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        from distributed import Client
-
-        with Client(f"tcp://127.0.0.1:{port}", timeout="30s") as c:
-            c.wait_for_workers(2, timeout=60)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         summary = tmp_path / "s.json"
-        args = ["--scheduler", f"tcp://127.0.0.1:{port}", "--json", str(summary)]
-        assert main(["study", *ARGS, "--out", str(tmp_path), *args]) == 0
-    finally:
-        for p in (worker, sched):
-            p.terminate()
-            p.wait(30)
+        args = ["--scheduler", cluster.scheduler_address, "--json", str(summary)]
+        assert main(["study", *CORNER, "--out", str(tmp_path), *args]) == 0
     data = json.loads(summary.read_text())
-    assert data["cells_computed"] == 16 and data["cells_reused"] == 0
-    assert _cells(tmp_path / "study.sqlite") == _cells(local / "study.sqlite")
+    assert (data["cells_total"], data["cells_computed"], data["cells_reused"]) == (4, 4, 0)
+    theirs, ours = _cells(tmp_path / "study.sqlite"), _cells(local / "study.sqlite")
+    assert len(theirs) == 4 and theirs == {k: ours[k] for k in theirs}
 
 
-#: `dask scheduler` / `dask worker`, as modules of this interpreter (no PATH lookup).
-SCHEDULER = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
+#: One cheap group (no certificate, 8 Hermite terms, 20 digits) and cells long enough to be
+#: caught running (300 steps: about half a second each on one core).
+KILLED = ["--activations", "sin", "--n", "4", "--widths", "8", "--seeds", "4", "--steps", "300"]
+KILLED += ["--data", "sphere", "--no-certify", "--hermite-terms", "8", "--dps", "20", "--quiet"]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_a_study_killed_mid_run_resumes_with_only_the_missing_cells(local, tmp_path):
-    """SIGKILL on the driver once a few cells are stored; the re-run computes exactly the cells
-    the store lacks (counted), and the final store equals the uninterrupted run's."""
-    cmd = [sys.executable, "-m", "verify", "study", *ARGS, "--workers", "1", "--out"]
-    proc = subprocess.Popen(
-        [*cmd, str(tmp_path)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    store = tmp_path / "study.sqlite"
-    deadline = time.monotonic() + 240
-    stored = 0
+def test_a_study_killed_mid_run_resumes_with_only_the_missing_cells(tmp_path):
+    """SIGKILL on the driver (`python -m verify study` on a pool of one process) once a cell is
+    stored: no handler runs, its claims and WAL stay behind. The same command computes exactly
+    the cells the store lacks (counted), taking over the dead run's claims, and the final store
+    equals an uninterrupted run's."""
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "verify", "study", *KILLED, "--workers", "1", "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    store = out / "study.sqlite"
+    deadline = time.monotonic() + 240  # a hang bound, not a speed requirement
     while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.2)
+        time.sleep(0.05)
         if store.exists():
             try:
-                stored = len(_cells(store))
+                if len(_cells(store)) >= 1:
+                    break
             except sqlite3.OperationalError:  # the schema not created yet
                 continue
-            if stored >= 3:
-                break
     assert proc.poll() is None, f"the study ended before it could be killed: {proc.stderr.read()}"
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     proc.stderr.close()
     before = _cells(store)
-    assert 3 <= len(before) < 16
+    assert 1 <= len(before) < 4
     summary = tmp_path / "s.json"
-    assert (
-        main(["study", *ARGS, "--workers", "1", "--out", str(tmp_path), "--json", str(summary)])
-        == 0
-    )
+    # the same command (in this process, where sympy and torch are warm: ``--workers 0``,
+    # which the keys do not depend on)
+    args = ["--workers", "0", "--out", str(out), "--json", str(summary)]
+    assert main(["study", *KILLED, *args]) == 0
     data = json.loads(summary.read_text())
-    assert data["cells_reused"] == len(before)
-    assert data["cells_computed"] == 16 - len(before)
-    assert _cells(store) == _cells(local / "study.sqlite")
+    assert (data["cells_reused"], data["cells_computed"]) == (len(before), 4 - len(before))
+    whole = tmp_path / "whole"
+    assert main(["study", *KILLED, "--workers", "0", "--out", str(whole)]) == 0
+    assert _cells(store) == _cells(whole / "study.sqlite")
 
 
 def test_the_atlas_and_its_exports(local):
@@ -359,3 +314,61 @@ def test_a_resumed_study_shows_its_cells_on_the_progress_bar(local, capsys):
     assert main(["study", *args, "--workers", "0", "--out", str(local), "--progress"]) == 0
     err = capsys.readouterr().err
     assert "16/16" in err and "(0 computed)" in err
+
+
+def test_keys_change_with_the_version_of_the_tool(monkeypatch):
+    """A result computed by another version of deq-verify is never reused: every group and cell
+    key names the installed version, so the same grid and settings under another version share
+    no key with this one (and the cells draw other weights)."""
+    from importlib import metadata
+
+    groups, cells = groups_and_cells(GRID, BASE)
+    real = metadata.version
+    monkeypatch.setattr(
+        metadata, "version", lambda name: "0.0.1" if name == "deq-verify" else real(name)
+    )
+    old_groups, old_cells = groups_and_cells(GRID, BASE)
+    assert len(old_groups) == len(groups) == 4 and len(old_cells) == len(cells) == 16
+    assert not {g.key for g in groups} & {g.key for g in old_groups}
+    assert not {c.key for c in cells} & {c.key for c in old_cells}
+    assert not {c.weight_seed for c in cells} & {c.weight_seed for c in old_cells}
+    assert all(c.group in {g.key for g in old_groups} for c in old_cells)
+
+
+def test_a_smaller_study_on_a_fuller_store_reads_only_its_own_rows(local, tmp_path):
+    """The store of the whole grid, copied, and a study of one of its corners (sin, n = 4,
+    width 8): everything is reused, nothing computed, and the summary and the atlas hold that
+    corner's two cells and one group only, equal to the stored ones."""
+    import shutil
+
+    shutil.copy(local / "study.sqlite", tmp_path / "study.sqlite")
+    corner = ["--activations", "sin", "--n", "4", "--widths", "8", "--seeds", "2"]
+    corner += ARGS[ARGS.index("--data") :]
+    summary = tmp_path / "s.json"
+    args = ["study", *corner, "--workers", "0", "--out", str(tmp_path), "--json", str(summary)]
+    assert main(args) == 0
+    data = json.loads(summary.read_text())
+    assert (data["cells_total"], data["cells_computed"], data["cells_reused"]) == (2, 0, 2)
+    assert set(data["activations"]) == {"sin"}
+    cells = list(csv.DictReader(io.StringIO((tmp_path / "cells.csv").read_text())))
+    assert len(cells) == 2 and {(c["activation"], c["n"], c["width"]) for c in cells} == {
+        ("sin", "4", "8")
+    }
+    groups = list(csv.DictReader(io.StringIO((tmp_path / "groups.csv").read_text())))
+    assert len(groups) == 1 and groups[0]["activation"] == "sin"
+    assert _cells(tmp_path / "study.sqlite") == _cells(local / "study.sqlite")  # nothing added
+
+
+def test_the_store_returns_the_rows_asked_for(tmp_path):
+    """Store.records(table, keys): only those keys (none for an empty set); all without keys."""
+    from verify.study_store import Store
+
+    with Store(tmp_path / "study.sqlite") as store:
+        for k in ("a", "b", "c"):
+            store.put_cell(k, "g", ("sin", "sphere", 4, 8, 0), {"v": k})
+        store.put_group("g", "sin", "sphere", 4, {"lambda_star": 0.5})
+        assert store.records("cells", {"a", "c", "zz"}) == {"a": {"v": "a"}, "c": {"v": "c"}}
+        assert store.records("cells", set()) == {}
+        assert set(store.records("cells")) == {"a", "b", "c"}
+        assert store.records("groups", {"a"}) == {}
+        assert store.records("groups") == {"g": {"lambda_star": 0.5}}

@@ -141,3 +141,32 @@ def test_rate_fit_on_an_exact_geometric_sequence():
     assert fit.max_ratio == pytest.approx(0.9, rel=1e-12)
     with pytest.raises(VerifyError):
         fit_rate([1.0, 0.0, 0.0])
+
+
+def test_the_guards_hold_all_along_not_only_at_the_end():
+    """sin at width 8 (n = 6, d = 4, seed 1, the default step): λ_min(Z(k)ᵀZ(k)) falls to about
+    0.22·λ_0 by step 13 and recovers to about 0.78·λ_0 by step 30, while every loss ratio stays
+    below the bound. "λ_min ≥ λ_0/2 all along" is false, so the linear rate FAILs; a guard
+    that looked only at the last step would pass it."""
+    res = _train(REGISTRY["sin"], sphere_data(6, 4, 0, 0.1), 8, 30, seed=1)
+    lam = res.history.lambda_min_zz
+    assert lam[0] == pytest.approx(res.lambda_0, rel=1e-9)  # the record starts at Z(0)
+    assert min(lam) < 0.3 * res.lambda_0 and lam[-1] > 0.7 * res.lambda_0
+    assert res.rate.max_ratio <= res.rate_bound  # the ratios alone would pass
+    assert res.lambda_kept is False
+    result = verdicts.linear_rate(res)
+    assert result.status is Status.FAIL
+    assert "λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along: False" in result.detail
+
+
+def test_the_largest_step_ratio_counts_every_step_from_the_first():
+    """A loss that rises at step 1 (ratio 1.5), then falls geometrically by 0.9: the fit uses the
+    second half (rate 0.9) but the largest ratio, held against the bound, is the first one."""
+    loss = [1.0, 1.5, *(1.5 * 0.9**k for k in range(1, 40))]
+    fit = fit_rate(loss)
+    assert fit.rate == pytest.approx(0.9, rel=1e-12)
+    assert fit.max_ratio == pytest.approx(1.5, rel=1e-15)
+    assert fit.start == len(loss) // 2 and fit.end == len(loss)
+    # the last ratio before the loss floor counts too: a jump at the end
+    late = [0.9**k for k in range(30)] + [0.9**29 * 1.2]
+    assert fit_rate(late).max_ratio == pytest.approx(1.2, rel=1e-12)

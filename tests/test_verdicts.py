@@ -312,3 +312,66 @@ def test_could_not_run_is_inconclusive_with_the_reason():
     with the reason (ERROR is for a computation that contradicts itself)."""
     result = verdicts.could_not_run(Condition.LINEAR_RATE, SolverError("residual 1e-3 > tol"))
     assert result.status is INC and result.detail == "not decided: residual 1e-3 > tol"
+
+
+@pytest.mark.parametrize(
+    "k, name, symbol",
+    [
+        (0, Condition.BOUNDED_PHI, "sup|φ|"),
+        (1, Condition.BOUNDED_DPHI, "sup|φ'|"),
+        (2, Condition.BOUNDED_D2PHI, "sup|φ''|"),
+    ],
+)
+def test_each_derivative_is_its_own_condition_and_says_which(k, name, symbol):
+    """sup|φ^(k)| is reported under its own name, and the text names the derivative: "=" with
+    the exact value for a proved supremum, "≈ (estimate, not proved)" otherwise, the numeric
+    value when undecided."""
+    proved = verdicts.bounded(k, sup(True, 2.5, sp.Rational(5, 2)))
+    assert proved.name is name and proved.exact == "5/2" and proved.value == 2.5
+    assert proved.detail.startswith(f"{symbol} = 2.5")
+    estimated = verdicts.bounded(k, sup(True, 2.5, None))
+    assert estimated.exact is None and f"{symbol} ≈ (estimate, not proved)" in estimated.detail
+    open_ = verdicts.bounded(k, sup(None, 2.5, None))
+    assert open_.name is name and f"numeric {symbol} = 2.5" in open_.detail
+    refuted = verdicts.bounded(k, sup(False, math.inf, None))
+    assert refuted.name is name and refuted.status is F and refuted.value == math.inf
+
+
+def test_a_check_that_could_not_be_decided_says_why():
+    r = verdicts.could_not_run(Condition.LAMBDA0_BOUND, SolverError("did not converge in 9 steps"))
+    assert (r.name, r.status, r.value, r.bound) == (Condition.LAMBDA0_BOUND, INC, None, None)
+    assert r.detail == "not decided: did not converge in 9 steps"
+
+
+@pytest.mark.parametrize("drift, lazy", [(0.0, True), (0.099, True), (0.1, False), (0.5, False)])
+def test_the_rate_detail_says_whether_the_run_stayed_lazy(drift, lazy):
+    """The lazy-dynamics predictions apply only while the NTK barely moves (drift < 0.1)."""
+    res = training()
+    res = replace(res, history=replace(res.history, ntk_drift=[0.0, drift]))
+    detail = verdicts.linear_rate(res).detail
+    assert (f"NTK drift {drift:.3f} (lazy)" in detail) is lazy
+    assert ("NOT lazy: the NTK moved" in detail) is not lazy
+
+
+@pytest.mark.parametrize(
+    "L, bound, exact", [(2, 1 / 32, "1/32"), (0.5, 0.5, "1/2"), (3, 1 / 72, "1/72")]
+)
+def test_the_weight_scale_threshold_is_one_over_eight_l_squared(L, bound, exact):
+    """σ_w² < 1/(8L²) with L proved exactly: the threshold reported is 1/(8L²) (value σ_w²),
+    exact as a fraction; just below it PASS, at it FAIL; L only estimated: INCONCLUSIVE with
+    the same threshold and the reason."""
+    fact = sup(True, float(L), sp.nsimplify(L))
+    below = verdicts.weight_scale(bound * (1 - 1e-12), fact)
+    at = verdicts.weight_scale(bound, fact)
+    assert (below.status, at.status) == (P, F)
+    assert below.bound == pytest.approx(bound, rel=1e-15) and below.value == bound * (1 - 1e-12)
+    assert at.exact == exact and f"1/(8L²) = {bound:.6g}" in at.detail
+    estimated = verdicts.weight_scale(bound / 2, sup(True, float(L), None))
+    assert estimated.status is INC and estimated.bound == pytest.approx(bound, rel=1e-15)
+    assert "L was not proved exactly" in estimated.detail
+    assert "L was not proved finite" in verdicts.weight_scale(0.01, sup(None, 1.0, None)).detail
+    unbounded = verdicts.weight_scale(0.01, sup(False, math.inf, None))
+    assert (unbounded.status, unbounded.value, unbounded.bound) == (F, 0.01, 0.0)
+    assert "no σ_w² > 0 satisfies" in unbounded.detail
+    constant = verdicts.weight_scale(7.0, sup(True, 0.0, sp.Integer(0)))
+    assert (constant.status, constant.bound, constant.detail) == (P, math.inf, "φ is constant")

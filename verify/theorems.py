@@ -187,15 +187,12 @@ class Assessment:
     regime: tuple[CheckResult, ...]
 
     @property
-    def conclusions_status(self) -> Status | None:
-        """The worst conclusion (None when none was measured)."""
-        return worst([r.status for r in self.conclusions]) if self.conclusions else None
-
-    @property
     def measured(self) -> list[Status]:
-        """The statuses that enter its outcome: its conclusions, and any regime check that
-        could not run (ERROR); the regime is information otherwise (theory §7.4)."""
-        errors = [r.status for r in self.regime if r.status is Status.ERROR]
+        """The statuses that enter its outcome: its conclusions, and any hypothesis or regime
+        check that could not run (ERROR: theory §8.1 rule 2, "ERROR when a check could not
+        run"); the regime is information otherwise (theory §7.4). A hypothesis's ERROR occurs
+        only where applicability is undecided (rule 1)."""
+        errors = [r.status for r in (*self.hypotheses, *self.regime) if r.status is Status.ERROR]
         return [*(r.status for r in self.conclusions), *errors]
 
     @property
@@ -266,7 +263,7 @@ def outcome_reason(assessments: list[Assessment]) -> str:
             if r.status is Status.ERROR
         ]
         return "; ".join(dict.fromkeys(f"{r.name.value} could not run" for r in broken))
-    return "; ".join(_undecided(a) for a in pool)
+    return "; ".join(_undecided(a) for a in pool if a.outcome is Outcome.INCONCLUSIVE)
 
 
 def _undecided(a: Assessment) -> str:

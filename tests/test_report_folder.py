@@ -1,0 +1,243 @@
+"""The report and study folder (verify/report_folder.py) on its own, with stand-in writers (the
+reports themselves are tested in test_cli, test_exports and test_user_files): what a run may
+replace or remove, what it must refuse, and what it leaves behind, judged by the files on disk
+and the one line the user reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from symbolic.errors import VerifyError
+from verify.report_folder import (
+    MANIFEST,
+    MANIFEST_FORMAT,
+    UnsafeFolder,
+    check_report_folder,
+    is_plain_name,
+    open_folder,
+    own_files,
+    write_into,
+)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def writer(files: dict[str, bytes]):
+    def write(folder: Path) -> None:
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
+
+    return write
+
+
+def manifest(folder: Path) -> dict[str, list[str]]:
+    doc = json.loads((folder / MANIFEST).read_text())
+    assert doc["format"] == MANIFEST_FORMAT
+    return doc["files"]
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != MANIFEST}
+
+
+def test_a_first_run_writes_its_files_and_records_each_hash(tmp_path):
+    out = tmp_path / "new" / "rep"  # the parents are created
+    assert write_into(out, False, writer({"a.md": b"A", "b.png": b"B"})) == out
+    assert listing(out) == {"a.md": b"A", "b.png": b"B"}
+    assert manifest(out) == {"a.md": [_sha(b"A")], "b.png": [_sha(b"B")]}
+    assert sorted(p.name for p in out.parent.iterdir()) == ["rep"]  # no temporary folder left
+
+
+def test_a_rerun_replaces_its_own_files_and_removes_only_its_own_stale_ones(tmp_path):
+    out = tmp_path / "rep"
+    write_into(out, False, writer({"a.md": b"A", "old.png": b"O", "edited.png": b"E"}))
+    (out / "edited.png").write_bytes(b"the user's edit")  # no longer what the tool wrote
+    (out / "notes.txt").write_bytes(b"mine")  # never listed
+    write_into(out, False, writer({"a.md": b"A2"}))
+    assert listing(out) == {"a.md": b"A2", "edited.png": b"the user's edit", "notes.txt": b"mine"}
+    assert manifest(out) == {"a.md": [_sha(b"A2")]}  # the user's files are not the tool's now
+
+
+def test_a_users_file_of_a_name_the_tool_writes_is_refused_unless_forced(tmp_path):
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "a.md").write_bytes(b"mine")
+    with pytest.raises(VerifyError, match=r"holds a\.md, not written by deq-verify.*--force"):
+        write_into(out, False, writer({"a.md": b"A"}))
+    with pytest.raises(VerifyError, match=r"move them away or choose another folder$"):
+        write_into(out, None, writer({"a.md": b"A"}))  # a command without --force
+    assert listing(out) == {"a.md": b"mine"} and not (out / MANIFEST).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+    write_into(out, True, writer({"a.md": b"A"}))
+    assert listing(out) == {"a.md": b"A"} and manifest(out) == {"a.md": [_sha(b"A")]}
+
+
+@pytest.mark.parametrize("kind", ["a link to a file", "a dangling link", "a folder"])
+@pytest.mark.parametrize("force", [False, True, None])
+def test_a_link_or_a_folder_where_the_tool_writes_is_refused_even_forced(tmp_path, kind, force):
+    out = tmp_path / "rep"
+    out.mkdir()
+    target = tmp_path / "outside.txt"
+    target.write_bytes(b"outside")
+    if kind == "a folder":
+        (out / "a.md").mkdir()
+    else:
+        (out / "a.md").symlink_to(target if kind == "a link to a file" else tmp_path / "none")
+    with pytest.raises(UnsafeFolder, match=r"a\.md is (a symbolic link|a folder), where"):
+        write_into(out, force, writer({"a.md": b"A"}))
+    assert target.read_bytes() == b"outside" and not (out / MANIFEST).exists()
+
+
+def _hostile(out: Path, files: dict) -> None:
+    (out / MANIFEST).write_text(json.dumps({"format": MANIFEST_FORMAT, "files": files}))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../outside.txt", "sub/x.txt", "sub\\x.txt", "..", ".", "", MANIFEST, "a\0b", "x" * 256],
+)
+def test_a_manifest_naming_anything_but_a_plain_name_is_refused_whole(tmp_path, name):
+    """The content hash is right (of outside.txt): only the name can refuse it. Refused before
+    anything is written, by the check and by the write, with or without force."""
+    out = tmp_path / "rep"
+    (out / "sub").mkdir(parents=True)
+    (out / "sub" / "x.txt").write_bytes(b"outside")
+    (tmp_path / "outside.txt").write_bytes(b"outside")
+    _hostile(out, {name: [_sha(b"outside")], "a.md": [_sha(b"A")]})
+    with pytest.raises(UnsafeFolder, match="which is not a file of the folder"):
+        check_report_folder(out, force=True)
+    with pytest.raises(UnsafeFolder, match="which is not a file of the folder"):
+        write_into(out, True, writer({"a.md": b"A"}))
+    assert (tmp_path / "outside.txt").read_bytes() == b"outside"
+    assert (out / "sub" / "x.txt").read_bytes() == b"outside"
+    assert sorted(p.name for p in out.iterdir()) == sorted([MANIFEST, "sub"])
+
+
+@pytest.mark.parametrize(
+    "doc, why",
+    [
+        ({"format": MANIFEST_FORMAT, "files": {"a.md": []}}, "records no valid SHA-256"),
+        ({"format": MANIFEST_FORMAT, "files": {"a.md": ["0" * 63]}}, "records no valid SHA"),
+        ({"format": MANIFEST_FORMAT, "files": {"a.md": ["G" * 64]}}, "records no valid SHA"),
+        ({"format": MANIFEST_FORMAT, "files": {"a.md": "0" * 64}}, "records no valid SHA"),
+        ({"format": MANIFEST_FORMAT, "files": ["a.md"]}, "not a manifest of this version"),
+        ({"files": {"a.md": ["0" * 64]}}, "not a manifest of this version"),
+        (["a.md"], "not a manifest of this version"),
+    ],
+)
+def test_a_manifest_not_of_this_format_is_refused(tmp_path, doc, why):
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "a.md").write_bytes(b"A")
+    (out / MANIFEST).write_text(json.dumps(doc))
+    with pytest.raises(UnsafeFolder, match=why):
+        check_report_folder(out, force=True)
+    assert (out / "a.md").read_bytes() == b"A"
+
+
+def test_a_manifest_too_large_or_not_json_is_refused(tmp_path):
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / MANIFEST).write_bytes(b"{" + b" " * (1 << 20) + b"}")
+    with pytest.raises(UnsafeFolder, match="too large to be a manifest"):
+        check_report_folder(out, force=False)
+    (out / MANIFEST).write_bytes(b"\xff\xfe")
+    with pytest.raises(UnsafeFolder, match="is not JSON"):
+        check_report_folder(out, force=False)
+
+
+def test_own_files_are_the_listed_regular_files_with_the_recorded_content(tmp_path):
+    out = tmp_path / "rep"
+    out.mkdir()
+    for name, data in {"same.md": b"S", "changed.md": b"C2", "extra.md": b"X"}.items():
+        (out / name).write_bytes(data)
+    files = {n: [_sha(d)] for n, d in {"same.md": b"S", "changed.md": b"C1"}.items()}
+    files["gone.md"] = [_sha(b"G")]
+    files["two.md"] = [_sha(b"old"), _sha(b"T")]  # an interrupted move lists both
+    (out / "two.md").write_bytes(b"T")
+    _hostile(out, files)
+    with open_folder(out) as fd:
+        assert own_files(out, fd) == {"same.md": _sha(b"S"), "two.md": _sha(b"T")}
+
+
+def test_a_link_listed_in_the_manifest_is_refused(tmp_path):
+    out = tmp_path / "rep"
+    out.mkdir()
+    (tmp_path / "outside.txt").write_bytes(b"outside")
+    (out / "l.md").symlink_to(tmp_path / "outside.txt")
+    _hostile(out, {"l.md": [_sha(b"outside")]})
+    with pytest.raises(UnsafeFolder, match=r"names 'l\.md', which is a symbolic link"):
+        write_into(out, True, writer({"a.md": b"A"}))
+    assert (out / "l.md").is_symlink() and (tmp_path / "outside.txt").read_bytes() == b"outside"
+
+
+def test_a_failing_writer_leaves_the_folder_and_no_temporary_folder(tmp_path):
+    out = tmp_path / "rep"
+    write_into(out, False, writer({"a.md": b"A"}))
+
+    def broken(folder: Path) -> None:
+        (folder / "a.md").write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_into(out, False, broken)
+    assert listing(out) == {"a.md": b"A"} and manifest(out) == {"a.md": [_sha(b"A")]}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
+def test_a_path_that_is_a_file_is_not_a_folder(tmp_path):
+    (tmp_path / "f").write_bytes(b"x")
+    with pytest.raises(VerifyError, match="exists and is not a folder"):
+        check_report_folder(tmp_path / "f", force=True)
+    check_report_folder(tmp_path / "missing", force=False)  # nothing there yet: fine
+
+
+def test_a_folder_reached_through_a_link_is_written_where_the_link_points(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "via").symlink_to(real)
+    write_into(tmp_path / "via", False, writer({"a.md": b"A"}))
+    assert listing(real) == {"a.md": b"A"} and (tmp_path / "via").is_symlink()
+
+
+@pytest.mark.parametrize(
+    "name, plain",
+    [
+        ("report.md", True),
+        ("é.png", True),
+        ("x" * 255, True),
+        ("é" * 128, False),  # 256 bytes in UTF-8
+        ("x" * 256, False),
+        ("a/b", False),
+        ("a\\b", False),
+        ("a\0b", False),
+        ("", False),
+        (".", False),
+        ("..", False),
+        ("...", True),
+        (MANIFEST, False),
+        (None, False),
+        (7, False),
+    ],
+)
+def test_plain_names(name, plain):
+    assert is_plain_name(name) is plain
+
+
+def test_files_the_writer_puts_in_subfolders_are_not_moved(tmp_path):
+    out = tmp_path / "rep"
+
+    def nested(folder: Path) -> None:
+        (folder / "a.md").write_bytes(b"A")
+        (folder / "sub").mkdir()
+        (folder / "sub" / "b.md").write_bytes(b"B")
+
+    write_into(out, False, nested)
+    assert sorted(os.listdir(out)) == sorted([MANIFEST, "a.md"])
