@@ -361,7 +361,7 @@ def test_a_smaller_study_on_a_fuller_store_reads_only_its_own_rows(local, tmp_pa
 
 def test_the_store_returns_the_rows_asked_for(tmp_path):
     """Store.records(table, keys): only those keys (none for an empty set); all without keys."""
-    from verify.study_store import Store
+    from verify.study.store import Store
 
     with Store(tmp_path / "study.sqlite") as store:
         for k in ("a", "b", "c"):

@@ -1,4 +1,4 @@
-"""The work of one study group and one cell (verify/study_cells.py), in this process, against
+"""The work of one study group and one cell (verify/study/cells.py), in this process, against
 independent computations: G* and λ* from the population Gram of the same points, Truong's
 hypotheses as the run reports them, and each cell's numbers from its own gradient-descent run
 redone here with the cell's seed; what "held" means is derived from the documented rule (λ_0 ≥
@@ -14,12 +14,12 @@ import pytest
 import torch
 
 from numeric.data import load_dataset
-from numeric.training import train
+from numeric.training import train_deq as train
 from symbolic import resolve
 from tests.helpers import eigmin, gram
 from verify.settings import Settings, from_flat
-from verify.study_cells import run_cell, run_group
-from verify.study_grid import StudyGrid, groups_and_cells, parse_activations
+from verify.study.cells import run_cell, run_group
+from verify.study.grid import StudyGrid, groups_and_cells, parse_activations
 
 BASE = from_flat({"steps": 40, "hermite_terms": 8, "dps": 20}, Settings())
 TRUONG_HYPOTHESES = {
