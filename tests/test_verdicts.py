@@ -360,9 +360,15 @@ def test_the_weight_scale_threshold_is_one_over_eight_l_squared(L, bound, exact)
     """σ_w² < 1/(8L²) with L proved exactly: the threshold reported is 1/(8L²) (value σ_w²),
     exact as a fraction; just below it PASS, at it FAIL; L only estimated: INCONCLUSIVE with
     the same threshold and the reason."""
+    from fractions import Fraction
+
     fact = sup(True, float(L), sp.nsimplify(L))
     below = verdicts.weight_scale(bound * (1 - 1e-12), fact)
-    at = verdicts.weight_scale(bound, fact)
+    # the least float ≥ 1/(8L²): float(1/72) lies below 1/72, so it is admissible (decided
+    # exactly, in 30 digits), and the next float up is the first that is not
+    at_or_above = bound if Fraction(bound) >= Fraction(exact) else math.nextafter(bound, math.inf)
+    assert verdicts.weight_scale(math.nextafter(at_or_above, 0), fact).status is P
+    at = verdicts.weight_scale(at_or_above, fact)
     assert (below.status, at.status) == (P, F)
     assert below.bound == pytest.approx(bound, rel=1e-15) and below.value == bound * (1 - 1e-12)
     assert at.exact == exact and f"1/(8L²) = {bound:.6g}" in at.detail
