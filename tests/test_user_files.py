@@ -144,6 +144,14 @@ def test_the_refusal_rule_at_its_boundaries():
     assert outside_theory(1 / (8 * 1.1**2) * 1.001, numeric) is not None
     assert outside_theory(1 / (8 * 1.1**2) * 0.999, numeric) is None
     assert outside_theory(1 / (8 * 1.1**2) * 1.001, _lip(None, 1.1)) is None
+    # a witness bounds the threshold from above only: the message says so and promises nothing
+    # about smaller σ_w² (those may still be outside, with L above the witness)
+    why = outside_theory(0.13, _lip(None, 1.5, witness=1.0))
+    assert "1/(8L²) ≤ 0.125 is needed, as L ≥ 1 " in why and "is inside" not in why
+    # with L exact, the threshold printed is rounded in the direction of each statement
+    third = _lip(sp.Integer(3), 3.0)  # 1/72 = 0.013888…
+    why = outside_theory(0.02, third)
+    assert "1/(8L²) = 0.0138889 is needed" in why and "below 0.0138888 is inside" in why
     # a grid that overflowed (∞) is no lower bound on a proved-finite L
     assert outside_theory(0.5, _lip(None, float("inf"))) is None
     # L infinite or unproved: nothing is refuted up front (the hypothesis fails on its own)

@@ -1116,21 +1116,23 @@ def _branch_and_bound(run: Run, k: int, x0: arb, lo: arb, hi: arb) -> arb | None
 
 
 def recheck(doc: dict) -> list[Result]:
-    """Every claim of the certificate document, re-derived."""
-    run = Run(doc)
-    claims = run.claims
-    if not isinstance(claims, dict):
-        raise Malformed("claims is not an object")
-    out = []
-    for key, c in sorted((claims.get("sup") or {}).items()):
-        if key not in ("0", "1", "2"):
-            raise Malformed("a supremum claim for k outside 0, 1, 2")
-        out.append(check_sup(run, int(key), c))
-    if "lambda_star" in claims:
-        out += check_lambda(run)
-    if "gao_lambda0" in claims:
-        out += check_gao(run)
-    return out
+    """Every claim of the certificate document, re-derived (at the file's precision_bits, which
+    hold for this call only)."""
+    with _prec(ctx.prec):
+        run = Run(doc)
+        claims = run.claims
+        if not isinstance(claims, dict):
+            raise Malformed("claims is not an object")
+        out = []
+        for key, c in sorted((claims.get("sup") or {}).items()):
+            if key not in ("0", "1", "2"):
+                raise Malformed("a supremum claim for k outside 0, 1, 2")
+            out.append(check_sup(run, int(key), c))
+        if "lambda_star" in claims:
+            out += check_lambda(run)
+        if "gao_lambda0" in claims:
+            out += check_gao(run)
+        return out
 
 
 def main(path: str) -> int:

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 import mpmath
 import sympy as sp
+from flint import arb
 
 from numeric.limits import ABS_GAUSSIAN_MEAN, limit_norm
 from symbolic.bounds import SupBound, sup_abs
+from symbolic.enclosure import round_down, round_up
 from symbolic.errors import SYMPY_GIVE_UPS, VerifyError
 from symbolic.evaluate import mp_function
 from symbolic.l2 import SquareIntegrable, square_integrable
@@ -60,17 +62,23 @@ def outside_theory(sigma_w2: float, lip: SupBound | None) -> str | None:
     if lip is None or lip.bounded is not True or sigma_w2_admissible(sigma_w2, lip) is not False:
         return None
     if lip.exact is not None:
-        L, how = float(sp.N(lip.exact, 17)), "L proved exactly"
-    else:
-        L, how = lip.witness, "L ≥ |φ'| at the grid's maximiser, in ball arithmetic"
-    if L == 0:
+        L = float(sp.N(lip.exact, 17))
+        bound = 1 / (8 * arb(str(sp.N(lip.exact, 40))) ** 2)  # the exact threshold, in a ball
+        return (
+            f"σ_w² = {sigma_w2:.6g} is outside the theory: σ_w² < 1/(8L²) = {round_up(bound, 6)} "
+            f"is needed (L = {L:.6g}, proved exactly); at every width ‖W‖₂ → 2√2·σ_w, so "
+            f"L‖W‖₂ → {2 * math.sqrt(2 * sigma_w2) * L:.3g} ≥ 1 and no width makes the DEQ "
+            f"contract (--sigma-w2 below {round_down(bound, 6)} is inside)"
+        )
+    w = lip.witness
+    if w == 0:
         return None
-    bound = 1 / (8 * L * L)
+    bound = 1 / (8 * arb(w) ** 2)  # 1/(8L²) ≤ this, since L ≥ w
     return (
-        f"σ_w² = {sigma_w2:.6g} is outside the theory: σ_w² < 1/(8L²) = {bound:.6g} is needed "
-        f"(L = {L:.6g}, {how}); at every width ‖W‖₂ → 2√2·σ_w, so L‖W‖₂ → "
-        f"{2 * math.sqrt(2 * sigma_w2) * L:.3g} ≥ 1 and no width makes the DEQ contract "
-        f"(--sigma-w2 below {bound:.6g} is inside)"
+        f"σ_w² = {sigma_w2:.6g} is outside the theory: σ_w² < 1/(8L²) ≤ {round_up(bound, 6)} is "
+        f"needed, as L ≥ {round_down(w, 6)} (|φ'| at the grid's maximiser, in ball arithmetic); "
+        f"at every width ‖W‖₂ → 2√2·σ_w, so L‖W‖₂ ≥ {2 * math.sqrt(2 * sigma_w2) * w:.3g} ≥ 1 "
+        "in the limit and no width makes the DEQ contract"
     )
 
 
@@ -153,7 +161,8 @@ def check_sizes(n: int, s: Settings) -> None:
         raise VerifyError(why)
 
 
-#: The coarse grid of |φ'| used up front: a lower bound on L wherever it is evaluated.
+#: The coarse grid of |φ'| used up front: where it peaks, |φ'| is evaluated again in ball
+#: arithmetic (symbolic.bounds.witness), the only lower bound on L a refusal uses.
 PRECHECK_GRID = (60.0, 4001)
 
 
@@ -207,6 +216,8 @@ def _mp_grid_sup(act: Activation, k: int) -> tuple[float, str, float | None]:
                 v = fn(mpmath.mpf(x))
                 value = abs(float(v)) if isinstance(v, mpmath.mpf) else math.inf
             except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                value = math.inf
+            if value != value:  # NaN reads as ∞
                 value = math.inf
             if value > best:
                 best, at = value, x

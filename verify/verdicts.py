@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import sympy as sp
+from flint import arb
 
 from numeric.data import PARALLEL_TOL, Correlation
 from numeric.gao_certificate import GaoCertificate
@@ -79,8 +80,9 @@ def bounded(k: int, b: SupBound, enclosure: Enclosure | None = None) -> CheckRes
 def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = None) -> CheckResult:
     """σ_w² < 1/(8 L²), decided by :func:`verify.weight_scale.sigma_w2_admissible`: PASS or FAIL
     when L was proved exactly, or enclosed in ball arithmetic (``enclosure`` = [lo, hi]: PASS when
-    σ_w² < 1/(8 hi²), FAIL when σ_w² ≥ 1/(8 lo²)); FAIL when L = ∞ is proved, or when a grid
-    value of |φ'| (a lower bound on L) already puts σ_w² at or above 1/(8L²); else INCONCLUSIVE
+    σ_w² < 1/(8 hi²), FAIL when σ_w² ≥ 1/(8 lo²)); FAIL when L = ∞ is proved, or when the
+    witness (|φ'| at the grid's maximiser in ball arithmetic, a proved lower bound w ≤ L) already
+    puts σ_w² at or above 1/(8w²) ≥ 1/(8L²); else INCONCLUSIVE
     (L known only numerically or not proved finite, or the enclosure straddles the threshold)."""
     name = Condition.WEIGHT_SCALE
     if lip.bounded is False:
@@ -106,7 +108,8 @@ def weight_scale(sigma_w2: float, lip: SupBound, enclosure: Enclosure | None = N
             "already fails"
         )
         method = "L ≥ a proved point value"
-        return CheckResult(name, Status.FAIL, sigma_w2, bound, method, f"{detail}; {why}")
+        ceiling = float_up(1 / (8 * arb(lip.witness) ** 2))  # 1/(8L²) ≤ ceiling
+        return CheckResult(name, Status.FAIL, sigma_w2, ceiling, method, f"{detail}; {why}")
     if lip.exact is None or lip.bounded is None:
         why = "L was not proved exactly" if lip.bounded else "L was not proved finite"
         return CheckResult(

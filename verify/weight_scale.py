@@ -25,9 +25,9 @@ def sigma_w2_admissible(
     - L = ∞ proved: False; L not proved finite: None;
     - L exact (sympy): 8σ_w²L² - 1 evaluated in 30 digits, exactly 0 counting as ≥ (not below);
     - else L ∈ [lo, hi] certified (``enclosure``): True when σ_w² < 1/(8hi²), False when
-      σ_w² ≥ 1/(8lo²), in ball arithmetic; None when σ_w² lies inside;
-    - else a proved lower bound w ≤ L (``lip.witness``: |φ'| at the grid's maximiser in ball
-      arithmetic): False when 8σ_w²w² ≥ 1 exactly, else None. A float grid value alone never
+      σ_w² ≥ 1/(8lo²), in ball arithmetic; when σ_w² lies inside, as below;
+    - else (or then) a proved lower bound w ≤ L (``lip.witness``: |φ'| at the grid's maximiser
+      in ball arithmetic): False when 8σ_w²w² ≥ 1 exactly, else None. A float grid value alone never
       refutes (its evaluation error is unbounded)."""
     if lip.bounded is False:
         return False
@@ -40,8 +40,7 @@ def sigma_w2_admissible(
         if arb(sigma_w2) < inv:
             return True
         if arb(sigma_w2) >= inv:
-            return False
-        return None
+            return False  # otherwise σ_w² lies inside the enclosure's range: try the witness
     w = lip.witness
     if not (math.isfinite(w) and w > 0):
         return None
