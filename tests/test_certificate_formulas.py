@@ -119,3 +119,21 @@ def test_frobenius_ball_holds_every_value_the_rounding_model_allows_and_no_more(
     reach = Fraction(sum_sq) * gamma(entries + 1)
     assert mid - rad <= Fraction(sum_sq) - reach and mid + rad >= Fraction(sum_sq) + reach
     assert rad <= reach * (1 + Fraction(1, 2**28)) + abs(mid - Fraction(sum_sq))
+
+
+@pytest.mark.parametrize("shape", [(7, 3), (3, 7)])
+def test_the_rounding_slack_uses_the_length_of_the_inner_products(shape, monkeypatch):
+    """fl(WᵀW) for W r×m (r ≥ m after the transposition to the shorter side) sums r products per
+    entry: its error is within γ_r·‖W‖_F², so the bound must be told r, the longer side (a
+    smaller γ would understate the slack: invisible in a result, so checked where it is passed)."""
+    import numeric.operator_norm as on
+
+    seen = []
+    real = on.gram_norm_bound
+    monkeypatch.setattr(
+        on, "gram_norm_bound", lambda g, f2, inner: seen.append(inner) or real(g, f2, inner)
+    )
+    w = torch.arange(1.0, 22.0, dtype=torch.float64).reshape(shape)
+    bound = on.spectral_norm_bound(w)
+    assert seen == [max(shape)]
+    assert bound.upper >= float(torch.linalg.matrix_norm(w, 2))
