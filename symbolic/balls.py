@@ -148,10 +148,21 @@ _NONSMOOTH: dict[type, Callable[..., Ball]] = {
 }
 
 
-def ball_constant(value: sp.Expr) -> arb:
-    """The exact real number ``value`` as a ball at the current precision."""
-    fn = _compile(sp.sympify(value), {})
+def ball_constant(value: sp.Expr | int | float) -> arb:
+    """The exact real number ``value`` (a sympy number or expression, an int or a float, taken
+    exactly; never text, which is not parsed here) as a ball at the current precision."""
+    fn = _compile(_as_expr(value), {})
     return fn(arb(0), False)
+
+
+def _as_expr(value: sp.Expr | int | float) -> sp.Expr:
+    """A sympy number for an int or float (the float's exact binary value), ``value`` itself for
+    a sympy object; anything else (text included) is refused."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {type(value).__name__}")
+    return sp.Integer(value) if isinstance(value, int) else sp.Float(value, 17)
 
 
 def ball_function(expr: sp.Expr) -> BallFn:

@@ -11,6 +11,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from flint import arb
 
 from symbolic.activations import resolve
 from symbolic.balls import ball_constant, prec_scope
@@ -160,3 +161,15 @@ def test_the_moment_polynomial_is_exact():
     q = sp.Symbol("q", positive=True)
     assert sp.expand(moment_polynomial(act) - (3 * q**2 + q)) == 0  # E[(qZ² + √qZ)²]
     assert moment_polynomial(resolve("tanh")) is None
+
+
+def test_a_ball_constant_is_the_exact_number_and_text_is_never_parsed():
+    """ball_constant takes sympy numbers, ints and floats exactly (a float's binary value, not a
+    decimal near it); a string is refused, never handed to sympify."""
+
+    assert ball_constant(0.1) == arb(0.1) and ball_constant(3) == arb(3)
+    third = ball_constant(sp.Rational(1, 3))
+    assert third.contains(arb(1) / 3) and third.rad() < 1e-15
+    for text in ("1 + 1", "__import__('os')"):
+        with pytest.raises(TypeError):
+            ball_constant(text)
