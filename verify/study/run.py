@@ -56,24 +56,6 @@ class StudyInterrupted(KeyboardInterrupt):
         self.total = total
 
 
-@dataclass(frozen=True)
-class StudyRun:
-    """What one invocation did: counts, the store, and every record of the grid.
-    ``cells_by_others``: cells another run on the same store computed meanwhile."""
-
-    grid: StudyGrid
-    store: Path
-    cells_total: int
-    cells_computed: int
-    cells_reused: int
-    groups: dict[str, dict[str, Any]]  # group key → record
-    cells: dict[str, dict[str, Any]]  # cell key → record
-    group_list: tuple[Group, ...]
-    cell_list: tuple[Cell, ...]
-    seconds: float
-    cells_by_others: int = 0
-
-
 def default_workers() -> int:
     """Processes for a local study: the cores this process may use."""
     try:
@@ -97,19 +79,7 @@ def run_study(
     Raises :class:`StudyInterrupted` on SIGINT or SIGTERM (see the module docstring)."""
     groups, cells = groups_and_cells(grid, base)
     done = run_work(groups, cells, out, workers=workers, client=client, progress=progress)
-    return StudyRun(
-        grid,
-        done.store,
-        done.cells_total,
-        done.cells_computed,
-        done.cells_reused,
-        done.groups,
-        done.cells,
-        tuple(groups),
-        tuple(cells),
-        done.seconds,
-        cells_by_others=done.cells_by_others,
-    )
+    return StudyRun(**vars(done), grid=grid, group_list=tuple(groups), cell_list=tuple(cells))
 
 
 @dataclass(frozen=True)
@@ -124,6 +94,17 @@ class WorkDone:
     cells: dict[str, dict[str, Any]]  # cell key → record
     seconds: float
     cells_by_others: int
+
+
+@dataclass(frozen=True)
+class StudyRun(WorkDone):
+    """What one study invocation did (:class:`WorkDone`: counts, the store, every record of the
+    grid, ``cells_by_others`` computed meanwhile by another run on the same store), and the grid
+    with its groups and cells."""
+
+    grid: StudyGrid
+    group_list: tuple[Group, ...]
+    cell_list: tuple[Cell, ...]
 
 
 def run_work(
