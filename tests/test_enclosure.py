@@ -7,8 +7,9 @@ import math
 from fractions import Fraction
 
 import pytest
-from flint import arb, ctx
+from flint import arb
 
+from symbolic.balls import prec_scope
 from symbolic.enclosure import (
     Enclosure,
     float_down,
@@ -21,10 +22,8 @@ from symbolic.enclosure import (
 
 @pytest.fixture(autouse=True)
 def _prec():
-    old = ctx.prec
-    ctx.prec = 128
-    yield
-    ctx.prec = old
+    with prec_scope(128):
+        yield
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,12 @@ import mpmath
 import pytest
 import sympy as sp
 import torch
-from flint import arb, ctx
+from flint import arb
 
 import verify
 from numeric.quadrature import hermite_float, second_moment
 from symbolic import REGISTRY, resolve
+from symbolic.balls import prec_scope
 from symbolic.dual_balls import kappa_ball
 from symbolic.formula import X
 from symbolic.growth import envelope
@@ -23,10 +24,8 @@ from verify.results import Status
 
 @pytest.fixture(autouse=True)
 def _prec():
-    old = ctx.prec
-    ctx.prec = 128
-    yield
-    ctx.prec = old
+    with prec_scope(128):
+        yield
 
 
 @pytest.mark.parametrize(
