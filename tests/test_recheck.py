@@ -62,7 +62,11 @@ def test_a_fresh_certificate_rechecks_proved(relu_run):
 
 
 def test_the_honest_files_recheck_proved(relu_doc, tanh_doc):
+    from flint import ctx
+
+    before = ctx.prec
     relu, tanh = _status(recheck(relu_doc)), _status(recheck(tanh_doc))
+    assert ctx.prec == before  # the file's precision_bits held for the call only
     assert all(relu.values()) and all(tanh.values())
     assert {"sup|φ'|", "q*", "correlations", "λ* ≥ lower end", "Gao λ_0 ≥ lower end"} <= set(relu)
     assert {"sup|φ|", "sup|φ''|", "Hermite coefficients", "λ* ≤ upper end"} <= set(tanh)

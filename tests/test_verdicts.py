@@ -381,3 +381,24 @@ def test_the_weight_scale_threshold_is_one_over_eight_l_squared(L, bound, exact)
     assert "no σ_w² > 0 satisfies" in unbounded.detail
     constant = verdicts.weight_scale(7.0, sup(True, 0.0, sp.Integer(0)))
     assert (constant.status, constant.bound, constant.detail) == (P, math.inf, "φ is constant")
+
+
+def test_a_witness_refutes_sigma_w2_where_a_certified_l_straddles_and_reports_its_own_bound():
+    """L ∈ [0.9, 1.1] certified leaves σ_w² = 0.13 undecided (1/(8·1.1²) ≤ 0.13 < 1/(8·0.9²));
+    a proved point value |φ'| ≥ 1.0 refutes it (8·0.13·1 ≥ 1), in the refusal and the verdict
+    alike; the FAIL reports 1/(8w²) = 0.125 rounded up, the threshold's proved ceiling, not the
+    unproved estimate's 1/(8·1.5²)."""
+    from flint import arb
+
+    from symbolic.enclosure import Enclosure
+    from verify.weight_scale import sigma_w2_admissible
+
+    enc = Enclosure(arb(1, 0.1), "test")
+    estimate = sup(True, 1.5, None)
+    assert sigma_w2_admissible(0.13, estimate, enc) is None
+    witnessed = sup(True, 1.5, None, witness=1.0)
+    assert sigma_w2_admissible(0.13, witnessed, enc) is False
+    assert verdicts.weight_scale(0.13, witnessed, enc).status is F
+    fail = verdicts.weight_scale(0.13, witnessed)
+    assert fail.status is F and fail.bound == 0.125
+    assert "L ≥ 1 (|φ'| at the grid's maximiser in ball arithmetic) already fails" in fail.detail
