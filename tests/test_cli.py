@@ -452,3 +452,17 @@ def test_a_bug_is_one_line_with_its_own_exit_code(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error" in err and "Traceback" not in err
     assert "KeyError" not in err
+
+
+def test_only_a_proved_l_makes_a_network_well_posed(sin_quick):
+    """The L that checks L‖W‖₂ < 1 (single run and study cells alike): sin's proved 1, and ∞ when
+    sup|φ'| is only estimated (its estimate stays on record as the value)."""
+    import math
+
+    from symbolic.bounds import SupBound
+
+    facts = sin_quick.symbolic
+    assert facts.lipschitz_bound() == 1.0
+    estimated = SupBound(1, None, 0.9, None, "estimate", "", 0.9)
+    unproved = replace(facts, sups={**facts.sups, 1: estimated}, enclosures={})
+    assert unproved.sup_value(1) == 0.9 and unproved.lipschitz_bound() == math.inf

@@ -8,8 +8,6 @@ verdict of a condition whose facts failed says why. Any other exception is a bug
 
 from __future__ import annotations
 
-import math
-
 from numeric.data import Dataset, load_dataset, max_correlation
 from numeric.training import TrainingResult
 from symbolic.activations import Activation, resolve
@@ -80,8 +78,7 @@ def _run_checks(
     model, notes = resolve_model(s.model, facts)
     if refused:
         notes.insert(0, f"OUTSIDE THE HYPOTHESES (--force): {refused}")
-    proved_lip = facts.sup_upper(1)
-    lip = proved_lip if proved_lip is not None else math.inf  # only a proved L checks L‖W‖₂ < 1
+    lip = facts.lipschitz_bound()
     with clock.stage("gram"):
         pop = attempt(lambda: population(act, data, model, facts, s))
     theorems = s.theorems or tuple(THEOREMS)

@@ -63,6 +63,12 @@ class SymbolicFacts:
         b = self.sups[k]
         return b.value if isinstance(b, SupBound) and b.bounded is not False else math.inf
 
+    def lipschitz_bound(self) -> float:
+        """The L that checks L‖W‖₂ < 1: a proved upper bound of sup|φ'|, ∞ when none was proved
+        (an estimate never makes a network well-posed)."""
+        upper = self.sup_upper(1)
+        return math.inf if upper is None else upper
+
     def sup_upper(self, k: int) -> float | None:
         """A proved upper bound of sup|φ^{(k)}| (the exact supremum rounded up, or the certified
         enclosure's upper end); None when none was proved. ∞ when proved unbounded."""

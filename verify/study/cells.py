@@ -51,7 +51,7 @@ def run_group(group: Group) -> dict[str, Any]:
         "data": group.data,
         "n": group.n,
         "sigma_w2": v.model.sigma_w2,
-        "lip": v.symbolic.sup_upper(1),  # proved only (None: unproved), as in the single run
+        "lip": v.symbolic.lipschitz_bound(),  # proved only (∞ otherwise), as in the single run
         "lambda_star": pop.lambda_star,
         "lambda_star_enclosure": list(cert.enclosure) if cert and cert.enclosure else None,
         "lambda_star_status": lam_check.status.value if lam_check else None,
@@ -87,7 +87,7 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
             model,
             s.solve,
             s.schedule,
-            lip=math.inf if group["lip"] is None else group["lip"],
+            lip=math.inf if group["lip"] is None else group["lip"],  # None: an older record
             seed=cell.weight_seed,
             theta_star=theta,
             device=s.device,
