@@ -140,6 +140,65 @@ def test_the_exponent_of_lambda_star_contains_the_slope_recomputed_in_mpmath(tin
         assert high - low < 1e-4 and mpmath.mpf(hi_t) - mpmath.mpf(lo_t) < 2e-3  # not vacuous
 
 
+def test_gao_cells_train_their_network_on_the_deq_groups_and_leave_deq_keys_alone():
+    """The gao part: relu only, on the width grid's n, widths and seeds, each cell keyed with
+    "network": "gao" and sharing a DEQ relu group; no DEQ key names a network (stores written
+    before the gao part keep their keys)."""
+    preset = build_preset("tiny", 0)
+    part_cells = preset.work()[3]
+    gao, width = part_cells["gao"], part_cells["width"]
+    scale = SCALES["tiny"]
+    assert {c.network for c in gao} == {"gao"} and {c.network for c in width} == {"deq"}
+    assert {c.activation for c in gao} == {"relu"}
+    assert len(gao) == sum(len(scale.widths(n)) for n in scale.width_ns) * scale.seeds
+    assert all('"network":"gao"' in c.key for c in gao)
+    assert not any(
+        "network" in c.key for parts in part_cells.values() for c in parts if c.network == "deq"
+    )
+    relu_groups = {c.group for c in width if c.activation == "relu"}
+    assert {c.group for c in gao} == relu_groups  # shared, computed once
+    deq_twin = {(c.n, c.width, c.replicate): c for c in width if c.activation == "relu"}
+    for c in gao:  # same settings, another key, another weight seed
+        twin = deq_twin[(c.n, c.width, c.replicate)]
+        assert c.settings == twin.settings and c.key != twin.key
+        assert c.weight_seed != twin.weight_seed
+
+
+def test_gao_cells_hold_when_theorem_3_2_held_and_the_document_reports_them(tiny):
+    """Each stored Gao cell: λ_0 is λ_min of the arc-cosine G^∞ recomputed in numpy; 'held' is
+    Theorem 3.2's conclusion recomputed from the record; the document's Gao row gives the
+    smallest width whose seeds held in the preset's fraction, at each n."""
+    from numeric.data import load_dataset
+    from verify.verdicts import RATIO_SLACK
+
+    cells = _store(tiny)[1]
+    preset = build_preset("tiny", 0)
+    gao = preset.work()[3]["gao"]
+    held: dict[int, dict[int, list[bool]]] = {}
+    for c in gao:
+        rec = cells[c.key]
+        assert rec["network"] == "gao" and rec["error"] is None and rec["width"] == c.width
+        x = load_dataset(c.settings.data, c.settings.seed).x.numpy()
+        rho = np.clip(x @ x.T, -1, 1)
+        g = (np.sqrt(1 - rho**2) + (np.pi - np.arccos(rho)) * rho) / (2 * np.pi)
+        lam0 = np.linalg.eigvalsh(g)[0]
+        assert rec["lambda_0"] == pytest.approx(lam0, rel=1e-9, abs=1e-13)
+        expect = rec["max_ratio"] <= rec["rate_bound"] + RATIO_SLACK
+        expect = expect and rec["gram_kept"] and rec["well_posed"]
+        assert rec["held"] is expect
+        held.setdefault(c.n, {}).setdefault(c.width, []).append(rec["held"])
+    fraction = SCALES["tiny"].fraction
+    expected = []
+    for n, per in sorted(held.items()):
+        ok = [m for m, v in sorted(per.items()) if sum(v) / len(v) >= fraction]
+        expected.append(f"{n}: {ok[0] if ok else '> ' + str(max(per))}")
+    text = (tiny / "findings.md").read_text()
+    row = next(r for r in _table(text, "activation | m_min by n") if "Gao & Gao" in r[0])
+    assert row[0] == "relu (Gao & Gao's network)" and row[1] == "; ".join(expected)
+    assert row[5] == "1"  # their linear width
+    assert "On Gao & Gao's own network, relu" in text
+
+
 def test_a_document_the_tool_did_not_write_is_never_replaced(tiny, tmp_path, capsys):
     mine = tmp_path / "notes.md"
     mine.write_text("my notes\n")
@@ -298,7 +357,7 @@ def test_the_scales_meet_the_issue():
 
 @pytest.mark.slow
 def test_the_default_preset_runs_and_writes_its_document(tmp_path):
-    """The full default preset (about an hour on two idle cores)."""
+    """The full default preset (about 70 minutes on two idle cores)."""
     assert main(["findings", "--scale", "default", "--quiet", "--out", str(tmp_path)]) == 0
     assert "Preset **default**" in (tmp_path / "findings.md").read_text()
 

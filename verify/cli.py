@@ -242,7 +242,7 @@ def _add_findings(sub) -> None:
         "--scale",
         choices=("tiny", "default", "large"),
         default="default",
-        help="tiny: a smoke run in seconds; default: about an hour on two cores; large: for a "
+        help="tiny: a smoke run in seconds; default: about 70 minutes on two cores; large: for a "
         "Dask cluster (default: default)",
     )
     p.add_argument(

@@ -9,7 +9,10 @@ process, a local process pool or a Dask worker, and return JSON-ready dicts.
   and the three conclusions of the theorem measured on it: λ_0 ≥ mλ*/2, every step's loss ratio
   within 1 - c·ηλ_0 with λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2, and L‖W(k)‖₂ < 1 all along. A run that cannot
   finish (an unconverged solve, no contracting draw of W) is recorded with its ``error`` and
-  counts as not held.
+  counts as not held. A cell of ``network = "gao"`` trains Gao & Gao's implicit network instead
+  (:func:`numeric.implicit.train_gao`, at α = C·λ_0/n² with λ_0 = λ_min(G^∞) of the group's data)
+  and holds when Theorem 3.2's conclusion does (:func:`verify.verdicts.gao_rate_held`: every
+  step ratio within 1 - αλ_0/2, ‖B(k)‖₂ < 1 and λ_min(G(k)) ≥ λ_0/2 all along).
 
 Torch runs on one thread inside each task (set here, so a pool of processes, a Dask worker and
 the driver compute bit-identical numbers, and two tasks do not fight over the cores).
@@ -20,10 +23,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from symbolic.errors import VerifyError
 from verify.study.grid import Cell, Group
+
+if TYPE_CHECKING:
+    from numeric.data import Dataset
 
 
 def _one_thread() -> None:
@@ -78,6 +84,8 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     s = cell.settings
     data = load_dataset(s.data, s.seed)
+    if cell.network == "gao":
+        return _run_gao_cell(cell, data, t0)
     model = replace(s.model, sigma_w2=group["sigma_w2"])  # as resolved for the group
     theta = torch.tensor(group["theta_star"], dtype=torch.float64)
     try:
@@ -125,6 +133,61 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
         "well_posed": res.well_posed,
         "lazy": res.history.ntk_drift[-1] < verdicts.LAZY_DRIFT,
         "held": verdicts.study_held(res, lam),
+        "initial_loss": res.initial_loss,
+        "final_loss": res.final_loss,
+        "error": None,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def _run_gao_cell(cell: Cell, data: Dataset, t0: float) -> dict[str, Any]:
+    """Gao & Gao's network at the cell's width on ``data`` (see the module docstring)."""
+    from numeric.implicit import explicit_spectrum, train_gao
+    from verify import verdicts
+    from verify.results import Status
+
+    s = cell.settings
+    lam0 = explicit_spectrum(data.x)[0]
+    try:
+        res = train_gao(
+            _activation(cell.activation),
+            data,
+            cell.width,
+            s.gao,
+            s.solve,
+            s.schedule,
+            lambda_0=lam0,
+            seed=cell.weight_seed,
+            device=s.device,
+        )
+    except VerifyError as exc:  # an unconverged solve, weights that are not well-posed
+        return {
+            "network": "gao",
+            "width": cell.width,
+            "replicate": cell.replicate,
+            "weight_seed": cell.weight_seed,
+            "lambda_0": lam0,
+            "error": str(exc),
+            "held": False,
+            "seconds": time.perf_counter() - t0,
+        }
+    return {
+        "network": "gao",
+        "width": res.width,
+        "replicate": cell.replicate,
+        "weight_seed": cell.weight_seed,
+        "lr": res.lr,
+        "lambda_0": res.lambda_0,
+        "gram_init": res.gram_init,
+        "gram_init_held": verdicts.gao_gram_init(res).status is Status.PASS,
+        "rate": res.rate.rate,
+        "rate_r2": res.rate.r2,
+        "max_ratio": res.max_ratio,  # over every step, as Theorem 3.2 states
+        "rate_bound": res.rate_bound,
+        "rate_held": verdicts.rate_held(res.max_ratio, res.rate_bound),
+        "gram_kept": res.gram_kept,
+        "well_posed": res.well_posed,
+        "held": verdicts.gao_rate_held(res),
         "initial_loss": res.initial_loss,
         "final_loss": res.final_loss,
         "error": None,

@@ -169,13 +169,20 @@ class WidthRow:
     cell_keys: list[str]
 
 
-def width_rows(r: Records) -> list[WidthRow]:
-    """Per activation of the width grid: m_min(n), the bootstrap exponent, the theory's."""
+#: How a row of Gao & Gao's network is labelled, after its activation's label.
+GAO_SUFFIX = " (Gao & Gao's network)"
+
+
+def width_rows(r: Records, part: str = "width") -> list[WidthRow]:
+    """Per activation of the ``part``'s grid ("width": the DEQ; "gao": Gao & Gao's network):
+    m_min(n), the bootstrap exponent, and the theory's exponent (the DEQ: that of n²/λ*² over the
+    same n; Gao & Gao: 1, their linear width)."""
     scale = r.preset.scale
+    gao = part == "gao"
     by_act: dict[str, list[Cell]] = {}
-    for c in r.part_cells["width"]:
+    for c in r.part_cells.get(part, []):
         by_act.setdefault(c.activation, []).append(c)
-    groups = {g.key: g for g in r.part_groups["width"]}
+    groups = {g.key: g for g in r.part_groups.get(part, [])}
     out = []
     for formula, cells in by_act.items():
         held: dict[int, dict[int, list[bool]]] = {}
@@ -191,9 +198,9 @@ def width_rows(r: Records) -> list[WidthRow]:
         th = fit_line([math.log(n) for n in ns], [math.log(n**2 / lam[n] ** 2) for n in ns])
         out.append(
             WidthRow(
-                r.preset.label_of(formula),
-                any(g["covered"] != "PASS" for g in grecs),
-                sorted({x for g in grecs for x in g["refuted"]}),
+                r.preset.label_of(formula) + (GAO_SUFFIX if gao else ""),
+                not gao and any(g["covered"] != "PASS" for g in grecs),
+                [] if gao else sorted({x for g in grecs for x in g["refuted"]}),
                 {n: minimal_width(per, scale.fraction) for n, per in sorted(held.items())},
                 {
                     n: {m: sum(v) / len(v) for m, v in sorted(per.items())}
@@ -201,14 +208,14 @@ def width_rows(r: Records) -> list[WidthRow]:
                 },
                 lam,
                 boot,
-                th.slope if th else None,
+                1.0 if gao else th.slope if th else None,
                 gkeys,
                 sorted(c.key for c in cells if c.key in r.cells),
             )
         )
     order = {s.formula: i for i, s in enumerate(r.preset.sigmas.values())}
     inv = {s.label: s.formula for s in r.preset.sigmas.values()}
-    return sorted(out, key=lambda w: order.get(inv.get(w.label, ""), 99))
+    return sorted(out, key=lambda w: order.get(inv.get(w.label.removesuffix(GAO_SUFFIX), ""), 99))
 
 
 # ----- Q2: inputs ----------------------------------------------------------------------------
@@ -333,13 +340,16 @@ def _figure_width(rows: list[WidthRow]) -> Figure:
                 [m for _, m in pts],
                 marker=pal[w.label].marker,
                 color=pal[w.label].color,
-                ls="--" if w.outside else "-",
+                ls=":" if w.label.endswith(GAO_SUFFIX) else "--" if w.outside else "-",
                 label=w.label,
             )
     ax.set(xscale="log", yscale="log", xlabel="n", ylabel="m_min (smallest grid width)")
     _ticks(ax, [m for w in rows for m in w.m_min.values() if m], axis="y")
     _ticks(ax, [n for w in rows for n in w.m_min])
-    ax.set_title("minimal width (dashed: outside Truong's hypotheses)", fontsize=10)
+    ax.set_title(
+        "minimal width (dashed: outside Truong's hypotheses; dotted: Gao & Gao's network)",
+        fontsize=10,
+    )
     legend_outside(ax, fontsize=7)
     return finish(fig, {})
 
@@ -515,8 +525,9 @@ def document(r: Records, figure_dir: str) -> Document:
 
     # Q3 minimal width
     widths = width_rows(r)
+    gao_rows = width_rows(r, "gao")
     wrows = []
-    for w in widths:
+    for w in [*widths, *gao_rows]:
         tid = trace("minimal_width", w.group_keys, w.cell_keys)
         mm = "; ".join(
             f"{n}: {m if m is not None else '> ' + str(max(w.held[n]))}" for n, m in w.m_min.items()
@@ -543,7 +554,8 @@ def document(r: Records, figure_dir: str) -> Document:
         )
     else:
         statement = "No activation held its conclusions at two n of the grid: no exponent."
-    figures["minimal_width"] = _figure_width(widths)
+    statement += " " + _gao_statement(widths, gao_rows)
+    figures["minimal_width"] = _figure_width([*widths, *gao_rows])
     out += [
         "## Q3b. The width needed, per activation (measured)",
         "",
@@ -554,7 +566,12 @@ def document(r: Records, figure_dir: str) -> Document:
         f"ratio ≤ 1 - c·ηλ_0 with λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2, and L‖W(k)‖₂ < 1 held in ≥ "
         f"{scale.fraction:g} of {scale.seeds} seeds (σ_w² = 1/(16L²)); '> M': not at any width up "
         "to M. α: least squares of log m_min on log n; its 95% percentile bootstrap interval over "
-        "seeds (seeded with the preset's seed); 'theory': the exponent of n²/λ*² over the same n.",
+        "seeds (seeded with the preset's seed); 'theory': the exponent of n²/λ*² over the same n "
+        "(Truong's width, up to its log factor). The row of Gao & Gao's network trains their "
+        "model (relu, α = C·λ_0/n² with λ_0 = λ_min(G^∞), the same data, widths and seeds) and "
+        "counts a width when Theorem 3.2's conclusion held (every step ratio ≤ 1 - αλ_0/2, "
+        "‖B(k)‖₂ < 1 and λ_min(G(k)) ≥ λ_0/2 all along); its 'theory' is their linear width, "
+        "exponent 1.",
         "",
         _md(
             [
@@ -563,7 +580,7 @@ def document(r: Records, figure_dir: str) -> Document:
                 "α",
                 "95% interval",
                 "draws fitted",
-                "theory n²/λ*²",
+                "theory",
                 "trace",
             ],
             wrows,
@@ -574,8 +591,8 @@ def document(r: Records, figure_dir: str) -> Document:
         "*Proved*: the λ* used in the conditions. *Measured*: m_min, α and its interval. "
         "*Caveats*: the constants of the initialization and of the rate (c, A, the margin) are "
         "reconstructed, not the paper's; m_min is only resolved to the grid's factor 2; the "
-        "bootstrap sees the seeds, not the grid; finite steps. Gao & Gao's linear width on their "
-        "own model is not in this preset yet.",
+        "bootstrap sees the seeds, not the grid; finite steps; Gao & Gao's step constant C is "
+        "reconstructed too.",
         "",
     ]
 
@@ -671,6 +688,21 @@ def document(r: Records, figure_dir: str) -> Document:
     return Document("\n".join(out), figures, trace.csv())
 
 
+def _gao_statement(deq: list[WidthRow], gao: list[WidthRow]) -> str:
+    """Gao & Gao's network beside relu's DEQ, in one sentence (empty without a Gao row)."""
+    if not gao:
+        return ""
+    g = gao[0]
+    relu = next((w for w in deq if w.label == g.label.removesuffix(GAO_SUFFIX)), None)
+    alpha = _boot(g.exponent)
+    if g.exponent.slope is None:
+        found = "held at fewer than two n of the grid: no exponent"
+    else:
+        found = f"needs m_min ∝ n^{alpha[0]} (95% interval {alpha[1]}), against their linear width"
+    deq_alpha = _boot(relu.exponent)[0] if relu is not None else MISSING
+    return f"On Gao & Gao's own network, relu {found}; relu's DEQ: n^{deq_alpha}."
+
+
 def _mean(records: list[dict], field: str) -> float | None:
     return sum(x[field] for x in records) / len(records) if records else None
 
@@ -681,6 +713,7 @@ def _f(f: float) -> str:
 
 __all__ = [
     "DIGITS",
+    "GAO_SUFFIX",
     "MARK",
     "AtlasRow",
     "Document",

@@ -4,7 +4,10 @@ A study has two kinds of work:
 
 * a **group** per (activation, σ_w², data source, n): the population quantities (λ*, its
   certificate, q*, Θ*) and which hypotheses of Truong's theorem hold, computed once;
-* a **cell** per (group, width m, replicate k): one gradient-descent run at width m.
+* a **cell** per (group, width m, replicate k): one gradient-descent run at width m, of the DEQ
+  (``network = "deq"``) or of Gao & Gao's implicit network on the same data (``"gao"``: relu's
+  linear-width model; the cell's key holds ``"network": "gao"``, a DEQ cell's key has no such
+  entry, so stores written before Gao cells existed keep their keys).
 
 Each is keyed by its full :class:`verify.settings.Settings` (``to_dict``, canonical JSON) and the
 project's version, so a store can tell what is missing and a changed setting never reuses a
@@ -25,6 +28,8 @@ from verify.settings import Settings
 
 #: The data source of the default (sphere) data, as written in keys and tables.
 SPHERE = "sphere"
+#: The networks a cell can train: the DEQ, and Gao & Gao's implicit network.
+NETWORKS = ("deq", "gao")
 
 
 def project_version() -> str:
@@ -47,7 +52,7 @@ class ActivationSpec:
 class StudyGrid:
     """What a study runs. ``data`` holds 'sphere', 'digits' or file paths; ``seeds`` is the
     number of replicates per (group, width); ``fraction`` the share of them that must hold at
-    the minimal width."""
+    the minimal width; ``network`` the model its cells train ("deq", or "gao": Gao & Gao's)."""
 
     activations: tuple[ActivationSpec, ...]
     ns: tuple[int, ...]
@@ -55,6 +60,7 @@ class StudyGrid:
     seeds: int
     data: tuple[str, ...]
     fraction: float
+    network: str = "deq"
 
     @property
     def size(self) -> int:
@@ -135,6 +141,7 @@ class Cell:
     n: int
     width: int
     replicate: int
+    network: str = "deq"  # or "gao": Gao & Gao's network on the group's data
 
     @property
     def weight_seed(self) -> int:
@@ -164,6 +171,9 @@ def _group_settings(base: Settings, act: ActivationSpec, source: str, n: int) ->
 
 def groups_and_cells(grid: StudyGrid, base: Settings) -> tuple[list[Group], list[Cell]]:
     """Every group and cell of ``grid`` with ``base``'s other settings, in a fixed order."""
+    if grid.network not in NETWORKS:
+        raise VerifyError(f"unknown network {grid.network!r}; choose from {', '.join(NETWORKS)}")
+    extra = {} if grid.network == "deq" else {"network": grid.network}
     groups, cells = [], []
     for act in grid.activations:
         for source in grid.data:
@@ -174,12 +184,14 @@ def groups_and_cells(grid: StudyGrid, base: Settings) -> tuple[list[Group], list
                 for m in grid.widths:
                     cs = replace(gs, train=True, model=replace(gs.model, width=m))
                     for k in range(grid.seeds):
-                        key = _key(cs, {"replicate": k})
-                        cells.append(Cell(cs, key, gkey, act.name, source, n, m, k))
+                        key = _key(cs, {"replicate": k, **extra})
+                        cell = Cell(cs, key, gkey, act.name, source, n, m, k, grid.network)
+                        cells.append(cell)
     return groups, cells
 
 
 __all__ = [
+    "NETWORKS",
     "SPHERE",
     "ActivationSpec",
     "Cell",

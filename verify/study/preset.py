@@ -14,11 +14,14 @@ Three parts, each a list of :class:`~verify.study.grid.StudyGrid` with its base 
   the tool's default 1/16, outside the hypotheses, and said so.
 * **width** (Q3 minimal width, and Q1 outside the hypotheses): every activation at f = 1/2 × n ×
   a geometric width grid (per n) × seeds: the smallest width at which the conclusions held.
+* **gao** (Q3, beside relu's DEQ): Gao & Gao's implicit network with relu, on the width grid's
+  n, widths and seeds (its cells share the DEQ's relu groups): the smallest width at which
+  Theorem 3.2's conclusion held, to set beside their linear width m = Θ(n).
 * **inputs** (Q2): a few activations at one n on each data source (sphere, digits, clusters,
   student-t, pairs@ANGLE) × widths × seeds.
 
 Scales: ``tiny`` (a smoke run in seconds: the tests run it end to end), ``default`` (sized for
-about an hour on two cores; see :data:`DEFAULT_ESTIMATE`: its width grid reaches n = 64, not the
+about 70 minutes on two cores; see :data:`DEFAULT_ESTIMATE`: its width grid reaches n = 64, not the
 issue's 128), ``large`` (for a Dask cluster: n up to 1024 in the atlas, n up to 256 and widths
 up to 8192 in the width grid).
 """
@@ -72,11 +75,17 @@ SOURCES += ("pairs@1e-4",)
 #:   4 + 9.5·n/1024 s: relu at n = 4..256 2.5-3.5 s, tanh 4.6-5.5 s, relu n = 512 7.8 s,
 #:   n = 1024 13.5 s.
 #:
-#: Default scale: 1750 width cells ≈ 4140 s, 360 inputs cells ≈ 1100 s, 280 atlas groups ≈
-#: 1870 s, 49 other groups ≈ 200 s: ≈ 7300 core-seconds, about 61 minutes on 2 cores. The
+#: * a cell of Gao & Gao's network costs more at large widths (its ‖B‖₂ is an SVD of m × m):
+#:   (64, 256) 9.8 s, (64, 1024) 101 s, loaded.
+#:
+#: Default scale: 1750 width cells ≈ 4140 s, 125 Gao cells ≈ 1100 s, 360 inputs cells ≈ 1100 s,
+#: 280 atlas groups ≈ 1870 s, 49 other groups ≈ 200 s: ≈ 8400 core-seconds, about 70 minutes on
+#: 2 cores. The
 #: width grid stops at n = 64 (widths ≤ 1024) to fit that hour: a width of 2048 alone would cost
 #: ≈ 100 s per run, ≈ 7000 s more for n = 128 over 14 activations × 5 seeds.
-DEFAULT_ESTIMATE = "≈ 7300 core-seconds: about 61 minutes on 2 cores"
+DEFAULT_ESTIMATE = "≈ 8400 core-seconds: about 70 minutes on 2 cores"
+#: The activation of Gao & Gao's network (their theorem is for the ReLU).
+GAO_LABEL = "relu"
 #: The fraction f of the admissible maximum 1/(8L²) used by the width and inputs grids (the
 #: tool's default σ_w² = 1/(16L²)).
 WIDTH_FRACTION = 0.5
@@ -301,9 +310,17 @@ def build_preset(scale_name: str, seed: int) -> Preset:
         scale.inputs_sources,
         scale.fraction,
     )
+    gao = []
+    if GAO_LABEL in scale.labels:
+        s = sigmas[GAO_LABEL]
+        for n in scale.width_ns:
+            spec = (ActivationSpec(s.formula, s.width_sigma),)
+            grid = StudyGrid(spec, (n,), scale.widths(n), scale.seeds, (SPHERE,), scale.fraction)
+            gao.append((replace(grid, network="gao"), base))
     parts = (
         Part("atlas", tuple(atlas)),
         Part("width", tuple(width)),
+        Part("gao", tuple(gao)),
         Part("inputs", ((inputs, base),)),
     )
     return Preset(scale, seed, sigmas, parts)
@@ -312,6 +329,7 @@ def build_preset(scale_name: str, seed: int) -> Preset:
 __all__ = [
     "ACTIVATIONS",
     "DEFAULT_ESTIMATE",
+    "GAO_LABEL",
     "SCALES",
     "SOURCES",
     "WIDTH_FRACTION",
