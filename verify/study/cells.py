@@ -20,6 +20,7 @@ the driver compute bit-identical numbers, and two tasks do not fight over the co
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import replace
@@ -30,12 +31,22 @@ from verify.study.grid import Cell, Group
 
 if TYPE_CHECKING:
     from numeric.data import Dataset
+    from verify.checks.pipeline import SymbolicMemo
 
 
 def _one_thread() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+@functools.cache
+def symbolic_memo() -> SymbolicMemo:
+    """The symbolic facts of each φ this process has met (they do not depend on n, σ_w² or the
+    data): a study's groups of one activation prove them once per process, not once per group."""
+    from verify.checks.pipeline import SymbolicMemo
+
+    return SymbolicMemo()
 
 
 def run_group(group: Group) -> dict[str, Any]:
@@ -45,7 +56,7 @@ def run_group(group: Group) -> dict[str, Any]:
     from verify.results import Condition
 
     t0 = time.perf_counter()
-    v = run_checks(group.settings)
+    v = run_checks(group.settings, memo=symbolic_memo())
     pop = v.population
     if isinstance(pop, Failed):
         raise VerifyError(f"no G*: {pop}")
@@ -201,4 +212,4 @@ def _activation(name: str):
     return resolve(name)
 
 
-__all__ = ["run_cell", "run_group"]
+__all__ = ["run_cell", "run_group", "symbolic_memo"]
