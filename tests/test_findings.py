@@ -39,6 +39,12 @@ def tiny(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def tiny_preset():
+    """The tiny preset's grids, built once (its σ_w² grid asks sympy for each L)."""
+    return build_preset("tiny", 0)
+
+
 def _files(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in [out / "findings.md", *(out / "findings").iterdir()]}
 
@@ -74,7 +80,7 @@ def _table(text: str, header_start: str) -> list[list[str]]:
     return rows
 
 
-def test_the_tiny_document_is_labelled_and_has_every_section(tiny):
+def test_the_tiny_document_is_labelled_and_has_every_section(tiny, tiny_preset):
     text = (tiny / "findings.md").read_text()
     assert text.startswith(MARK)
     assert "tiny preset: a smoke run, not findings" in text
@@ -84,7 +90,7 @@ def test_the_tiny_document_is_labelled_and_has_every_section(tiny):
         for fmt in ("png", "pdf"):
             assert (tiny / "findings" / f"{name}.{fmt}").stat().st_size > 1000
     groups, cells = _store(tiny)
-    preset = build_preset("tiny", 0)
+    preset = tiny_preset
     all_groups, all_cells, _, _ = preset.work()
     assert {g.key for g in all_groups} == set(groups)  # nothing missing, nothing extra
     assert {c.key for c in all_cells} == set(cells)
@@ -140,11 +146,11 @@ def test_the_exponent_of_lambda_star_contains_the_slope_recomputed_in_mpmath(tin
         assert high - low < 1e-4 and mpmath.mpf(hi_t) - mpmath.mpf(lo_t) < 2e-3  # not vacuous
 
 
-def test_gao_cells_train_their_network_on_the_deq_groups_and_leave_deq_keys_alone():
+def test_gao_cells_train_their_network_on_the_deq_groups_and_leave_deq_keys_alone(tiny_preset):
     """The gao part: relu only, on the width grid's n, widths and seeds, each cell keyed with
     "network": "gao" and sharing a DEQ relu group; no DEQ key names a network (stores written
     before the gao part keep their keys)."""
-    preset = build_preset("tiny", 0)
+    preset = tiny_preset
     part_cells = preset.work()[3]
     gao, width = part_cells["gao"], part_cells["width"]
     scale = SCALES["tiny"]
@@ -164,7 +170,7 @@ def test_gao_cells_train_their_network_on_the_deq_groups_and_leave_deq_keys_alon
         assert c.weight_seed != twin.weight_seed
 
 
-def test_gao_cells_hold_when_theorem_3_2_held_and_the_document_reports_them(tiny):
+def test_gao_cells_hold_when_theorem_3_2_held_and_the_document_reports_them(tiny, tiny_preset):
     """Each stored Gao cell: λ_0 is λ_min of the arc-cosine G^∞ recomputed in numpy; 'held' is
     Theorem 3.2's conclusion recomputed from the record; the document's Gao row gives the
     smallest width whose seeds held in the preset's fraction, at each n."""
@@ -172,7 +178,7 @@ def test_gao_cells_hold_when_theorem_3_2_held_and_the_document_reports_them(tiny
     from verify.verdicts import RATIO_SLACK
 
     cells = _store(tiny)[1]
-    preset = build_preset("tiny", 0)
+    preset = tiny_preset
     gao = preset.work()[3]["gao"]
     held: dict[int, dict[int, list[bool]]] = {}
     for c in gao:
