@@ -122,6 +122,9 @@ def test_every_certified_lambda_star_holds_the_stores_enclosure_outward(tiny):
             assert Decimal(m[1]) > 0  # outward, but not vacuous
             checked += 1
     assert checked >= 6
+    atlas = _table(text, "activation | σ_w² | f | n |")
+    proved = sum(1 for row in atlas if Decimal(row[4].strip("[").split(",")[0]) > 0)
+    assert f"λ* > 0 is proved for {proved} of the {len(atlas)} (activation, σ_w², n)" in text
 
 
 def test_the_exponent_of_lambda_star_contains_the_slope_recomputed_in_mpmath(tiny):
