@@ -34,6 +34,11 @@ from tests.helpers import S2, certified, eigmin, gram
 U = Fraction(1, 2**53)
 #: Float evaluation of a formula of a dozen operations: within this of the exact value.
 FLOAT = 16 * U
+#: The documented constants (the test's own copies: a changed constant in the module must fail,
+#: not follow): the margin on float sums, the claims' relative and absolute widening.
+SUM_MARGIN = Fraction(1 + 1e-5)
+CLAIM_SLACK = Fraction(1, 16)
+CLAIM_ULPS = Fraction(1, 2**49)
 
 
 def gamma(k: int) -> Fraction:
@@ -108,7 +113,7 @@ def test_horner_error_slope_and_precision_part_are_the_stated_sums(case):
     coef_err = sum(abs(exact(a)[0] - m) + exact(a)[1] for a, m in zip(s.coefs, mids))
     bound = gamma(2 * terms) * sum(abs(m) for m in mids) + coef_err
     assert Fraction(s.horner_err) >= bound  # sound
-    stated = gamma(2 * terms) * sum(abs(m) for m in mids) * Fraction(lc.SUM_MARGIN) + coef_err
+    stated = gamma(2 * terms) * sum(abs(m) for m in mids) * SUM_MARGIN + coef_err
     assert near(s.horner_err, stated)  # the margin (1 + 1e-5), not 1 - 1e-5, not 2
     slope = sum(k * upper(a) for k, a in enumerate(s.coefs))
     assert slope <= Fraction(s.slope) <= slope * (1 + FLOAT)
@@ -171,7 +176,7 @@ def _rho_formula(case, i: int, j: int) -> tuple[Fraction, Fraction]:
     num_err_ = num_err + Fraction(w2) * (tail_ - tail)
     h_err_ = num_err_ / q_lo + abs(Fraction(num)) * r_q / q_lo**2 + 2 * u * abs(Fraction(h))
     claimed = (diff * (1 + u) + h_err_) / (1 - cc) * (1 + 4 * u)
-    claimed = claimed * (1 + Fraction(lc.CLAIM_SLACK)) + Fraction(lc.CLAIM_ULPS)
+    claimed = claimed * (1 + CLAIM_SLACK) + CLAIM_ULPS
     return bound, claimed
 
 
@@ -193,7 +198,7 @@ def test_correlation_radii_are_the_stated_bound_with_its_allowances(case):
             r = Fraction(float(s.rho_radius[i, j]))
             assert r >= bound  # sound
             assert near(r, max(claimed, other)), (i, j, float(r), float(claimed), float(other))
-            shares.append(float((claimed - Fraction(lc.CLAIM_ULPS)) / claimed))
+            shares.append(float((claimed - CLAIM_ULPS) / claimed))
     assert min(shares) > 0.05  # the formula's part of C is not hidden by CLAIM_ULPS
     assert torch.equal(s.rho_radius, s.rho_radius.T)  # one radius per pair
 
@@ -216,7 +221,7 @@ def test_frobenius_and_tail_terms_are_the_stated_sums(case):
     n = s.mid.shape[0]
     squares = sum(_entry_bound(s, i, j) ** 2 for i in range(n) for j in range(n))
     frob = Fraction(s.frobenius)
-    margin = Fraction(lc.SUM_MARGIN)
+    margin = SUM_MARGIN
     assert frob**2 >= squares  # sound
     assert frob**2 <= squares * margin**2 * (1 + FLOAT)
     assert frob**2 >= squares * margin**2 * (1 - FLOAT)
@@ -294,7 +299,7 @@ def test_the_lower_end_is_the_sum_of_its_parts_rounded_down():
     radius = captured["e"].radius
     squares = sum(Fraction(v) ** 2 for v in radius.flatten().tolist())
     frob = Fraction(dual.frobenius)
-    margin = Fraction(lc.SUM_MARGIN)
+    margin = SUM_MARGIN
     assert squares <= frob**2 and frob**2 <= squares * margin**2 * (1 + FLOAT)
     assert frob**2 >= squares * margin**2 * (1 - FLOAT)
     assert math.isfinite(dual.upper)
