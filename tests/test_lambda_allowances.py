@@ -304,3 +304,43 @@ def test_the_lower_end_is_the_sum_of_its_parts_rounded_down():
     assert squares <= frob**2 and frob**2 <= squares * margin**2 * (1 + FLOAT)
     assert frob**2 >= squares * margin**2 * (1 - FLOAT)
     assert math.isfinite(dual.upper)
+
+
+@pytest.mark.parametrize("block", [lc.BLOCK, 10])
+def test_the_blocks_yield_each_row_once_with_its_entry_bound(case, block, monkeypatch):
+    """blocks() without and with the float G̃ standing in for Ã (BLOCK = 10 entries: row blocks
+    of 2 rows at n = 5 or 4, the diagonal at an offset): every row once, the midpoint rows Ã or
+    G̃, and the bound R_ij = E_h + D·r_ρij + 2u·|Ã_ij| (with G̃: 2u(|G̃_ij| + gap) + gap, gap ≥
+    max|G̃ - Ã|) within roundoff of its formula."""
+    from dataclasses import replace
+
+    monkeypatch.setattr(lc, "BLOCK", block)
+    s = replace(case["s"])  # a copy: use_float_gram below changes only it
+    n = s.mid.shape[0]
+    bump = torch.full((n, n), 3e-9, dtype=torch.float64).fill_diagonal_(-1e-9)
+    g_float = s.mid + bump  # exactly symmetric, as the module requires
+    for gram_ in (None, g_float):
+        if gram_ is not None:
+            s.use_float_gram(gram_)
+            worst = max(
+                abs(Fraction(float(gram_[i, j])) - Fraction(float(s.mid[i, j])))
+                for i in range(n)
+                for j in range(n)
+            )
+            assert worst <= Fraction(s.gap) <= worst * (1 + 4 * U) + Fraction(1, 2**1074)
+        seen = []
+        for r0, r1, rows, bound in s.blocks():
+            seen += range(r0, r1)
+            want = (s.mid if gram_ is None else gram_)[r0:r1]
+            assert torch.equal(rows, want) and bound.shape == want.shape
+            for i in range(r0, r1):
+                for j in range(n):
+                    mid = abs(Fraction(float(want[i - r0, j])))
+                    if gram_ is None:
+                        stated = _entry_bound(s, i, j)
+                    else:
+                        gap = Fraction(s.gap)
+                        stated = _entry_bound(s, i, j) - 2 * U * abs(Fraction(float(s.mid[i, j])))
+                        stated += 2 * U * (mid + gap) + gap
+                    assert near(float(bound[i - r0, j]), stated), (i, j)
+        assert seen == list(range(n))
