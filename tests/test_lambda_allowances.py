@@ -69,19 +69,23 @@ def near(value, target: Fraction, rel: Fraction = FLOAT) -> bool:
     return abs(Fraction(value) - target) <= rel * abs(target)
 
 
-@pytest.fixture(scope="module", params=["near", "spread"])
+@pytest.fixture(scope="module", params=["near", "spread", "duplicate"])
 def case(request):
     """tanh, σ_w² = 1/16, the series route's _Series at 128 bits with everything it was built
     from. "near": n = 5, d = 6, inputs 0 and 1 a near-duplicate pair, 16 terms (P ≈ 1e-6, a row
     sum near 1). "spread": n = 4, d = 64, |ρ̃| ≤ 0.23, 24 terms: P ≈ 1e-24 > 0 and the row sums
     ~1e-15, so the tail terms are P's float ends times 1 ∓ 1e-15, where one ulp of directed
-    rounding shows."""
-    near_pair = request.param == "near"
-    n, d, terms = (5, 6, 16) if near_pair else (4, 64, 24)
+    rounding shows. "duplicate": n = 4, d = 6, x_1 = x_0: ρ̃_01 = 1, so |ρ̃| + r_ρ > 1 and the
+    clamp ρ̄ = min(|ρ̃| + r_ρ, 1) decides the row sum (≥ 1: no tail below, P_hi(1 + m) above)."""
+    kind = request.param
+    near_pair = kind == "near"
+    n, d, terms = {"near": (5, 6, 16), "spread": (4, 64, 24), "duplicate": (4, 6, 16)}[kind]
     x = sphere_data(n, d, 3, 0.1).x.clone()
     if near_pair:
         x[1] = x[0] + 0.05 * x[2]
         x = x / x.norm(dim=1, keepdim=True)
+    if kind == "duplicate":
+        x[1] = x[0]
     act = REGISTRY["tanh"]
     g = gram(act, x)
     t = tails(act)
@@ -90,7 +94,17 @@ def case(request):
         big_q = qs.enclosure.ball
         c = (2 * arb(S2) * slope_moment(act, big_q, t).upper()).upper()
         s = lc._series(act, x, S2, g.sigma, g.q_star, big_q, terms, t, c)
-    return {"x": x, "g": g, "q": big_q, "c": c, "s": s, "terms": terms, "near": near_pair}
+    return {
+        "x": x,
+        "g": g,
+        "q": big_q,
+        "c": c,
+        "s": s,
+        "terms": terms,
+        "near": near_pair,
+        "kind": kind,
+        "build": lambda: lc._series(act, x, S2, g.sigma, g.q_star, big_q, terms, t, c),
+    }
 
 
 def float_below(v: Fraction) -> float:
@@ -199,7 +213,8 @@ def test_correlation_radii_are_the_stated_bound_with_its_allowances(case):
             assert r >= bound  # sound
             assert near(r, max(claimed, other)), (i, j, float(r), float(claimed), float(other))
             shares.append(float((claimed - CLAIM_ULPS) / claimed))
-    assert min(shares) > 0.05  # the formula's part of C is not hidden by CLAIM_ULPS
+    if case["kind"] != "duplicate":  # (there |h̃ - ρ̃| ~ u at ρ̃ = 1 dominates)
+        assert min(shares) > 0.05  # the formula's part of C is not hidden by CLAIM_ULPS
     assert torch.equal(s.rho_radius, s.rho_radius.T)  # one radius per pair
 
 
@@ -231,19 +246,21 @@ def test_frobenius_and_tail_terms_are_the_stated_sums(case):
         return min(abs(Fraction(rho)) + Fraction(float(s.rho_radius[i, j])), Fraction(1))
 
     row = max(sum(rho_bar(i, j) ** terms for j in range(n) if j != i) for i in range(n))
-    if case["near"]:
+    if case["kind"] == "near":
         assert 0.5 < row < 1  # the near-duplicate pair: the row sum matters, the tail positive
-    else:
+    elif case["kind"] == "spread":
         assert 0 < row < 1e-10 and lower(s.rest) > 0  # P's float ends times 1 ∓ m
+    else:
+        assert 1 < row < 2 and s.tail_lo == 0  # the duplicate's ρ̄ = 1: no Gershgorin margin
     p_lo, p_hi = max(lower(s.rest), Fraction(0)), upper(s.rest)
-    lo_exact, hi_exact = p_lo * (1 - row), p_hi * (1 + row)
+    lo_exact, hi_exact = p_lo * max(1 - row, 0), p_hi * (1 + row)
     assert Fraction(s.tail_lo) <= lo_exact and Fraction(s.tail_hi) >= hi_exact  # sound
     # the float ends P_lo = max(fl↓(P), 0), P_hi = fl↑(P) (found here) times 1 ∓ m·margin: on
     # the safe side of that product, exactly (a rounding reversed by one ulp fails where m is
     # tiny), and within roundoff of it at the scale P·m, which 1 - m amplifies where m is near 1
     # (the margin moves them by 1e-5·P·m)
     f_lo, f_hi = Fraction(max(float_below(lower(s.rest)), 0.0)), Fraction(float_above(p_hi))
-    stated_lo, stated_hi = f_lo * (1 - row * margin), f_hi * (1 + row * margin)
+    stated_lo, stated_hi = f_lo * max(1 - row * margin, 0), f_hi * (1 + row * margin)
     assert Fraction(s.tail_lo) <= stated_lo and Fraction(s.tail_hi) >= stated_hi
     ulp = Fraction(math.ulp(float(f_hi)))
     assert stated_lo - Fraction(s.tail_lo) <= f_lo * row * FLOAT + ulp
@@ -344,3 +361,21 @@ def test_the_blocks_yield_each_row_once_with_its_entry_bound(case, block, monkey
                         stated += 2 * U * (mid + gap) + gap
                     assert near(float(bound[i - r0, j]), stated), (i, j)
         assert seen == list(range(n))
+
+
+def test_several_row_blocks_give_the_same_sums(case, monkeypatch):
+    """_series in row blocks of 2 rows (BLOCK = 10 entries): ‖R‖_F sums the blocks' squares, the
+    row sums and radii are the single block's (the float dot products x_iᵀx_j may round
+    differently per block: within roundoff)."""
+    one = case["s"]
+    monkeypatch.setattr(lc, "BLOCK", 10)
+    with prec_scope(128):
+        many = case["build"]()
+    assert near(many.frobenius, Fraction(one.frobenius))
+    assert near(many.tail_hi, Fraction(one.tail_hi))
+    assert abs(many.tail_lo - one.tail_lo) <= FLOAT * one.tail_hi
+    n = one.mid.shape[0]
+    for i in range(n):
+        for j in range(n):
+            assert near(float(many.rho_radius[i, j]), Fraction(float(one.rho_radius[i, j])))
+            assert near(float(many.mid[i, j]), Fraction(float(one.mid[i, j])))
