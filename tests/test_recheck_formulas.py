@@ -1,0 +1,112 @@
+"""The checker's own scalar bounds (verify.recheck: rump, frobenius, rayleigh, _array_power)
+against their docstrings' formulas in exact rationals. The checker states them independently of
+the producer, so a mutated γ index, a dropped term or a reversed sign must fail here too: the
+file-level tests (an honest file PROVED, a tampered one NOT PROVED) have margins that a term of
+a few units of roundoff hides. The data are dyadic, so every float sum is exact and 256-bit
+balls leave only their own rounding (2⁻²⁴⁰ relative) between the result and the formula; each
+case is built so the term under test is not swamped (a Rayleigh vector with vᵀÃv = 0, a shift
+equal to Rump's subtracted terms)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from flint import arb
+
+from symbolic.balls import prec_scope
+from verify.recheck import _array_power, frobenius, rayleigh, rump
+
+U = Fraction(1, 2**53)
+ETA = Fraction(1, 2**1074)
+TIGHT = Fraction(1, 2**230)  # 256-bit balls: relative slack of a few operations
+
+
+def gamma(k: int) -> Fraction:
+    return k * U / (1 - k * U)
+
+
+def ends(x: arb) -> tuple[Fraction, Fraction]:
+    def frac(v) -> Fraction:
+        man, exp = v.man_exp()
+        return Fraction(int(man)) * Fraction(2) ** int(exp)
+
+    m, r = frac(x.mid()), frac(x.rad())
+    return m - r, m + r
+
+
+@pytest.mark.parametrize("diag", [[1.0, 2.0, 4.0], [0.5, 3.0, 3.0, 7.25, 0.125]])
+def test_rump_is_the_stated_formula(diag):
+    """shift - γ_{n+1}/(1 - γ_{n+1})·tr B - u·max b_ii - 4(n+1)(2(n+1) + max b_ii)·η with B =
+    Ã - shift·I, at a shift of 2⁻¹⁰ (B's diagonal exact in float): the ball holds the exact
+    value (a changed γ index moves it by ~1e-16, far outside a 256-bit ball) and is tight."""
+    n = len(diag)
+    shift = 2.0**-10
+    mid = np.diag(diag) + np.full((n, n), 2.0**-8) - np.diag([2.0**-8] * n)
+    b = [Fraction(d) - Fraction(shift) for d in diag]
+    g = gamma(n + 1)
+    big = max(abs(v) for v in b)
+    terms = g / (1 - g) * sum(b) + U * big + 4 * (n + 1) * (2 * (n + 1) + big) * ETA
+    want = Fraction(shift) - terms
+    with prec_scope(256):
+        lo, hi = ends(rump(mid, shift))
+    assert lo <= want <= hi and hi - lo <= (abs(want) + terms) * TIGHT
+
+
+def test_rump_keeps_the_underflow_term_at_subnormal_scale():
+    """Ã = 2⁻¹⁰⁰⁰·I (n = 3), shift 0: γ_4/(1 - γ_4)·tr B ≈ 2⁻¹⁰⁴⁹, u·max b_ii = 2⁻¹⁰⁵³ and the
+    underflow term 4·4·(8 + 2⁻¹⁰⁰⁰)·η ≈ 2⁻¹⁰⁶⁷ are all within 2¹⁸ of each other."""
+    b = Fraction(2) ** -1000
+    g = gamma(4)
+    want = -(g / (1 - g) * 3 * b + U * b + 16 * (8 + b) * ETA)
+    with prec_scope(256):
+        lo, hi = ends(rump(np.eye(3) * 2.0**-1000, 0.0))
+    assert lo <= want <= hi and hi - lo <= abs(want) * TIGHT
+
+
+def test_rump_refuses_a_matrix_whose_cholesky_breaks_down():
+    assert rump(np.array([[1.0, 2.0], [2.0, 1.0]]), 0.0) is None  # λ_min = -1
+    assert rump(np.eye(3), 1.5) is None  # B = -0.5·I
+
+
+@pytest.mark.parametrize("entries", [[0.5, 0.25, 3.0, 1.0], [2.0**-30] * 9])
+def test_frobenius_is_the_root_of_the_widened_sum(entries):
+    """(Σ r² (1 + γ_{k+1}))^½ for k entries: its square holds the exact value, tightly."""
+    r = np.array(entries).reshape(-1, 1 if len(entries) % 2 else 2)
+    k = r.size
+    want = sum(Fraction(v) ** 2 for v in entries) * (1 + gamma(k + 1))
+    with prec_scope(256):
+        lo, hi = ends(frobenius(r))
+    assert lo * lo <= want <= hi * hi and hi * hi - lo * lo <= want * TIGHT
+
+
+@pytest.mark.parametrize("tail_hi", [0.0, 2.0**-40])
+def test_rayleigh_is_the_stated_formula(tail_hi):
+    """(vᵀÃv + γ(1 + γ)|v|ᵀ|Ã||v| + (1 + γ)|v|ᵀR|v| + (1 + γ)·tail_hi·vᵀv)/(vᵀv(1 - γ)),
+    γ = γ_{2n+2}, for v with vᵀÃv = 0 exactly: every other term is the result."""
+    mid = np.array([[1.0, 0.5, 0.0], [0.5, -1.0, 0.125], [0.0, 0.125, 0.0]])
+    radius = np.full((3, 3), 2.0**-50)
+    v = np.array([1.0, 1.0, -4.0])  # vᵀÃv = 1 + 2·0.5 - 1 - 8·0.125 = 0
+    fv = [Fraction(x) for x in v]
+    a = [[Fraction(x) for x in row] for row in mid]
+    quad = sum(fv[i] * a[i][j] * fv[j] for i in range(3) for j in range(3))
+    assert quad == 0
+    habs = sum(abs(fv[i] * a[i][j] * fv[j]) for i in range(3) for j in range(3))
+    rad = sum(abs(fv[i] * fv[j]) * Fraction(2.0**-50) for i in range(3) for j in range(3))
+    vv = sum(x * x for x in fv)
+    g = gamma(2 * 3 + 2)
+    want = (g * (1 + g) * habs + (1 + g) * rad + (1 + g) * Fraction(tail_hi) * vv) / (vv * (1 - g))
+    with prec_scope(256):
+        lo, hi = ends(rayleigh(mid, radius, tail_hi, v))
+    assert lo <= want <= hi and hi - lo <= want * TIGHT
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 5, 13, 48])
+def test_array_power_is_the_power_within_its_stated_rounding(k):
+    """a^k by squaring within (1 ± 4k·u) of the exact power, for every entry."""
+    a = np.array([0.5, 0.75, 0.9, 1.0, 0.0, 0.999])
+    got = _array_power(a, k)
+    for x, y in zip(a.tolist(), got.tolist()):
+        want = Fraction(x) ** k
+        assert abs(Fraction(y) - want) <= 4 * k * U * want, (x, k, y)
