@@ -110,3 +110,52 @@ def test_array_power_is_the_power_within_its_stated_rounding(k):
     for x, y in zip(a.tolist(), got.tolist()):
         want = Fraction(x) ** k
         assert abs(Fraction(y) - want) <= 4 * k * U * want, (x, k, y)
+
+
+def _claims(mid, radius, tail_lo, tail_hi, lower: float, upper: float) -> dict[str, bool]:
+    """The checker's verdicts on a λ_min claim [lower, upper] for G = Ã + E + T, |E| ≤ R,
+    λ_min(T) ≥ tail_lo, ‖T‖ ≤ tail_hi, at the shift 1/2 and the vector e_1."""
+    from types import SimpleNamespace
+
+    from verify.certificate_file import array
+    from verify.recheck import _spectrum
+
+    c = {"shift": (0.5).hex(), "lower": lower.hex(), "upper": upper.hex()}
+    c["vector"] = array(np.eye(len(mid))[0])
+    run = SimpleNamespace(n=len(mid))
+    return {r.claim: r.proved for r in _spectrum(run, c, "λ", mid, radius, tail_lo, tail_hi)}
+
+
+def test_the_claimed_ends_are_checked_against_t_minus_r_plus_the_tail():
+    """Ã = diag(1, 2, 3), R_ij = 2⁻²⁰ (‖R‖_F = 3·2⁻²⁰), tail_lo = 2⁻²², tail_hi = 2⁻²¹: the
+    checker's lower end is Rump's t - ‖R‖_F + tail_lo and its upper end e_1ᵀ(Ã + R)e_1 +
+    tail_hi plus roundoff. A claim half of ‖R‖_F (or of the tail) on the wrong side of either
+    is NOT PROVED, one 1e-12 on the right side is PROVED: a sign of ‖R‖_F or of the tail
+    flipped, or either dropped, fails."""
+    mid = np.diag([1.0, 2.0, 3.0])
+    radius = np.full((3, 3), 2.0**-20)
+    frob, t_lo, t_hi = 3 * 2.0**-20, 2.0**-22, 2.0**-21
+    b = [Fraction(d) - Fraction(1, 2) for d in (1, 2, 3)]
+    g = gamma(4)
+    rump_t = Fraction(1, 2) - g / (1 - g) * sum(b) - U * max(b) - 16 * (8 + max(b)) * ETA
+    low = float(rump_t - Fraction(frob) + Fraction(t_lo))
+    high = float(1 + Fraction(2.0**-20) + Fraction(t_hi))
+    ok = _claims(mid, radius, t_lo, t_hi, low - 1e-12, high + 1e-12)
+    assert ok["λ Cholesky"] and ok["λ ≥ lower end"] and ok["λ ≤ upper end"]
+    assert not _claims(mid, radius, t_lo, t_hi, low + frob / 2, high + 1e-12)["λ ≥ lower end"]
+    assert not _claims(mid, radius, t_lo, t_hi, low + t_lo / 2, high + 1e-12)["λ ≥ lower end"]
+    assert not _claims(mid, radius, t_lo, t_hi, low - 1e-12, high - t_hi / 2)["λ ≤ upper end"]
+    assert not _claims(mid, radius, t_lo, t_hi, low - 1e-12, high - 2.0**-21)["λ ≤ upper end"]
+    assert _claims(mid, radius, 0.0, t_hi, low - t_lo - 1e-12, high + 1e-12)["λ ≥ lower end"]
+    assert not _claims(mid, radius, 0.0, t_hi, low - t_lo / 2, high + 1e-12)["λ ≥ lower end"]
+    # a claim inside the checker's own ball (not above its upper end, not below its lower end)
+    with prec_scope(53):  # the same balls as _spectrum computes below: width ~u, a float inside
+        high_ball = rayleigh(mid, radius, t_hi, np.eye(3)[0])
+        low_ball = rump(mid, 0.5) - frobenius(radius) + arb(t_lo)
+        for ball, end in ((high_ball, "λ ≤ upper end"), (low_ball, "λ ≥ lower end")):
+            inside = float(ball.mid())
+            assert ball.lower() < arb(inside) < ball.upper()  # the case: a ball of width > 0
+            lo, hi = (low - 1e-12, inside) if end == "λ ≤ upper end" else (inside, high + 1e-12)
+            assert not _claims(mid, radius, t_lo, t_hi, lo, hi)[end]
+    broken = _claims(np.diag([1.0, 0.25, 3.0]), radius, t_lo, t_hi, 0.0, 2.0)  # t = 1/2 > λ_min
+    assert broken == {"λ Cholesky": False}
