@@ -157,5 +157,13 @@ def test_the_claimed_ends_are_checked_against_t_minus_r_plus_the_tail():
             assert ball.lower() < arb(inside) < ball.upper()  # the case: a ball of width > 0
             lo, hi = (low - 1e-12, inside) if end == "λ ≤ upper end" else (inside, high + 1e-12)
             assert not _claims(mid, radius, t_lo, t_hi, lo, hi)[end]
+        # a claim exactly at the checker's end is proved (≥ and ≤, not > and <)
+        at_lo, at_hi = float(low_ball.lower()), float(high_ball.upper())
+        assert arb(at_lo) == low_ball.lower() and arb(at_hi) == high_ball.upper()
+        assert _claims(mid, radius, t_lo, t_hi, at_lo, at_hi) == {
+            "λ Cholesky": True,
+            "λ ≥ lower end": True,
+            "λ ≤ upper end": True,
+        }
     broken = _claims(np.diag([1.0, 0.25, 3.0]), radius, t_lo, t_hi, 0.0, 2.0)  # t = 1/2 > λ_min
     assert broken == {"λ Cholesky": False}
