@@ -167,3 +167,47 @@ def test_the_claimed_ends_are_checked_against_t_minus_r_plus_the_tail():
         }
     broken = _claims(np.diag([1.0, 0.25, 3.0]), radius, t_lo, t_hi, 0.0, 2.0)  # t = 1/2 > λ_min
     assert broken == {"λ Cholesky": False}
+
+
+def test_the_checker_builds_gaos_entries_from_j1_and_the_widening(monkeypatch):
+    """check_gao's Ã and R (what it hands to Rump's test): Ã_ij the float nearest J₁(s̃_ij)/(2π)
+    at s̃ clipped to [-1, 1] (a duplicate and an antipodal pair an ulp outside), R_ij ≥ the
+    distance to it plus ½·4γ_{d+3} and no more than that plus Arb's rounding of radii (2⁻²⁸
+    relative); the diagonal 1/2
+    exactly with radius 0, both symmetric, no tail."""
+    import mpmath
+
+    import verify.recheck as rc
+
+    x = np.random.default_rng(5).standard_normal((5, 4))
+    run = rc.Run.__new__(rc.Run)
+    seen = {}
+
+    def capture(run_, c, name, mid, radius, tail_lo, tail_hi):
+        seen.update(mid=mid, radius=radius, tails=(tail_lo, tail_hi), name=name)
+        return []
+
+    monkeypatch.setattr(rc, "_spectrum", capture)
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)
+    s, s_err = u @ u.T, float((4 * rc._gamma(4 + 3)).upper())
+    s[0, 1] = s[1, 0] = -1 - 2.0**-52  # float dot products an ulp outside [-1, 1]
+    s[0, 2] = s[2, 0] = 1 + 2.0**-52
+    monkeypatch.setattr(rc.Run, "unit", lambda self: (s, s_err))
+    monkeypatch.setattr(rc.Run, "n", 5, raising=False)
+    run.claims = {"gao_lambda0": {}}
+    with prec_scope(128):
+        rc.check_gao(run)
+    mid, radius = seen["mid"], seen["radius"]
+    assert seen["tails"] == (0.0, 0.0) and seen["name"] == "Gao λ_0"
+    assert np.array_equal(mid, mid.T) and np.array_equal(radius, radius.T)
+    assert np.all(np.diag(mid) == 0.5) and np.all(np.diag(radius) == 0.0)
+    widen = mpmath.mpf(s_err) / 2
+    with mpmath.workdps(60):
+        for i in range(5):
+            for j in range(i + 1, 5):
+                z = mpmath.mpf(min(1.0, max(-1.0, float(s[i, j]))))
+                entry = (mpmath.sqrt(1 - z * z) + (mpmath.pi - mpmath.acos(z)) * z) / (
+                    2 * mpmath.pi
+                )
+                need = abs(entry - mpmath.mpf(float(mid[i, j]))) + widen
+                assert need <= radius[i, j] <= need * (1 + mpmath.mpf(2) ** -28), (i, j)
