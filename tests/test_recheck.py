@@ -153,8 +153,10 @@ def test_a_changed_input_is_not_proved(relu_doc):
 
 
 def test_a_changed_sigma_is_not_proved(relu_doc):
+    """q* fails, and a failed link stops the chain: nothing after it is claimed proved."""
     flags = _changed(relu_doc, lambda d: d.update(sigma_w2=(1 / 8).hex()))
     assert flags["q*"] is False
+    assert "correlations" not in flags and "λ* ≥ lower end" not in flags
 
 
 def test_supremum_claims_both_ends(tanh_doc):

@@ -1,0 +1,213 @@
+"""The checker's own scalar bounds (verify.recheck: rump, frobenius, rayleigh, _array_power)
+against their docstrings' formulas in exact rationals. The checker states them independently of
+the producer, so a mutated γ index, a dropped term or a reversed sign must fail here too: the
+file-level tests (an honest file PROVED, a tampered one NOT PROVED) have margins that a term of
+a few units of roundoff hides. The data are dyadic, so every float sum is exact and 256-bit
+balls leave only their own rounding (2⁻²⁴⁰ relative) between the result and the formula; each
+case is built so the term under test is not swamped (a Rayleigh vector with vᵀÃv = 0, a shift
+equal to Rump's subtracted terms)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from flint import arb
+
+from symbolic.balls import prec_scope
+from verify.recheck import _array_power, frobenius, rayleigh, rump
+
+U = Fraction(1, 2**53)
+ETA = Fraction(1, 2**1074)
+TIGHT = Fraction(1, 2**230)  # 256-bit balls: relative slack of a few operations
+
+
+def gamma(k: int) -> Fraction:
+    return k * U / (1 - k * U)
+
+
+def ends(x: arb) -> tuple[Fraction, Fraction]:
+    def frac(v) -> Fraction:
+        man, exp = v.man_exp()
+        return Fraction(int(man)) * Fraction(2) ** int(exp)
+
+    m, r = frac(x.mid()), frac(x.rad())
+    return m - r, m + r
+
+
+@pytest.mark.parametrize("diag", [[1.0, 2.0, 4.0], [0.5, 3.0, 3.0, 7.25, 0.125]])
+def test_rump_is_the_stated_formula(diag):
+    """shift - γ_{n+1}/(1 - γ_{n+1})·tr B - u·max b_ii - 4(n+1)(2(n+1) + max b_ii)·η with B =
+    Ã - shift·I, at a shift of 2⁻¹⁰ (B's diagonal exact in float): the ball holds the exact
+    value (a changed γ index moves it by ~1e-16, far outside a 256-bit ball) and is tight."""
+    n = len(diag)
+    shift = 2.0**-10
+    mid = np.diag(diag) + np.full((n, n), 2.0**-8) - np.diag([2.0**-8] * n)
+    b = [Fraction(d) - Fraction(shift) for d in diag]
+    g = gamma(n + 1)
+    big = max(abs(v) for v in b)
+    terms = g / (1 - g) * sum(b) + U * big + 4 * (n + 1) * (2 * (n + 1) + big) * ETA
+    want = Fraction(shift) - terms
+    with prec_scope(256):
+        lo, hi = ends(rump(mid, shift))
+    assert lo <= want <= hi and hi - lo <= (abs(want) + terms) * TIGHT
+
+
+def test_rump_keeps_the_underflow_term_at_subnormal_scale():
+    """Ã = 2⁻¹⁰⁰⁰·I (n = 3), shift 0: γ_4/(1 - γ_4)·tr B ≈ 2⁻¹⁰⁴⁹, u·max b_ii = 2⁻¹⁰⁵³ and the
+    underflow term 4·4·(8 + 2⁻¹⁰⁰⁰)·η ≈ 2⁻¹⁰⁶⁷ are all within 2¹⁸ of each other."""
+    b = Fraction(2) ** -1000
+    g = gamma(4)
+    want = -(g / (1 - g) * 3 * b + U * b + 16 * (8 + b) * ETA)
+    with prec_scope(256):
+        lo, hi = ends(rump(np.eye(3) * 2.0**-1000, 0.0))
+    assert lo <= want <= hi and hi - lo <= abs(want) * TIGHT
+
+
+def test_rump_refuses_a_matrix_whose_cholesky_breaks_down():
+    assert rump(np.array([[1.0, 2.0], [2.0, 1.0]]), 0.0) is None  # λ_min = -1
+    assert rump(np.eye(3), 1.5) is None  # B = -0.5·I
+
+
+@pytest.mark.parametrize("entries", [[0.5, 0.25, 3.0, 1.0], [2.0**-30] * 9])
+def test_frobenius_is_the_root_of_the_widened_sum(entries):
+    """(Σ r² (1 + γ_{k+1}))^½ for k entries: its square holds the exact value, tightly."""
+    r = np.array(entries).reshape(-1, 1 if len(entries) % 2 else 2)
+    k = r.size
+    want = sum(Fraction(v) ** 2 for v in entries) * (1 + gamma(k + 1))
+    with prec_scope(256):
+        lo, hi = ends(frobenius(r))
+    assert lo * lo <= want <= hi * hi and hi * hi - lo * lo <= want * TIGHT
+
+
+@pytest.mark.parametrize("tail_hi", [0.0, 2.0**-40])
+def test_rayleigh_is_the_stated_formula(tail_hi):
+    """(vᵀÃv + γ(1 + γ)|v|ᵀ|Ã||v| + (1 + γ)|v|ᵀR|v| + (1 + γ)·tail_hi·vᵀv)/(vᵀv(1 - γ)),
+    γ = γ_{2n+2}, for v with vᵀÃv = 0 exactly: every other term is the result."""
+    mid = np.array([[1.0, 0.5, 0.0], [0.5, -1.0, 0.125], [0.0, 0.125, 0.0]])
+    radius = np.full((3, 3), 2.0**-50)
+    v = np.array([1.0, 1.0, -4.0])  # vᵀÃv = 1 + 2·0.5 - 1 - 8·0.125 = 0
+    fv = [Fraction(x) for x in v]
+    a = [[Fraction(x) for x in row] for row in mid]
+    quad = sum(fv[i] * a[i][j] * fv[j] for i in range(3) for j in range(3))
+    assert quad == 0
+    habs = sum(abs(fv[i] * a[i][j] * fv[j]) for i in range(3) for j in range(3))
+    rad = sum(abs(fv[i] * fv[j]) * Fraction(2.0**-50) for i in range(3) for j in range(3))
+    vv = sum(x * x for x in fv)
+    g = gamma(2 * 3 + 2)
+    want = (g * (1 + g) * habs + (1 + g) * rad + (1 + g) * Fraction(tail_hi) * vv) / (vv * (1 - g))
+    with prec_scope(256):
+        lo, hi = ends(rayleigh(mid, radius, tail_hi, v))
+    assert lo <= want <= hi and hi - lo <= want * TIGHT
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 5, 13, 48])
+def test_array_power_is_the_power_within_its_stated_rounding(k):
+    """a^k by squaring within (1 ± 4k·u) of the exact power, for every entry."""
+    a = np.array([0.5, 0.75, 0.9, 1.0, 0.0, 0.999])
+    got = _array_power(a, k)
+    for x, y in zip(a.tolist(), got.tolist()):
+        want = Fraction(x) ** k
+        assert abs(Fraction(y) - want) <= 4 * k * U * want, (x, k, y)
+
+
+def _claims(mid, radius, tail_lo, tail_hi, lower: float, upper: float) -> dict[str, bool]:
+    """The checker's verdicts on a λ_min claim [lower, upper] for G = Ã + E + T, |E| ≤ R,
+    λ_min(T) ≥ tail_lo, ‖T‖ ≤ tail_hi, at the shift 1/2 and the vector e_1."""
+    from types import SimpleNamespace
+
+    from verify.certificate_file import array
+    from verify.recheck import _spectrum
+
+    c = {"shift": (0.5).hex(), "lower": lower.hex(), "upper": upper.hex()}
+    c["vector"] = array(np.eye(len(mid))[0])
+    run = SimpleNamespace(n=len(mid))
+    return {r.claim: r.proved for r in _spectrum(run, c, "λ", mid, radius, tail_lo, tail_hi)}
+
+
+def test_the_claimed_ends_are_checked_against_t_minus_r_plus_the_tail():
+    """Ã = diag(1, 2, 3), R_ij = 2⁻²⁰ (‖R‖_F = 3·2⁻²⁰), tail_lo = 2⁻²², tail_hi = 2⁻²¹: the
+    checker's lower end is Rump's t - ‖R‖_F + tail_lo and its upper end e_1ᵀ(Ã + R)e_1 +
+    tail_hi plus roundoff. A claim half of ‖R‖_F (or of the tail) on the wrong side of either
+    is NOT PROVED, one 1e-12 on the right side is PROVED: a sign of ‖R‖_F or of the tail
+    flipped, or either dropped, fails."""
+    mid = np.diag([1.0, 2.0, 3.0])
+    radius = np.full((3, 3), 2.0**-20)
+    frob, t_lo, t_hi = 3 * 2.0**-20, 2.0**-22, 2.0**-21
+    b = [Fraction(d) - Fraction(1, 2) for d in (1, 2, 3)]
+    g = gamma(4)
+    rump_t = Fraction(1, 2) - g / (1 - g) * sum(b) - U * max(b) - 16 * (8 + max(b)) * ETA
+    low = float(rump_t - Fraction(frob) + Fraction(t_lo))
+    high = float(1 + Fraction(2.0**-20) + Fraction(t_hi))
+    ok = _claims(mid, radius, t_lo, t_hi, low - 1e-12, high + 1e-12)
+    assert ok["λ Cholesky"] and ok["λ ≥ lower end"] and ok["λ ≤ upper end"]
+    assert not _claims(mid, radius, t_lo, t_hi, low + frob / 2, high + 1e-12)["λ ≥ lower end"]
+    assert not _claims(mid, radius, t_lo, t_hi, low + t_lo / 2, high + 1e-12)["λ ≥ lower end"]
+    assert not _claims(mid, radius, t_lo, t_hi, low - 1e-12, high - t_hi / 2)["λ ≤ upper end"]
+    assert not _claims(mid, radius, t_lo, t_hi, low - 1e-12, high - 2.0**-21)["λ ≤ upper end"]
+    assert _claims(mid, radius, 0.0, t_hi, low - t_lo - 1e-12, high + 1e-12)["λ ≥ lower end"]
+    assert not _claims(mid, radius, 0.0, t_hi, low - t_lo / 2, high + 1e-12)["λ ≥ lower end"]
+    # a claim inside the checker's own ball (not above its upper end, not below its lower end)
+    with prec_scope(53):  # the same balls as _spectrum computes below: width ~u, a float inside
+        high_ball = rayleigh(mid, radius, t_hi, np.eye(3)[0])
+        low_ball = rump(mid, 0.5) - frobenius(radius) + arb(t_lo)
+        for ball, end in ((high_ball, "λ ≤ upper end"), (low_ball, "λ ≥ lower end")):
+            inside = float(ball.mid())
+            assert ball.lower() < arb(inside) < ball.upper()  # the case: a ball of width > 0
+            lo, hi = (low - 1e-12, inside) if end == "λ ≤ upper end" else (inside, high + 1e-12)
+            assert not _claims(mid, radius, t_lo, t_hi, lo, hi)[end]
+        # a claim exactly at the checker's end is proved (≥ and ≤, not > and <)
+        at_lo, at_hi = float(low_ball.lower()), float(high_ball.upper())
+        assert arb(at_lo) == low_ball.lower() and arb(at_hi) == high_ball.upper()
+        assert _claims(mid, radius, t_lo, t_hi, at_lo, at_hi) == {
+            "λ Cholesky": True,
+            "λ ≥ lower end": True,
+            "λ ≤ upper end": True,
+        }
+    broken = _claims(np.diag([1.0, 0.25, 3.0]), radius, t_lo, t_hi, 0.0, 2.0)  # t = 1/2 > λ_min
+    assert broken == {"λ Cholesky": False}
+
+
+def test_the_checker_builds_gaos_entries_from_j1_and_the_widening(monkeypatch):
+    """check_gao's Ã and R (what it hands to Rump's test): Ã_ij the float nearest J₁(s̃_ij)/(2π)
+    at s̃ clipped to [-1, 1] (a duplicate and an antipodal pair an ulp outside), R_ij ≥ the
+    distance to it plus ½·4γ_{d+3} and no more than that plus Arb's rounding of radii (2⁻²⁸
+    relative); the diagonal 1/2
+    exactly with radius 0, both symmetric, no tail."""
+    import mpmath
+
+    import verify.recheck as rc
+
+    x = np.random.default_rng(5).standard_normal((5, 4))
+    run = rc.Run.__new__(rc.Run)
+    seen = {}
+
+    def capture(run_, c, name, mid, radius, tail_lo, tail_hi):
+        seen.update(mid=mid, radius=radius, tails=(tail_lo, tail_hi), name=name)
+        return []
+
+    monkeypatch.setattr(rc, "_spectrum", capture)
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)
+    s, s_err = u @ u.T, float((4 * rc._gamma(4 + 3)).upper())
+    s[0, 1] = s[1, 0] = -1 - 2.0**-52  # float dot products an ulp outside [-1, 1]
+    s[0, 2] = s[2, 0] = 1 + 2.0**-52
+    monkeypatch.setattr(rc.Run, "unit", lambda self: (s, s_err))
+    monkeypatch.setattr(rc.Run, "n", 5, raising=False)
+    run.claims = {"gao_lambda0": {}}
+    with prec_scope(128):
+        rc.check_gao(run)
+    mid, radius = seen["mid"], seen["radius"]
+    assert seen["tails"] == (0.0, 0.0) and seen["name"] == "Gao λ_0"
+    assert np.array_equal(mid, mid.T) and np.array_equal(radius, radius.T)
+    assert np.all(np.diag(mid) == 0.5) and np.all(np.diag(radius) == 0.0)
+    widen = mpmath.mpf(s_err) / 2
+    with mpmath.workdps(60):
+        for i in range(5):
+            for j in range(i + 1, 5):
+                z = mpmath.mpf(min(1.0, max(-1.0, float(s[i, j]))))
+                entry = (mpmath.sqrt(1 - z * z) + (mpmath.pi - mpmath.acos(z)) * z) / (
+                    2 * mpmath.pi
+                )
+                need = abs(entry - mpmath.mpf(float(mid[i, j]))) + widen
+                assert need <= radius[i, j] <= need * (1 + mpmath.mpf(2) ** -28), (i, j)
