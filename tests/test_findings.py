@@ -259,6 +259,26 @@ def _held(ns, widths, seeds, threshold):
     return {n: {m: [m >= threshold(n, k) for k in range(seeds)] for m in widths} for n in ns}
 
 
+def test_the_angle_exponent_of_near_duplicate_pairs_recovers_a_known_power():
+    """λ* = 3θ² on pairs@θ (enclosed to 1e-9 relative) gives slope 2 inside its certified range;
+    other sources, uncertified λ* and a single angle give nothing."""
+    from verify.study.findings_doc import InputRow, angle_exponents
+
+    def row(label, source, enc):
+        return InputRow(label, source, 16, enc, 0.0, None, None, None, None, ([], []))
+
+    thetas = (1e-1, 1e-2, 1e-3)
+    rows = [
+        row("a", f"pairs@{t:g}", (3 * t * t * (1 - 1e-9), 3 * t * t * (1 + 1e-9))) for t in thetas
+    ]
+    rows += [row("a", "sphere", (0.5, 0.6)), row("a", "pairs@1e-4", None)]
+    rows += [row("b", "pairs@1e-1", (0.1, 0.2)), row("b", "pairs@1e-2", (-1e-9, 1e-3))]
+    found = angle_exponents(rows)
+    assert set(found) == {"a"} and found["a"].points == 3
+    assert found["a"].slope == pytest.approx(2, abs=1e-9)
+    assert found["a"].lo <= 2 <= found["a"].hi and found["a"].hi - found["a"].lo < 1e-8
+
+
 def test_bootstrap_recovers_a_known_exponent_exactly_without_noise():
     ns, widths = [4, 16, 64], [2**k for k in range(1, 14)]
     held = _held(ns, widths, 5, lambda n, k: 2 * n**1.5)  # 16, 128, 1024: on the grid

@@ -677,6 +677,13 @@ def document(r: Records, figure_dir: str) -> Document:
             f"At n = {scale.inputs_n}, the certified λ* ranges from {_lam(lo.enclosure)} "
             f"({lo.label}, {lo.source}) to {_lam(hi.enclosure)} ({hi.label}, {hi.source})."
         )
+        for label, slope in angle_exponents(inputs).items():
+            statement += (
+                f" Near-duplicate pairs, {label}: λ* ∝ θ^{estimate(slope.slope, 4)} over θ = "
+                f"{', '.join(f'{a:g}' for a in _angles(inputs, label))}, certified range "
+                f"{interval(slope.lo, slope.hi, 4)}"
+                + ("; the rate bound 1 - c·ηλ_0 tends to 1 with it." if slope.lo > 0 else ".")
+            )
     else:
         statement = "No λ* of the inputs grid was certified."
     figures["inputs"] = _figure_inputs(inputs)
@@ -719,6 +726,39 @@ def _gao_statement(deq: list[WidthRow], gao: list[WidthRow]) -> str:
     return f"On Gao & Gao's own network, relu {found}; relu's DEQ: n^{deq_alpha}."
 
 
+#: The data sources of near-duplicate pairs: "pairs@ANGLE".
+PAIRS = "pairs@"
+
+
+def _angles(rows: list[InputRow], label: str) -> list[float]:
+    return sorted(
+        float(i.source.removeprefix(PAIRS))
+        for i in rows
+        if i.label == label and i.source.startswith(PAIRS) and i.enclosure and i.enclosure[0] > 0
+    )
+
+
+def angle_exponents(rows: list[InputRow]) -> dict[str, CertifiedSlope]:
+    """Per activation, the certified least-squares slope of log λ* on log θ over its
+    near-duplicate pair sources pairs@θ whose λ* is certified positive (at least two angles)."""
+    out = {}
+    for label in dict.fromkeys(i.label for i in rows):
+        mine = [
+            i
+            for i in rows
+            if i.label == label
+            and i.source.startswith(PAIRS)
+            and i.enclosure
+            and i.enclosure[0] > 0
+        ]
+        slope = certified_slope(
+            [float(i.source.removeprefix(PAIRS)) for i in mine], [i.enclosure for i in mine]
+        )
+        if slope is not None:
+            out[label] = slope
+    return out
+
+
 def _mean(records: list[dict], field: str) -> float | None:
     return sum(x[field] for x in records) / len(records) if records else None
 
@@ -736,6 +776,7 @@ __all__ = [
     "InputRow",
     "Records",
     "WidthRow",
+    "angle_exponents",
     "atlas_rows",
     "document",
     "input_rows",
