@@ -51,9 +51,23 @@ for module in "${MODULES[@]}"; do
   (
     cd "$tree"
     export PYTHONPATH="$tree" OMP_NUM_THREADS=1
+    runner="python -m pytest"
+    if [ "${FORK:-1}" = 1 ]; then  # torch, sympy, flint, pytest imported once (scripts/mutmut_forkserver.py)
+      case "$module" in  # the packages below the module, which cannot import it
+        verify/*) export MUTATE_PRELOAD=symbolic,numeric ;;
+        numeric/*) export MUTATE_PRELOAD=symbolic ;;
+        *) export MUTATE_PRELOAD= ;;
+      esac
+      python scripts/mutmut_forkserver.py serve "$tree/.forkserver" >"$OUT/$name.server.log" 2>&1 &
+      server=$!
+      trap 'kill $server 2>/dev/null || true' EXIT
+      for _ in $(seq 600); do [ -S "$tree/.forkserver" ] && break; sleep 0.1; done
+      runner="python scripts/mutmut_forkserver.py run $tree/.forkserver"
+    fi
     mutmut run --paths-to-mutate "$module" --no-progress --simple-output \
-      --runner "python -m pytest -x -q -p no:cacheprovider -n 0 ${TESTS_FOR:-${TESTS[$module]}}" >"$OUT/$name.log" 2>&1 || true
+      --runner "$runner -x -q -p no:cacheprovider -n 0 ${TESTS_FOR:-${TESTS[$module]}}" >"$OUT/$name.log" 2>&1 || true
     mutmut results >>"$OUT/$name.log" 2>&1 || true
+    [ -z "${server:-}" ] || kill "$server" 2>/dev/null || true
   )
   # mutmut's own statuses: ok_killed and ok_suspicious (killed, slowly) count as killed
   echo "$module: $(cd "$tree" && python - <<'PY'
