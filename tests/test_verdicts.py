@@ -402,3 +402,85 @@ def test_a_witness_refutes_sigma_w2_where_a_certified_l_straddles_and_reports_it
     fail = verdicts.weight_scale(0.13, witnessed)
     assert fail.status is F and fail.bound == 0.125
     assert "L ≥ 1 (|φ'| at the grid's maximiser in ball arithmetic) already fails" in fail.detail
+
+
+# --- what each rule tells the user: its condition, its method and its reason, word for word where
+# the words carry the facts (the numbers, the enclosure, why it is not decided) ---------------
+
+
+def test_a_certified_supremum_is_reported_with_its_enclosure_and_the_symbolic_proof():
+    """A proved-bounded sup|φ'| with a ball-arithmetic enclosure: the value is the enclosure's
+    midpoint, the enclosure is carried outward-rounded, and the reason gives both proofs."""
+    from flint import arb
+
+    from symbolic.enclosure import Enclosure
+
+    enc = Enclosure(arb(1.25, 1e-9), "branch and bound")
+    result = verdicts.bounded(1, sup(True, 1.25, None, method="grid"), enc)
+    assert (result.name, result.status, result.method) == (Condition.BOUNDED_DPHI, P, "grid")
+    assert result.enclosure == (enc.lo, enc.hi) and enc.lo < 1.25 < enc.hi
+    assert result.value == 1.25 and result.exact is None
+    assert result.detail == (
+        f"certified sup|φ'| ∈ {enc} (branch and bound). Symbolic proof of boundedness: detail"
+    )
+    # without an enclosure nothing is carried, and an unbounded φ' is never "certified"
+    assert verdicts.bounded(1, sup(True, 1.25, None)).enclosure is None
+    assert verdicts.bounded(1, sup(False, math.inf, None), enc).enclosure is None
+
+
+def test_the_reasons_of_an_undecided_and_a_refuted_supremum():
+    undecided = verdicts.bounded(2, sup(None, 2.5, None))
+    assert undecided.detail == "not decided; numeric sup|φ''| = 2.5. detail"
+    assert verdicts.bounded(0, sup(False, math.inf, None)).detail == "detail"  # the refutation
+    reason = verdicts.could_not_run(Condition.BOUNDED_PHI, SolverError("x"))
+    assert reason.method == "could not be decided"
+
+
+def test_weight_scale_names_its_condition_method_and_reason_in_every_branch():
+    """Every branch of σ_w² < 1/(8L²) is reported as weight_scale, with how L was known."""
+    from flint import arb
+
+    from symbolic.enclosure import Enclosure
+
+    cases = {
+        "unbounded": verdicts.weight_scale(0.01, sup(False, math.inf, None)),
+        "constant": verdicts.weight_scale(7.0, sup(True, 0.0, sp.Integer(0))),
+        "exact": verdicts.weight_scale(0.1, sup(True)),
+        "estimated": verdicts.weight_scale(0.1, sup(True, 1.0, None)),
+        "certified": verdicts.weight_scale(0.1, sup(True, 1.0, None), Enclosure(arb(1), "b&b")),
+    }
+    assert {k: r.name for k, r in cases.items()} == dict.fromkeys(cases, Condition.WEIGHT_SCALE)
+    assert {k: r.method for k, r in cases.items()} == {
+        "unbounded": "L = sup|φ'| = ∞",
+        "constant": "L = 0",
+        "exact": "exact L from sympy",
+        "estimated": "L known only numerically",
+        "certified": "certified L (ball arithmetic)",
+    }
+    assert cases["unbounded"].detail == "φ' is unbounded: no σ_w² > 0 satisfies σ_w² < 1/(8L²)"
+    assert cases["exact"].detail == (
+        "σ_w² = 0.1 vs 1/(8L²) = 0.125 with L = 1 (largest admissible σ_w²: just below 0.125)"
+    )
+    assert cases["estimated"].detail == (
+        "σ_w² = 0.1; L = sup|φ'| is only estimated (≈ 1, not proved); L was not proved exactly"
+    )
+    assert cases["certified"].detail.startswith("σ_w² = 0.1; certified L ∈ [1, 1], so 1/(8L²) ∈ ")
+
+
+def test_an_exact_l_is_decided_exactly_even_with_an_enclosure_beside_it():
+    """A proved exact L outranks its enclosure: the threshold is the exact 1/(8L²)."""
+    from flint import arb
+
+    from symbolic.enclosure import Enclosure
+
+    result = verdicts.weight_scale(0.1, sup(True), Enclosure(arb(1, 1e-3), "b&b"))
+    assert (result.status, result.method, result.exact) == (P, "exact L from sympy", "1/8")
+
+
+@pytest.mark.parametrize(
+    "bounded, why", [(True, "not proved exactly"), (None, "not proved finite")]
+)
+def test_an_estimated_l_of_zero_is_undecided_with_no_threshold(bounded, why):
+    """sup|φ'| ≈ 0 only on a grid is no proof that φ is constant: INCONCLUSIVE, threshold ∞."""
+    result = verdicts.weight_scale(0.5, sup(bounded, 0.0, None))
+    assert (result.status, result.bound) == (INC, math.inf) and why in result.detail
