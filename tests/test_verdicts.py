@@ -1,6 +1,7 @@
 """Every branch of every verdict rule, from hand-made facts (no numerics, no sympy solving)."""
 
 import math
+import re
 from dataclasses import replace
 
 import pytest
@@ -484,3 +485,56 @@ def test_an_estimated_l_of_zero_is_undecided_with_no_threshold(bounded, why):
     """sup|φ'| ≈ 0 only on a grid is no proof that φ is constant: INCONCLUSIVE, threshold ∞."""
     result = verdicts.weight_scale(0.5, sup(bounded, 0.0, None))
     assert (result.status, result.bound) == (INC, math.inf) and why in result.detail
+
+
+def test_a_witness_refutation_reports_the_proved_ceiling_of_its_own_threshold():
+    """|φ'| ≥ w = 1.1234567 proved at one point refutes σ_w² = 0.2 (8·0.2·w² ≥ 1): the FAIL's
+    bound is 1/(8w²) rounded up (a proved ceiling of 1/(8L²) ≤ 1/(8w²); ball arithmetic at
+    53 bits, so within 10⁻¹² of it), and the reason gives w rounded down to 6 digits."""
+    from fractions import Fraction
+
+    w = 1.1234567
+    fail = verdicts.weight_scale(0.2, sup(True, 1.5, None, witness=w))
+    assert (fail.name, fail.status, fail.method) == (
+        Condition.WEIGHT_SCALE,
+        F,
+        "L ≥ a proved point value",
+    )
+    threshold = 1 / (8 * Fraction(w) ** 2)
+    assert threshold <= Fraction(fail.bound) < threshold * (1 + Fraction(1, 10**12))
+    assert fail.detail == (
+        "σ_w² = 0.2; L = sup|φ'| is only estimated (≈ 1.5, not proved); L ≥ 1.12345 (|φ'| at "
+        "the grid's maximiser in ball arithmetic) already fails"
+    )
+    open_ = verdicts.weight_scale(0.01, sup(None, 1.0, None))
+    assert open_.detail == (
+        "σ_w² = 0.01; L = sup|φ'| is only estimated (≈ 1, not proved); L was not proved finite"
+    )
+
+
+@pytest.mark.parametrize("sigma_w2, status", [(0.1, P), (0.125, INC), (0.2, F)])
+def test_a_certified_l_holds_sigma_w2_to_the_certified_range_of_its_threshold(sigma_w2, status):
+    """L ∈ [0.999, 1.001]: 1/(8L²) ∈ [1/(8·1.001²), 1/(8·0.999²)] = [0.124750…, 0.125250…]. PASS
+    below the range reports its lower end (rounded down), FAIL above it its upper end (rounded
+    up), inside it INCONCLUSIVE with the lower end; the reason prints the range outward. (Ball
+    arithmetic may widen the range by the square of the radius: 10⁻⁶ of it here.)"""
+    from fractions import Fraction
+
+    from flint import arb
+
+    from symbolic.enclosure import Enclosure
+
+    enc = Enclosure(arb(1, 1e-3), "b&b")
+    result = verdicts.weight_scale(sigma_w2, sup(True, 1.0, None), enc)
+    low, high = 1 / (8 * Fraction(1.001) ** 2), 1 / (8 * Fraction(0.999) ** 2)
+    assert (result.status, result.value, result.method) == (
+        status,
+        sigma_w2,
+        "certified L (ball arithmetic)",
+    )
+    slack = Fraction(1, 10**5)
+    if status is F:
+        assert high <= Fraction(result.bound) < high * (1 + slack)
+    else:
+        assert low * (1 - slack) < Fraction(result.bound) <= low
+    assert re.search(r"so 1/\(8L²\) ∈ \[0\.12475\d*, 0\.12525\d*\] \(b&b\)", result.detail)
