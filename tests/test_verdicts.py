@@ -512,21 +512,22 @@ def test_a_witness_refutation_reports_the_proved_ceiling_of_its_own_threshold():
     )
 
 
-@pytest.mark.parametrize("sigma_w2, status", [(0.1, P), (0.125, INC), (0.2, F)])
+@pytest.mark.parametrize("sigma_w2, status", [(0.03, P), (0.03125, INC), (0.04, F)])
 def test_a_certified_l_holds_sigma_w2_to_the_certified_range_of_its_threshold(sigma_w2, status):
-    """L ∈ [0.999, 1.001]: 1/(8L²) ∈ [1/(8·1.001²), 1/(8·0.999²)] = [0.124750…, 0.125250…]. PASS
-    below the range reports its lower end (rounded down), FAIL above it its upper end (rounded
-    up), inside it INCONCLUSIVE with the lower end; the reason prints the range outward. (Ball
-    arithmetic may widen the range by the square of the radius: 10⁻⁶ of it here.)"""
+    """L ∈ [1.999, 2.001]: 1/(8L²) ∈ [1/(8·2.001²), 1/(8·1.999²)] = [0.0312188…, 0.0312813…].
+    PASS below the range reports its lower end (rounded down), FAIL above it its upper end
+    (rounded up), inside it INCONCLUSIVE with the lower end; the reason prints the range outward
+    in 12 significant digits. (Ball arithmetic may widen the range by the square of the radius:
+    10⁻⁶ of it here.)"""
     from fractions import Fraction
 
     from flint import arb
 
     from symbolic.enclosure import Enclosure
 
-    enc = Enclosure(arb(1, 1e-3), "b&b")
-    result = verdicts.weight_scale(sigma_w2, sup(True, 1.0, None), enc)
-    low, high = 1 / (8 * Fraction(1.001) ** 2), 1 / (8 * Fraction(0.999) ** 2)
+    enc = Enclosure(arb(2, 1e-3), "b&b")
+    result = verdicts.weight_scale(sigma_w2, sup(True, 2.0, None), enc)
+    low, high = 1 / (8 * Fraction(2.001) ** 2), 1 / (8 * Fraction(1.999) ** 2)
     assert (result.status, result.value, result.method) == (
         status,
         sigma_w2,
@@ -537,4 +538,7 @@ def test_a_certified_l_holds_sigma_w2_to_the_certified_range_of_its_threshold(si
         assert high <= Fraction(result.bound) < high * (1 + slack)
     else:
         assert low * (1 - slack) < Fraction(result.bound) <= low
-    assert re.search(r"so 1/\(8L²\) ∈ \[0\.12475\d*, 0\.12525\d*\] \(b&b\)", result.detail)
+    printed = re.search(r"so 1/\(8L²\) ∈ \[0\.0(\d+), 0\.0(\d+)\] \(b&b\)", result.detail)
+    lo, hi = (Fraction(f"0.0{digits}") for digits in printed.groups())
+    assert low * (1 - slack) < lo <= low and high <= hi < high * (1 + slack)
+    assert [len(digits) for digits in printed.groups()] == [12, 12]  # significant digits
