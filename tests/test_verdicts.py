@@ -542,3 +542,70 @@ def test_a_certified_l_holds_sigma_w2_to_the_certified_range_of_its_threshold(si
     lo, hi = (Fraction(f"0.0{digits}") for digits in printed.groups())
     assert low * (1 - slack) < lo <= low and high <= hi < high * (1 + slack)
     assert [len(digits) for digits in printed.groups()] == [12, 12]  # significant digits
+
+
+def _hermite(fact, evidence=EVIDENCE, l2=IN_L2, q_star=0.3):
+    return verdicts.infinite_hermite(fact, evidence, l2, q_star)
+
+
+def test_infinite_hermite_says_in_each_branch_how_it_was_decided():
+    """The reason names the proof (polynomial test, closed form, numeric coefficients only), the
+    L² membership behind it, and the numeric evidence: how many of μ_0..μ_3 exceed 10× their
+    error 1e-16 (μ_1 = 0.5 only; μ_3 = 1e-20 is noise)."""
+    seen = "1 of the first 4 μ_n(1) exceed 10× their error 1.0e-16"
+    poly = _hermite(PolynomialFact(True, "a cubic", 3, "odd n ≤ 3", None))
+    assert (poly.status, poly.value, poly.bound) == (F, 1.0, math.inf)
+    assert poly.method == "polynomial test (sympy: the pieces, limits at ±∞)"
+    assert poly.detail == "a cubic: μ_n = 0 for n > 3; nonzero: odd n ≤ 3"
+    assert poly.name is Condition.INFINITE_HERMITE
+
+    not_poly = _hermite(PolynomialFact(False, "not a polynomial", None, "odd n", "closed"))
+    assert (not_poly.status, not_poly.value) == (P, math.inf)
+    assert not_poly.method == "not a polynomial (sympy: the pieces, limits at ±∞)"
+    assert not_poly.detail == f"not a polynomial. Nonzero: odd n. {seen}; closed form: closed"
+
+    closed = _hermite(PolynomialFact(None, "undecided", None, "all n", "μ_n = 1/n!"), l2=BELOW_HALF)
+    assert (closed.status, closed.value) == (P, math.inf)
+    assert closed.method == "closed form of μ_n nonzero for all k"
+    assert closed.detail == (
+        f"Nonzero: all n; closed form: μ_n = 1/n!. {seen}; in L²(N(0, q)) for q < 0.5 only "
+        "(log(1 + φ²)/(2x²) → 1/2)"
+    )
+
+    numeric = _hermite(PolynomialFact(None, "undecided", None, "odd n", None), evidence=None)
+    assert (numeric.status, numeric.value) == (INC, 0.0)
+    assert numeric.method == "numeric coefficients only"
+    assert numeric.detail == "undecided. numeric coefficients unavailable. Pattern: odd n"
+
+    unproved_l2 = _hermite(PolynomialFact(False, "not a polynomial", None, "odd n", None), l2=None)
+    assert (unproved_l2.status, unproved_l2.value) == (INC, math.inf)
+    assert unproved_l2.method == "L² membership undecided"
+    assert unproved_l2.detail == (
+        "not a polynomial, but φ ∈ L²(N(0, q)) is not proved at the variance used (not "
+        f"checked). {seen}"
+    )
+
+    outside = _hermite(PolynomialFact(False, "x", None, "odd n", None), l2=NOT_L2)
+    assert (outside.status, outside.value, outside.bound) == (F, 0.0, math.inf)
+    assert outside.method == "L² membership (one-sided limits)"
+    assert outside.detail == "no Hermite expansion: a pole at 0"
+
+
+def test_nonparallel_reports_the_largest_correlation_and_holds_it_strictly_below_one():
+    """max |x_iᵀx_j| < 1 - 1e-10: at the threshold itself the pair counts as parallel."""
+    from numeric.data import PARALLEL_TOL
+
+    ok = verdicts.nonparallel(Correlation(0.5, (3, 7), False), ("2 rows dropped",))
+    assert (ok.name, ok.status, ok.value, ok.bound) == (
+        Condition.DATA_NONPARALLEL,
+        P,
+        0.5,
+        1 - PARALLEL_TOL,
+    )
+    assert ok.method == "max |x_iᵀx_j| over pairs i < j (float64)"
+    assert ok.detail == "largest |x_iᵀx_j| = 0.500000 at pair (3, 7); 2 rows dropped"
+    edge = verdicts.nonparallel(Correlation(1 - PARALLEL_TOL, (0, 1), False), ())
+    assert edge.status is F and edge.detail == (
+        "largest |x_iᵀx_j| = 1.000000 at pair (0, 1): points 0 and 1 are parallel, so G* is "
+        "singular for some φ"
+    )
