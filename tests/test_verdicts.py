@@ -542,6 +542,9 @@ def test_a_certified_l_holds_sigma_w2_to_the_certified_range_of_its_threshold(si
     lo, hi = (Fraction(f"0.0{digits}") for digits in printed.groups())
     assert low * (1 - slack) < lo <= low and high <= hi < high * (1 + slack)
     assert [len(digits) for digits in printed.groups()] == [12, 12]  # significant digits
+    assert result.detail.startswith(f"σ_w² = {sigma_w2:g}; certified L ∈ [1.99899999999, ")
+    undecided = "; σ_w² lies inside the certified range of 1/(8L²): raise --prec"
+    assert result.detail.endswith("(b&b)" if status is not INC else f"(b&b){undecided}")
 
 
 def _hermite(fact, evidence=EVIDENCE, l2=IN_L2, q_star=0.3):
