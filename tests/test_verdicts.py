@@ -612,3 +612,14 @@ def test_nonparallel_reports_the_largest_correlation_and_holds_it_strictly_below
         "largest |x_iᵀx_j| = 1.000000 at pair (0, 1): points 0 and 1 are parallel, so G* is "
         "singular for some φ"
     )
+
+
+def test_a_coefficient_counts_as_nonzero_only_beyond_ten_times_its_error():
+    """Error 0.125: μ = 1.25 is exactly 10× (not beyond), 1.3 is 10.4× (beyond), 5 is 40×."""
+    evidence = HermiteCoefficients(1.0, (1.25, 1.3, 5.0), 0.125, "test")
+    poly = _hermite(PolynomialFact(True, "a quadratic", 2, "n ≤ 2", None), evidence)
+    assert poly.value == 2.0
+    undecided = _hermite(PolynomialFact(None, "undecided", None, "n ≤ 2", None), evidence)
+    assert undecided.value == 2.0 and undecided.detail == (
+        "undecided. 2 of the first 3 μ_n(1) exceed 10× their error 1.2e-01. Pattern: n ≤ 2"
+    )
