@@ -5,6 +5,7 @@
 #
 #   scripts/mutate.sh [module.py ...]          (default: every module of the table below)
 #   TESTS_FOR="tests/test_x.py" scripts/mutate.sh module.py    (against other tests: a "before")
+#   RESUME=1 scripts/mutate.sh module.py     (after adding tests: only the survivors run again)
 #
 # The score and the survivors of each module go to $OUT/<name>.log (default
 # ${TMPDIR:-/tmp}/deq-verify-mutants); a summary line per module is printed. The tests run in one
@@ -46,7 +47,9 @@ mkdir -p "$OUT"
 for module in "${MODULES[@]}"; do
   name=$(basename "$module" .py)
   tree="$OUT/$name"
-  rm -rf "$tree" && mkdir -p "$tree"
+  # RESUME=1: keep the scratch copy's results (.mutmut-cache) and copy the files again over it:
+  # after tests were added, mutmut re-runs only the survivors (a killed mutant stays killed)
+  [ "${RESUME:-0}" = 1 ] && [ -f "$tree/.mutmut-cache" ] || { rm -rf "$tree" && mkdir -p "$tree"; }
   (cd "$ROOT" && git ls-files -z | xargs -0 -I{} cp --parents {} "$tree/")
   (
     cd "$tree"
@@ -58,6 +61,7 @@ for module in "${MODULES[@]}"; do
         numeric/*) export MUTATE_PRELOAD=symbolic ;;
         *) export MUTATE_PRELOAD= ;;
       esac
+      rm -f "$tree/.forkserver"
       python scripts/mutmut_forkserver.py serve "$tree/.forkserver" >"$OUT/$name.server.log" 2>&1 &
       server=$!
       trap 'kill $server 2>/dev/null || true' EXIT
