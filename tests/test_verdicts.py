@@ -598,7 +598,7 @@ def test_nonparallel_reports_the_largest_correlation_and_holds_it_strictly_below
     """max |x_iᵀx_j| < 1 - 1e-10: at the threshold itself the pair counts as parallel."""
     from numeric.data import PARALLEL_TOL
 
-    ok = verdicts.nonparallel(Correlation(0.5, (3, 7), False), ("2 rows dropped",))
+    ok = verdicts.nonparallel(Correlation(0.5, (3, 7), False), ("2 rows dropped", "scaled"))
     assert (ok.name, ok.status, ok.value, ok.bound) == (
         Condition.DATA_NONPARALLEL,
         P,
@@ -606,7 +606,7 @@ def test_nonparallel_reports_the_largest_correlation_and_holds_it_strictly_below
         1 - PARALLEL_TOL,
     )
     assert ok.method == "max |x_iᵀx_j| over pairs i < j (float64)"
-    assert ok.detail == "largest |x_iᵀx_j| = 0.500000 at pair (3, 7); 2 rows dropped"
+    assert ok.detail == "largest |x_iᵀx_j| = 0.500000 at pair (3, 7); 2 rows dropped; scaled"
     edge = verdicts.nonparallel(Correlation(1 - PARALLEL_TOL, (0, 1), False), ())
     assert edge.status is F and edge.detail == (
         "largest |x_iᵀx_j| = 1.000000 at pair (0, 1): points 0 and 1 are parallel, so G* is "
@@ -623,3 +623,52 @@ def test_a_coefficient_counts_as_nonzero_only_beyond_ten_times_its_error():
     assert undecided.value == 2.0 and undecided.detail == (
         "undecided. 2 of the first 3 μ_n(1) exceed 10× their error 1.2e-01. Pattern: n ≤ 2"
     )
+
+
+#: λ_star_positive's evidence for cert(5e-4), λ_min = 1e-3 ± 1e-12, G* by "test".
+LAMBDA_EVIDENCE = (
+    "Evidence: float estimate λ_min(G*) = 0.001 ± 1.0e-12; float Hermite bound Σ_r μ_r² "
+    "λ_lower(C^∘r) = 0.0005 (Gershgorin only: 0.0005, first positive at r = 1), ρ_max = "
+    "0.500000; G* by test"
+)
+
+
+def test_lambda_star_positive_says_what_was_proved_and_keeps_the_float_as_evidence():
+    """Each outcome's reason: what the proof says (the certified enclosure to 10 digits, q*'s
+    enclosure, the method), then the float estimates as evidence only."""
+    from verify.decimals import interval
+
+    spec = Spectrum(torch.tensor([1e-3, 1.0], dtype=torch.float64), 1e-12)
+    lo, hi = 0.00098765432123456, 0.0010000000004321
+    proved = enclosed(lo, hi)
+    result = verdicts.lambda_star_positive(spec, cert(5e-4), proved, "test", None)
+    assert (result.name, result.status) == (Condition.LAMBDA_STAR_POSITIVE, P)
+    assert result.method == f"certified: {proved.method}"
+    assert interval(lo, hi, 10) == "[0.0009876543212, 0.001000000001]"  # 10 digits, outward
+    assert result.detail == (
+        f"λ* > 0 proved: certified λ* ∈ [0.0009876543212, 0.001000000001], q* ∈ "
+        f"{proved.q_star.enclosure} ({proved.method}). {LAMBDA_EVIDENCE}"
+    )
+    off = verdicts.lambda_star_positive(spec, cert(5e-4), None, "test", None)
+    assert off.method == "float estimate only (eigvalsh with backward-error bound)"
+    assert off.detail == (
+        "λ* > 0 not proved: no certified enclosure: certification turned off (--no-certify). "
+        f"{LAMBDA_EVIDENCE}"
+    )
+    both = verdicts.lambda_star_positive(spec, cert(5e-4), proved, "test", "equal inputs")
+    assert both.status is ERR and both.detail.startswith(
+        "two proofs contradict: G* is singular (equal inputs), but certified λ* ∈ ["
+    )
+    # a certified lower end of exactly 0 proves nothing positive: no contradiction, a FAIL
+    zero = verdicts.lambda_star_positive(spec, cert(5e-4), enclosed(0.0, hi), "t", "equal inputs")
+    assert zero.status is F
+
+
+@pytest.mark.parametrize("lam, noise", [(1e-12, False), (1e-3, True)])
+def test_a_proof_of_singularity_calls_a_float_above_its_error_bar_rounding_noise(lam, noise):
+    """λ* = 0 proved: the float λ_min is noise; said when it lies above its own error bar."""
+    spec = Spectrum(torch.tensor([lam, 1.0], dtype=torch.float64), 1e-12)
+    result = verdicts.lambda_star_positive(spec, cert(5e-4), None, "test", "equal inputs")
+    head = "λ* = 0, proved: equal inputs"
+    said = f" (the float λ_min {lam:.3g} is rounding noise)" if noise else ""
+    assert result.status is F and result.detail.startswith(f"{head}{said}. no certified enclosure")
