@@ -672,3 +672,23 @@ def test_a_proof_of_singularity_calls_a_float_above_its_error_bar_rounding_noise
     head = "λ* = 0, proved: equal inputs"
     said = f" (the float λ_min {lam:.3g} is rounding noise)" if noise else ""
     assert result.status is F and result.detail.startswith(f"{head}{said}. no certified enclosure")
+
+
+@pytest.mark.parametrize(
+    "box, status",
+    [
+        ((0.1, 0.25), P),  # upper end exactly at λ - err: still consistent
+        ((0.75, 0.8), P),  # lower end exactly at λ + err: still consistent
+        ((0.1, 0.8), P),
+        ((0.1, 0.2499), ERR),  # the float above the enclosure by more than its error
+        ((0.7501, 0.8), ERR),  # below it by more than its error
+    ],
+)
+def test_only_a_float_outside_the_enclosure_beyond_its_error_bar_is_an_error(box, status):
+    """λ_min = 0.5 ± 0.25: the certified enclosure contradicts it only when it misses
+    [0.25, 0.75] entirely."""
+    spec = Spectrum(torch.tensor([0.5, 1.0], dtype=torch.float64), 0.25)
+    result = verdicts.lambda_star_positive(spec, cert(0.1), enclosed(*box), "test", None)
+    assert result.status is status
+    if status is ERR:
+        assert result.detail.startswith("the float λ_min lies outside the certified enclosure:")
