@@ -692,3 +692,21 @@ def test_only_a_float_outside_the_enclosure_beyond_its_error_bar_is_an_error(box
     assert result.status is status
     if status is ERR:
         assert result.detail.startswith("the float λ_min lies outside the certified enclosure:")
+
+
+def test_before_q_star_is_known_membership_is_judged_at_q_one():
+    """φ ∈ L²(N(0, q)) for q < 1.5 only: the coefficients shown are at q = 1, inside."""
+    fact = PolynomialFact(False, "not a polynomial", None, "all n", None)
+    inside = SquareIntegrable(True, 1.5, "c = 1/3")
+    assert verdicts.infinite_hermite(fact, EVIDENCE, inside, None).status is P
+    undecided = PolynomialFact(None, "undecided", None, "all n", None)
+    unknown = verdicts.infinite_hermite(undecided, EVIDENCE, None, None)  # nothing known of L²
+    assert unknown.status is INC and unknown.detail.endswith("Pattern: all n")
+
+
+def test_antipodal_points_are_named_so():
+    bad = verdicts.nonparallel(Correlation(1.0, (2, 5), True), ())
+    assert bad.detail == (
+        "largest |x_iᵀx_j| = 1.000000 at pair (2, 5): points 2 and 5 are antipodal, so G* is "
+        "singular for some φ"
+    )
