@@ -14,7 +14,7 @@ from numeric.spectrum import Certificate, Spectrum
 from numeric.training import History, RateFit, TrainingResult
 from numeric.width import GramSweep
 from symbolic.bounds import SupBound
-from symbolic.errors import SolverError
+from symbolic.errors import SolverError, VerifyError
 from symbolic.hermite import HermiteCoefficients
 from symbolic.l2 import SquareIntegrable
 from symbolic.polynomial import PolynomialFact
@@ -709,4 +709,231 @@ def test_antipodal_points_are_named_so():
     assert bad.detail == (
         "largest |x_iᵀx_j| = 1.000000 at pair (2, 5): points 2 and 5 are antipodal, so G* is "
         "singular for some φ"
+    )
+
+
+# --- the finite-width rules and the other theorems' rules: what the user reads ---------------
+
+
+def test_the_width_sweep_reports_its_errors_and_slope_and_holds_only_a_negative_slope():
+    down = verdicts.width_sweep(GramSweep([64, 128], [0.2, 0.14], [0, 0], -0.5))
+    assert (down.name, down.status, down.value, down.bound) == (
+        Condition.WIDTH_SWEEP,
+        P,
+        -0.5,
+        0.0,
+    )
+    assert down.method == "least squares on log error vs log m"
+    assert down.detail == (
+        "‖ZᵀZ/m - G*‖/‖G*‖ = 0.2, 0.14 at m = [64, 128]; log-log slope -0.500 (theory: -1/2)"
+    )
+    assert verdicts.width_sweep(GramSweep([64, 128], [0.2, 0.2], [0, 0], 0.0)).status is F
+
+
+def test_lambda0_bound_reports_the_drawn_network():
+    result = verdicts.lambda0_bound(training(lambda_0=2.0, width=100), 0.04)
+    assert (result.name, result.value, result.bound) == (Condition.LAMBDA0_BOUND, 2.0, 2.0)
+    assert result.method == "eigvalsh(Z(0)ᵀZ(0)) vs m·λ*/2"
+    assert result.detail == (
+        "λ_0 = 2 at width 100 (seed 0); m·λ*/2 = 2; W drawn 1 time(s), L‖W(0)‖₂ = 0.5000"
+    )
+
+
+LINEAR_RATE_DETAIL = (
+    "fitted rate 0.900000 (R² = 1.00000, steps 0-2); largest step ratio 0.900000 vs bound "
+    "1-c·ηλ_0 = 0.990000; lazy-dynamics prediction over the same steps: Θ(0) 0.900000, m·Θ* "
+    "{inf}; NTK drift 0.010 (lazy); η = 0.1 (user); loss 1.000e+00 → 9.000e-01 in 1 steps; "
+    "L‖W(k)‖₂ < 1 all along: {posed} (max bound 0.6); λ_min(Z(k)ᵀZ(k)) ≥ λ_0/2 all along: True"
+)
+
+
+def test_the_linear_rate_reports_the_run_and_why_l_infinite_is_not_covered():
+    result = verdicts.linear_rate(training())
+    assert (result.name, result.value, result.bound) == (Condition.LINEAR_RATE, 0.9, 0.99)
+    assert result.method == "GD with implicit gradients; loss ratios per step"
+    assert result.detail == LINEAR_RATE_DETAIL.format(inf="0.900000", posed="True")
+    res = replace(training(well_posed=None), rate_infinite=None)
+    uncovered = verdicts.linear_rate(res)
+    assert uncovered.status is INC and uncovered.detail == (
+        LINEAR_RATE_DETAIL.format(inf="n/a", posed="None")
+        + "; L = ∞: the contraction L‖W‖₂ < 1 cannot hold, so the theorem does not cover this "
+        "run (every equilibrium solve still converged to its tolerance)"
+    )
+
+
+def test_a_width_study_reports_every_width_and_the_smallest_that_held():
+    study = verdicts.WidthStudy([32, 64, 128], [0.0, 2 / 3, 1.0], 0.8, 1e9, [0.1] * 3)
+    result = verdicts.width_study(study)
+    assert (result.name, result.status, result.value, result.bound) == (
+        Condition.WIDTH_STUDY,
+        P,
+        1.0,
+        0.8,
+    )
+    assert result.method == "GD at each width and seed; λ_0 and linear-rate rules per seed"
+    assert result.detail == (
+        "λ_0 ≥ mλ*/2 and linear rate held in m=32: 0%, m=64: 67%, m=128: 100%; smallest width "
+        "with ≥ 80%: 128; theory's scale n²/λ*²·log(n²/t) = 1e+09 (constants unknown)"
+    )
+    assert replace(study, fraction=2 / 3).smallest == 64  # exactly the fraction: held
+    empty = verdicts.width_study(replace(study, widths=[], passed=[], lr=[]))
+    assert (empty.status, empty.value) == (INC, 0.0)
+
+
+@pytest.mark.parametrize(
+    "is_relu, point, status, method",
+    [
+        (True, None, P, "sympy, piece by piece"),
+        (False, -3.7, F, "30-digit value at a probe point"),
+        (None, None, INC, "30-digit value at a probe point"),
+    ],
+)
+def test_the_relu_condition_reports_its_proof_or_the_refuting_point(is_relu, point, status, method):
+    from symbolic.relu import ReluFact
+
+    result = verdicts.relu_activation(ReluFact(is_relu, "the detail", point))
+    assert (result.name, result.status, result.method) == (
+        Condition.RELU_ACTIVATION,
+        status,
+        method,
+    )
+    assert (result.value, result.detail) == (point, "the detail")
+
+
+def test_ling_weight_scale_reports_the_comparison_and_the_read_out_scale():
+    ok = verdicts.ling_weight_scale(0.1249, 1.0)
+    assert (ok.name, ok.value, ok.bound, ok.exact) == (
+        Condition.LING_WEIGHT_SCALE,
+        0.1249,
+        0.125,
+        "1/8",
+    )
+    assert ok.method == "exact comparison" and ok.detail == "σ_w² = 0.1249 < 1/8 (Assumption 1)"
+    assert verdicts.ling_weight_scale(0.125, 1.0).detail == "σ_w² = 0.125 ≥ 1/8 (Assumption 1)"
+    scaled = verdicts.ling_weight_scale(0.0625, 2.0)
+    assert scaled.status is F and scaled.detail == (
+        "σ_w² = 0.0625 < 1/8 (Assumption 1); a ~ N(0, 2/m) is not their a ~ N(0, 1/m) (--a-scale 1)"
+    )
+
+
+def test_ling_constants_need_rho_w_strictly_below_one():
+    """ρ̄_w = ‖W(0)‖₂ + δ = 0.75 + 0.25 = 1: refused (Condition 1 divides by 1 - ρ̄_w)."""
+    with pytest.raises(VerifyError, match=r"^Ling et al\.: ‖W\(0\)‖₂ \+ δ = 1\.0000 ≥ 1; choose"):
+        verdicts.ling_constants(0.75, 1.0, 1.0, 0.25)
+    lc = verdicts.ling_constants(0.5, 2.0, 1.0, 0.25)
+    assert (lc.delta, lc.rho_a) == (0.25, 1.25)
+
+
+def test_ling_condition1_and_the_step_report_what_they_compared():
+    """The constants of test_theorems' hand computation: c_w = 45, c_u = 5, c_a = 9, ‖X‖_F = 1,
+    ‖r(0)‖ = 0.1; the largest requirement is the proof's 8·2050 = 16400."""
+    lc = verdicts.ling_constants(0.5, 2.0, 1.0, 0.25)
+    met = verdicts.ling_condition1(lc, 16400.0, 1.0, 0.1)
+    assert (met.name, met.value) == (Condition.LING_CONDITION1, 16400.0)
+    assert met.method == "Condition 1 (7)-(9) on the drawn W(0), U(0), a(0)"
+    assert met.detail == (
+        "λ_0 = 1.64e+04 against (7) 72, (8) 171.2 (as λ_0 ≥ ·), (9) 8200 (the proof's 8·: "
+        "1.64e+04); δ = 0.25 (reconstructed), c_w = 45, c_u = 5, c_a = 9; met at this width"
+    )
+    zero = verdicts.ling_condition1(lc, 0.0, 1.0, 0.1)
+    assert zero.status is F and "not met: λ_0 is inf× too small" in zero.detail
+    step = verdicts.ling_step_size(lc, 9.02e-4, 2.0, 1.0)
+    assert (step.name, step.method) == (Condition.LING_STEP_SIZE, "Theorem 1's step-size bound")
+    assert step.detail == "η = 0.000902 < 0.0009029 (2/λ_0 = 1)"
+    at = verdicts.ling_step_size(lc, step.bound, 2.0, 1.0)
+    assert at.status is F and at.detail == "η = 0.0009029 ≥ 0.0009029 (2/λ_0 = 1)"
+    capped = verdicts.ling_step_size(lc, 1e-4, 1e4, 1.0)  # 2/λ_0 = 2e-4 is the smaller bound
+    assert capped.bound == 2e-4 and capped.status is P
+
+
+def test_ling_linear_rate_is_the_linear_rate_at_theorem_ones_step():
+    res = training()
+    result = verdicts.ling_linear_rate(res, 0.1 / 0.99)
+    base = verdicts.linear_rate(res)
+    assert (result.name, result.status, result.value, result.bound) == (
+        Condition.LING_LINEAR_RATE,
+        base.status,
+        base.value,
+        base.bound,
+    )
+    assert result.method == "GD at 0.99 × Theorem 1's step bound"
+    assert result.detail == (
+        f"η = 0.1 = 0.99 × 0.101 (Theorem 1's bound on this network); {base.detail}"
+    )
+
+
+def test_gao_well_posed_and_gram_init_report_what_they_compared():
+    ok = verdicts.gao_well_posed(1.25, 0.99736)
+    assert (ok.name, ok.value, ok.bound) == (Condition.GAO_WELL_POSED, 0.99736, 1.0)
+    assert ok.method == "large-width limit γ·√(2/π) of ‖(γ/m)A‖₂"
+    assert ok.detail == "γ = 1.25: ‖B‖₂ → 0.9974 < 1"
+    edge = verdicts.gao_well_posed(1.2533, 1.0)
+    assert edge.status is F and edge.detail == "γ = 1.2533: ‖B‖₂ → 1.0000 ≥ 1"
+    from numeric.implicit import ImplicitHistory, ImplicitResult
+
+    hist = ImplicitHistory(loss=[1.0, 0.5], norm_bound=[0.4, 0.41], lambda_min_gram=[0.1, 0.12])
+    fit = RateFit(0.5, 1.0, 0, 2, 0.9)
+    at_bound = 0.75 * 0.2  # ¾λ_0 as the rule computes it (0.15000000000000002)
+    res = ImplicitResult(
+        16, 8, 0.2, 0.01, 0.99, fit, 0.9, 0.4, True, at_bound, True, 1.0, 0.5, hist
+    )
+    at = verdicts.gao_gram_init(res)  # exactly ¾λ_0 = 0.15: holds
+    assert (at.name, at.status, at.value, at.bound) == (
+        Condition.GAO_GRAM_INIT,
+        P,
+        at_bound,
+        at_bound,
+    )
+    assert at.method == "eigvalsh of Φ(0)ᵀΦ(0)"
+    assert at.detail == "λ_min(G(0)) = 0.15 vs ¾λ_0 = 0.15 at m = 16"
+    below = verdicts.gao_gram_init(replace(res, gram_init=0.1))
+    assert below.detail.endswith("at m = 16: this width is below the lemma's regime")
+    rate = verdicts.gao_linear_rate(res)
+    assert (rate.name, rate.status, rate.value, rate.bound) == (
+        Condition.GAO_LINEAR_RATE,
+        P,
+        0.9,
+        0.99,
+    )
+    assert rate.method == "gradient descent on Gao & Gao's network (exact implicit gradients)"
+    assert rate.detail == (
+        "largest step ratio 0.90000000 vs 1 - αλ_0/2 = 0.99000000 (α = 0.01, λ_0 = 0.2); fitted "
+        "rate 0.500000; loss 1 → 0.5; ‖B(k)‖₂ ≤ 0.41 along training; λ_min(G(k)) ≥ λ_0/2 all "
+        "along: True (smallest 0.1); m = 16, n = 8"
+    )
+    runs = [res, replace(res, n=16, width=32, max_ratio=0.995)]
+    width = verdicts.gao_linear_width(runs, 2.0)
+    assert (width.name, width.status, width.value, width.bound) == (
+        Condition.GAO_LINEAR_WIDTH,
+        F,
+        1.0,
+        2.0,
+    )
+    assert width.method == "gradient descent at m = 2·n"
+    assert width.detail == (
+        "n = 8, m = 16: rate 0.500000, max ratio 0.90000000 ≤ 0.99000000; n = 16, m = 32: rate "
+        "0.500000, max ratio 0.99500000 ≤ 0.99000000"
+    )
+    assert verdicts.gao_linear_width(runs[:1], 2.0).value == 1.0
+
+
+def test_gao_lambda0_reports_the_proof_and_the_float_evidence():
+    from numeric.gao_certificate import GaoCertificate
+
+    cert_ = GaoCertificate(0.0009, 0.0011, 0.0009, 1.234e-5, 0.0, 128, 1e-15, torch.zeros(1))
+    proved = verdicts.gao_lambda0_positive(1e-3, cert_)
+    assert (proved.name, proved.status) == (Condition.GAO_LAMBDA0_POSITIVE, P)
+    assert proved.method == f"certified: {cert_.method}"
+    assert proved.detail == (
+        "λ_0 > 0 proved: certified λ_0 ∈ [0.0008999999999, 0.001100000001] (Rump's test on the "
+        "midpoint, the "
+        "entries' radii ‖R‖_F ≤ 1.24e-05). Evidence: float estimate λ_0 = λ_min(G^∞) = 0.001 "
+        "(eigvalsh)"
+    )
+    off = verdicts.gao_lambda0_positive(1e-3, None)
+    assert (off.name, off.value, off.bound) == (Condition.GAO_LAMBDA0_POSITIVE, 1e-3, 0.0)
+    assert off.method == "float estimate only (eigvalsh)"
+    assert off.detail == (
+        "λ_0 > 0 not proved: no certified enclosure: certification turned off (--no-certify). "
+        "Evidence: float estimate λ_0 = λ_min(G^∞) = 0.001 (eigvalsh)"
     )
