@@ -937,3 +937,40 @@ def test_gao_lambda0_reports_the_proof_and_the_float_evidence():
         "λ_0 > 0 not proved: no certified enclosure: certification turned off (--no-certify). "
         "Evidence: float estimate λ_0 = λ_min(G^∞) = 0.001 (eigvalsh)"
     )
+
+
+def test_a_certified_enclosure_reaching_zero_is_undecided_and_says_why():
+    """Lower end exactly 0: not a proof of λ* > 0. The reason gives the certified upper bound
+    (rounded up) and the certificate's own account of why its lower end is not positive."""
+    spec = Spectrum(torch.tensor([5e-4, 1.0], dtype=torch.float64), 1e-12)
+    proof = enclosed(0.0, 1e-3)
+    result = verdicts.lambda_star_positive(spec, cert(5e-4), proof, "test", None)
+    assert result.status is INC and result.detail.startswith(
+        f"λ* ≤ {upper(1e-3)} (certified upper bound), not proved positive ({proof.shortfall}): "
+        "certified λ* ∈ [0, "
+    )
+    failed = verdicts.lambda_star_positive(spec, cert(5e-4), "no shift worked", "test", None)
+    assert failed.status is INC and failed.detail.startswith(
+        "λ* > 0 not proved: no certified enclosure: no shift worked. Evidence: float estimate"
+    )
+
+
+def test_without_g_star_lambda_star_fails_and_what_needs_g_star_is_not_applicable():
+    gone = verdicts.lambda_star_diverges("T(q) > q for every q ≥ 2/d", "ball arithmetic")
+    assert (gone.name, gone.status, gone.value, gone.bound, gone.method) == (
+        Condition.LAMBDA_STAR_POSITIVE,
+        F,
+        None,
+        0.0,
+        "ball arithmetic",
+    )
+    assert gone.detail == "λ* does not exist: T(q) > q for every q ≥ 2/d"
+    na = verdicts.without_population(Condition.WIDTH_SWEEP, "T(q) > q")
+    assert (na.name, na.status, na.value, na.bound, na.method) == (
+        Condition.WIDTH_SWEEP,
+        INC,
+        None,
+        None,
+        "not applicable",
+    )
+    assert na.detail == "needs G*, which does not exist: T(q) > q"
