@@ -234,7 +234,9 @@ def test_linear_rate(kw, status):
     assert verdicts.linear_rate(training(**kw)).status is status
 
 
-@pytest.mark.parametrize("excess, held", [(0.0, True), (0.5e-12, True), (2e-12, False)])
+@pytest.mark.parametrize(
+    "excess, held", [(0.0, True), (0.5e-12, True), (1e-12, True), (2e-12, False)]
+)
 def test_every_rate_rule_has_the_same_rounding_slack(excess, held):
     """Truong's and Ling's rate (TrainingResult) and Gao's (ImplicitResult): a step ratio within
     RATIO_SLACK = 1e-12 above its bound holds, beyond it refutes; the same for all three."""
@@ -974,3 +976,26 @@ def test_without_g_star_lambda_star_fails_and_what_needs_g_star_is_not_applicabl
         "not applicable",
     )
     assert na.detail == "needs G*, which does not exist: T(q) > q"
+
+
+@pytest.mark.parametrize(
+    "value, lower, upper, status",
+    [
+        (0.25, 0.5, 0.75, P),  # exactly λ_0 = lower - float_error: not a contradiction
+        (1.0, 0.5, 0.75, P),  # exactly upper + float_error
+        (0.2499, 0.5, 0.75, ERR),
+        (1.0001, 0.5, 0.75, ERR),
+        (-0.25, -0.5, 0.0, INC),  # an upper end of exactly 0 proves nothing negative
+    ],
+)
+def test_gao_lambda0_contradiction_and_refutation_at_their_edges(value, lower, upper, status):
+    """float_error 0.25: the float λ_0 contradicts the enclosure only beyond it."""
+    from numeric.gao_certificate import GaoCertificate
+
+    proof = GaoCertificate(lower, upper, lower, 0.0, 0.0, 128, 0.25, torch.zeros(1))
+    result = verdicts.gao_lambda0_positive(value, proof)
+    assert result.status is status
+    if status is ERR:
+        assert result.detail.startswith("the float λ_0 lies outside the certified enclosure:")
+    if status is INC:
+        assert result.detail.startswith("λ_0 > 0 not proved (the enclosure reaches 0):")
