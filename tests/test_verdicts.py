@@ -999,3 +999,12 @@ def test_gao_lambda0_contradiction_and_refutation_at_their_edges(value, lower, u
         assert result.detail.startswith("the float λ_0 lies outside the certified enclosure:")
     if status is INC:
         assert result.detail.startswith("λ_0 > 0 not proved (the enclosure reaches 0):")
+
+
+def test_the_rate_detail_uses_the_last_drift_and_the_largest_lipschitz_bound():
+    """Over three steps: the drift at the end (0.05, lazy) though it was 0.5 midway, and the
+    largest L‖W(k)‖₂ bound, 0.612345 rounded up to 4 digits."""
+    res = training()
+    history = replace(res.history, ntk_drift=[0.0, 0.5, 0.05], lip_norm_bound=[0.5, 0.612345, 0.55])
+    detail = verdicts.linear_rate(replace(res, history=history)).detail
+    assert "NTK drift 0.050 (lazy)" in detail and "(max bound 0.6124)" in detail
