@@ -1008,3 +1008,16 @@ def test_the_rate_detail_uses_the_last_drift_and_the_largest_lipschitz_bound():
     history = replace(res.history, ntk_drift=[0.0, 0.5, 0.05], lip_norm_bound=[0.5, 0.612345, 0.55])
     detail = verdicts.linear_rate(replace(res, history=history)).detail
     assert "NTK drift 0.050 (lazy)" in detail and "(max bound 0.6124)" in detail
+
+
+def test_ling_condition1_scales_with_the_data_norm():
+    """The constants of the hand computation with ‖X‖_F = 2, ‖r(0)‖ = 0.1: (7) 16·45·2·0.1 =
+    144, (8) (4(2+√2)/1.25·2050·4·0.1)^(2/3) = 8958.9^(2/3) = 431.4, (9) 4·2050·4 = 32800, the
+    proof's 8·: 65600 (the bound held to), 65.6× the λ_0 = 1000 drawn."""
+    lc = verdicts.ling_constants(0.5, 2.0, 1.0, 0.25)
+    short = verdicts.ling_condition1(lc, 1000.0, 2.0, 0.1)
+    assert short.status is F and short.bound == pytest.approx(65600, rel=1e-14)
+    assert (
+        "(7) 144, (8) 431.4 (as λ_0 ≥ ·), (9) 3.28e+04 (the proof's 8·: 6.56e+04)" in short.detail
+    )
+    assert short.detail.endswith("not met: λ_0 is 65.6× too small (the paper needs m = Ω(n³/λ*²))")
