@@ -839,6 +839,8 @@ def test_ling_condition1_and_the_step_report_what_they_compared():
     )
     zero = verdicts.ling_condition1(lc, 0.0, 1.0, 0.1)
     assert zero.status is F and "not met: λ_0 is inf× too small" in zero.detail
+    half = verdicts.ling_condition1(lc, 0.5, 1.0, 0.1)  # 16400/0.5
+    assert "not met: λ_0 is 3.28e+04× too small" in half.detail
     step = verdicts.ling_step_size(lc, 9.02e-4, 2.0, 1.0)
     assert (step.name, step.method) == (Condition.LING_STEP_SIZE, "Theorem 1's step-size bound")
     assert step.detail == "η = 0.000902 < 0.0009029 (2/λ_0 = 1)"
