@@ -1023,3 +1023,10 @@ def test_ling_condition1_scales_with_the_data_norm():
         "(7) 144, (8) 431.4 (as λ_0 ≥ ·), (9) 3.28e+04 (the proof's 8·: 6.56e+04)" in short.detail
     )
     assert short.detail.endswith("not met: λ_0 is 65.6× too small (the paper needs m = Ω(n³/λ*²))")
+
+
+def test_ling_step_bound_scales_with_the_data_norm():
+    """‖X‖_F = 2: 2(c_w² + c_u²)/((c_w² + c_u² + c_a²)²‖X‖_F²) = 4100/(2131²·4) = 2.2571e-4."""
+    lc = verdicts.ling_constants(0.5, 2.0, 1.0, 0.25)
+    step = verdicts.ling_step_size(lc, 2e-4, 2.0, 2.0)
+    assert step.status is P and step.bound == pytest.approx(4100 / (2131**2 * 4), rel=1e-14)
