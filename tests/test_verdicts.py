@@ -875,7 +875,7 @@ def test_gao_well_posed_and_gram_init_report_what_they_compared():
     assert edge.status is F and edge.detail == "γ = 1.2533: ‖B‖₂ → 1.0000 ≥ 1"
     from numeric.implicit import ImplicitHistory, ImplicitResult
 
-    hist = ImplicitHistory(loss=[1.0, 0.5], norm_bound=[0.4, 0.41], lambda_min_gram=[0.1, 0.12])
+    hist = ImplicitHistory(loss=[1.0, 0.5], norm_bound=[0.4, 0.412345], lambda_min_gram=[0.1, 0.12])
     fit = RateFit(0.5, 1.0, 0, 2, 0.9)
     at_bound = 0.75 * 0.2  # ¾λ_0 as the rule computes it (0.15000000000000002)
     res = ImplicitResult(
@@ -902,7 +902,7 @@ def test_gao_well_posed_and_gram_init_report_what_they_compared():
     assert rate.method == "gradient descent on Gao & Gao's network (exact implicit gradients)"
     assert rate.detail == (
         "largest step ratio 0.90000000 vs 1 - αλ_0/2 = 0.99000000 (α = 0.01, λ_0 = 0.2); fitted "
-        "rate 0.500000; loss 1 → 0.5; ‖B(k)‖₂ ≤ 0.41 along training; λ_min(G(k)) ≥ λ_0/2 all "
+        "rate 0.500000; loss 1 → 0.5; ‖B(k)‖₂ ≤ 0.4124 along training; λ_min(G(k)) ≥ λ_0/2 all "
         "along: True (smallest 0.1); m = 16, n = 8"
     )
     runs = [res, replace(res, n=16, width=32, max_ratio=0.995)]
