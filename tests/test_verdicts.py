@@ -568,6 +568,8 @@ def test_infinite_hermite_says_in_each_branch_how_it_was_decided():
     assert (not_poly.status, not_poly.value) == (P, math.inf)
     assert not_poly.method == "not a polynomial (sympy: the pieces, limits at ±∞)"
     assert not_poly.detail == f"not a polynomial. Nonzero: odd n. {seen}; closed form: closed"
+    bare = _hermite(PolynomialFact(False, "not a polynomial", None, "odd n", None))
+    assert bare.detail == f"not a polynomial. Nonzero: odd n. {seen}"  # no closed form: nothing
 
     closed = _hermite(PolynomialFact(None, "undecided", None, "all n", "μ_n = 1/n!"), l2=BELOW_HALF)
     assert (closed.status, closed.value) == (P, math.inf)
