@@ -991,6 +991,7 @@ def test_without_g_star_lambda_star_fails_and_what_needs_g_star_is_not_applicabl
         (0.2499, 0.5, 0.75, ERR),
         (1.0001, 0.5, 0.75, ERR),
         (-0.25, -0.5, 0.0, INC),  # an upper end of exactly 0 proves nothing negative
+        (-0.25, -0.5, -0.125, F),
     ],
 )
 def test_gao_lambda0_contradiction_and_refutation_at_their_edges(value, lower, upper, status):
@@ -1004,6 +1005,8 @@ def test_gao_lambda0_contradiction_and_refutation_at_their_edges(value, lower, u
         assert result.detail.startswith("the float λ_0 lies outside the certified enclosure:")
     if status is INC:
         assert result.detail.startswith("λ_0 > 0 not proved (the enclosure reaches 0):")
+    if status is F:
+        assert result.detail.startswith("λ_0 < 0 proved: certified λ_0 ∈ [-0.5, -0.125] (Rump")
 
 
 def test_the_rate_detail_uses_the_last_drift_and_the_largest_lipschitz_bound():
