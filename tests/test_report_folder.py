@@ -241,3 +241,41 @@ def test_files_the_writer_puts_in_subfolders_are_not_moved(tmp_path):
 
     write_into(out, False, nested)
     assert sorted(os.listdir(out)) == sorted([MANIFEST, "a.md"])
+
+
+def test_the_manifest_is_the_documented_file_in_the_documented_format(tmp_path):
+    """`.deq-verify-report.json` (README), format "deq-verify files 2": what a report folder
+    from an earlier run of this version holds, so what the next run must recognise."""
+    out = tmp_path / "rep"
+    write_into(out, False, writer({"a.md": b"A"}))
+    assert sorted(os.listdir(out)) == [".deq-verify-report.json", "a.md"]
+    doc = json.loads((out / ".deq-verify-report.json").read_text())
+    assert doc == {"format": "deq-verify files 2", "files": {"a.md": [_sha(b"A")]}}
+
+
+@pytest.mark.parametrize("name", ["report.md", "report.html", "report.json"])
+def test_a_users_file_named_like_a_fixed_report_file_is_refused_before_any_work(tmp_path, name):
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / name).write_bytes(b"mine")
+    with pytest.raises(VerifyError, match=rf"holds {name}, not written by deq-verify"):
+        check_report_folder(out, force=False)
+    check_report_folder(out, force=True)  # the user's consent
+
+
+def test_a_file_is_hashed_without_following_a_link(tmp_path):
+    """sha256_of reads the entry itself: a link swapped in after the check (a race) is never
+    followed out of the folder; and a folder is opened only if it is one."""
+    from verify.report_folder import sha256_of
+
+    (tmp_path / "outside.txt").write_bytes(b"outside")
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "l.md").symlink_to(tmp_path / "outside.txt")
+    (out / "f.md").write_bytes(b"F")
+    with open_folder(out) as fd:
+        assert sha256_of(fd, "f.md") == _sha(b"F")
+        with pytest.raises(OSError):
+            sha256_of(fd, "l.md")
+    with pytest.raises(NotADirectoryError), open_folder(out / "f.md"):
+        pass
