@@ -277,5 +277,8 @@ def test_a_file_is_hashed_without_following_a_link(tmp_path):
         assert sha256_of(fd, "f.md") == _sha(b"F")
         with pytest.raises(OSError):
             sha256_of(fd, "l.md")
+        os.mkfifo(out / "p")  # opened without blocking, then refused
+        with pytest.raises(UnsafeFolder, match=r"^p is not a regular file$"):
+            sha256_of(fd, "p")
     with pytest.raises(NotADirectoryError), open_folder(out / "f.md"):
         pass
