@@ -126,6 +126,7 @@ def test_a_manifest_naming_anything_but_a_plain_name_is_refused_whole(tmp_path, 
         ({"format": MANIFEST_FORMAT, "files": {"a.md": []}}, "records no valid SHA-256"),
         ({"format": MANIFEST_FORMAT, "files": {"a.md": ["0" * 63]}}, "records no valid SHA"),
         ({"format": MANIFEST_FORMAT, "files": {"a.md": ["G" * 64]}}, "records no valid SHA"),
+        ({"format": MANIFEST_FORMAT, "files": {"a.md": ["X" * 64]}}, "records no valid SHA"),
         ({"format": MANIFEST_FORMAT, "files": {"a.md": "0" * 64}}, "records no valid SHA"),
         ({"format": MANIFEST_FORMAT, "files": ["a.md"]}, "not a manifest of this version"),
         ({"files": {"a.md": ["0" * 64]}}, "not a manifest of this version"),
@@ -222,6 +223,8 @@ def test_a_folder_reached_through_a_link_is_written_where_the_link_points(tmp_pa
         (".", False),
         ("..", False),
         ("...", True),
+        ("X.png", True),
+        ("\udcff.png", True),  # a non-UTF-8 byte of a folder listing (surrogateescape)
         (MANIFEST, False),
         (None, False),
         (7, False),
@@ -282,3 +285,24 @@ def test_a_file_is_hashed_without_following_a_link(tmp_path):
             sha256_of(fd, "p")
     with pytest.raises(NotADirectoryError), open_folder(out / "f.md"):
         pass
+
+
+def test_reading_a_folder_takes_no_lock(tmp_path):
+    """Only the move phase locks the folder: the check before any work reads it while another
+    run holds the lock (a lock taken there would wait for that run to finish)."""
+    import threading
+
+    out = tmp_path / "rep"
+    out.mkdir()
+    done = threading.Event()
+
+    def check() -> None:
+        check_report_folder(out, force=False)
+        with open_folder(out):
+            done.set()
+
+    with open_folder(out, lock=True):
+        thread = threading.Thread(target=check, daemon=True)
+        thread.start()
+        thread.join(timeout=10)  # a hang bound (it takes milliseconds), not a speed requirement
+        assert done.is_set()
