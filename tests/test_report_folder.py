@@ -306,3 +306,20 @@ def test_reading_a_folder_takes_no_lock(tmp_path):
         thread.start()
         thread.join(timeout=10)  # a hang bound (it takes milliseconds), not a speed requirement
         assert done.is_set()
+
+
+def test_the_move_phase_holds_the_folders_lock(tmp_path):
+    """open_folder(lock=True) holds an exclusive flock on the folder: another run's attempt
+    fails while it is held (tried without waiting) and succeeds once it is released."""
+    import fcntl
+
+    out = tmp_path / "rep"
+    out.mkdir()
+    other = os.open(out, os.O_RDONLY)
+    try:
+        with open_folder(out, lock=True):
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released with the descriptor
+    finally:
+        os.close(other)
