@@ -323,3 +323,56 @@ def test_the_move_phase_holds_the_folders_lock(tmp_path):
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released with the descriptor
     finally:
         os.close(other)
+
+
+@pytest.mark.parametrize("kind, word", [("folder", "a folder"), ("fifo", "not a regular file")])
+def test_a_manifest_that_is_not_a_file_is_refused_in_one_line(tmp_path, kind, word):
+    out = tmp_path / "rep"
+    out.mkdir()
+    if kind == "folder":
+        (out / MANIFEST).mkdir()
+    else:
+        os.mkfifo(out / MANIFEST)
+    with pytest.raises(UnsafeFolder) as refused:
+        check_report_folder(out, force=True)
+    assert str(refused.value) == (
+        f"{out / MANIFEST} is {word}; deq-verify will not remove or replace anything on its "
+        f"word. Delete that file (every file in {out} is then treated as yours) or choose another "
+        "folder"
+    )
+    with pytest.raises(UnsafeFolder, match=r"is too large to be a manifest; deq-verify will not"):
+        (out / "big").mkdir()
+        (out / "big" / MANIFEST).write_bytes(b" " * ((1 << 20) + 1))
+        check_report_folder(out / "big", force=True)
+
+
+def test_a_manifest_of_exactly_the_largest_size_is_read_whole(tmp_path):
+    """1 MiB is the largest manifest: one of exactly that size (padded inside the braces, so a
+    byte short would not be JSON) is read and trusted."""
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "a.md").write_bytes(b"A")
+    head = json.dumps({"format": MANIFEST_FORMAT, "files": {"a.md": [_sha(b"A")]}})[:-1]
+    (out / MANIFEST).write_bytes(head.encode() + b" " * ((1 << 20) - len(head) - 1) + b"}")
+    assert (out / MANIFEST).stat().st_size == 1 << 20
+    with open_folder(out) as fd:
+        assert own_files(out, fd) == {"a.md": _sha(b"A")}
+
+
+def test_a_manifest_swapped_for_a_link_after_its_check_is_not_followed(tmp_path, monkeypatch):
+    """The race: the manifest looked like a regular file when checked, and is a link to a
+    manifest outside when opened. It is opened without following the link: refused."""
+    import verify.report_folder as folder
+
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text(json.dumps({"format": MANIFEST_FORMAT, "files": {"a.md": [_sha(b"A")]}}))
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "a.md").write_bytes(b"A")
+    (out / MANIFEST).symlink_to(outside)
+    real = folder._lstat
+    monkeypatch.setattr(
+        folder, "_lstat", lambda fd, name: os.stat(outside) if name == MANIFEST else real(fd, name)
+    )
+    with open_folder(out) as fd, pytest.raises(OSError):
+        own_files(out, fd)
