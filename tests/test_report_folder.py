@@ -150,7 +150,7 @@ def test_a_manifest_too_large_or_not_json_is_refused(tmp_path):
     with pytest.raises(UnsafeFolder, match="too large to be a manifest"):
         check_report_folder(out, force=False)
     (out / MANIFEST).write_bytes(b"\xff\xfe")
-    with pytest.raises(UnsafeFolder, match="is not JSON"):
+    with pytest.raises(UnsafeFolder, match=r"report\.json is not JSON; deq-verify will not"):
         check_report_folder(out, force=False)
 
 
