@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -111,9 +112,13 @@ def test_a_manifest_naming_anything_but_a_plain_name_is_refused_whole(tmp_path, 
     (out / "sub" / "x.txt").write_bytes(b"outside")
     (tmp_path / "outside.txt").write_bytes(b"outside")
     _hostile(out, {name: [_sha(b"outside")], "a.md": [_sha(b"A")]})
-    with pytest.raises(UnsafeFolder, match="which is not a file of the folder"):
+    with pytest.raises(
+        UnsafeFolder, match=r"report\.json names .*, which is not a file of the folder; deq-verify"
+    ):
         check_report_folder(out, force=True)
-    with pytest.raises(UnsafeFolder, match="which is not a file of the folder"):
+    with pytest.raises(
+        UnsafeFolder, match=r"report\.json names .*, which is not a file of the folder; deq-verify"
+    ):
         write_into(out, True, writer({"a.md": b"A"}))
     assert (tmp_path / "outside.txt").read_bytes() == b"outside"
     assert (out / "sub" / "x.txt").read_bytes() == b"outside"
@@ -123,14 +128,29 @@ def test_a_manifest_naming_anything_but_a_plain_name_is_refused_whole(tmp_path, 
 @pytest.mark.parametrize(
     "doc, why",
     [
-        ({"format": MANIFEST_FORMAT, "files": {"a.md": []}}, "records no valid SHA-256"),
-        ({"format": MANIFEST_FORMAT, "files": {"a.md": ["0" * 63]}}, "records no valid SHA"),
-        ({"format": MANIFEST_FORMAT, "files": {"a.md": ["G" * 64]}}, "records no valid SHA"),
-        ({"format": MANIFEST_FORMAT, "files": {"a.md": ["X" * 64]}}, "records no valid SHA"),
-        ({"format": MANIFEST_FORMAT, "files": {"a.md": "0" * 64}}, "records no valid SHA"),
-        ({"format": MANIFEST_FORMAT, "files": ["a.md"]}, "not a manifest of this version"),
-        ({"files": {"a.md": ["0" * 64]}}, "not a manifest of this version"),
-        (["a.md"], "not a manifest of this version"),
+        ({"format": MANIFEST_FORMAT, "files": {"a.md": []}}, "records no valid SHA-256 for 'a.md'"),
+        (
+            {"format": MANIFEST_FORMAT, "files": {"a.md": ["0" * 63]}},
+            "records no valid SHA-256 for 'a.md'",
+        ),
+        (
+            {"format": MANIFEST_FORMAT, "files": {"a.md": ["G" * 64]}},
+            "records no valid SHA-256 for 'a.md'",
+        ),
+        (
+            {"format": MANIFEST_FORMAT, "files": {"a.md": ["X" * 64]}},
+            "records no valid SHA-256 for 'a.md'",
+        ),
+        (
+            {"format": MANIFEST_FORMAT, "files": {"a.md": "0" * 64}},
+            "records no valid SHA-256 for 'a.md'",
+        ),
+        (
+            {"format": MANIFEST_FORMAT, "files": ["a.md"]},
+            "is not a manifest of this version (no content hashes)",
+        ),
+        ({"files": {"a.md": ["0" * 64]}}, "is not a manifest of this version (no content hashes)"),
+        (["a.md"], "is not a manifest of this version (no content hashes)"),
     ],
 )
 def test_a_manifest_not_of_this_format_is_refused(tmp_path, doc, why):
@@ -138,7 +158,7 @@ def test_a_manifest_not_of_this_format_is_refused(tmp_path, doc, why):
     out.mkdir()
     (out / "a.md").write_bytes(b"A")
     (out / MANIFEST).write_text(json.dumps(doc))
-    with pytest.raises(UnsafeFolder, match=why):
+    with pytest.raises(UnsafeFolder, match=rf"report\.json {re.escape(why)}; deq-verify will not"):
         check_report_folder(out, force=True)
     assert (out / "a.md").read_bytes() == b"A"
 
@@ -174,7 +194,9 @@ def test_a_link_listed_in_the_manifest_is_refused(tmp_path):
     (tmp_path / "outside.txt").write_bytes(b"outside")
     (out / "l.md").symlink_to(tmp_path / "outside.txt")
     _hostile(out, {"l.md": [_sha(b"outside")]})
-    with pytest.raises(UnsafeFolder, match=r"names 'l\.md', which is a symbolic link"):
+    with pytest.raises(
+        UnsafeFolder, match=r"report\.json names 'l\.md', which is a symbolic link; deq-verify"
+    ):
         write_into(out, True, writer({"a.md": b"A"}))
     assert (out / "l.md").is_symlink() and (tmp_path / "outside.txt").read_bytes() == b"outside"
 
