@@ -70,7 +70,11 @@ def test_a_users_file_of_a_name_the_tool_writes_is_refused_unless_forced(tmp_pat
     out = tmp_path / "rep"
     out.mkdir()
     (out / "a.md").write_bytes(b"mine")
-    with pytest.raises(VerifyError, match=r"holds a\.md, not written by deq-verify.*--force"):
+    with pytest.raises(
+        VerifyError,
+        match=r"holds a\.md, not written by deq-verify; choose another folder, or pass --force to "
+        r"replace those files \(other files are never touched\)$",
+    ):
         write_into(out, False, writer({"a.md": b"A"}))
     with pytest.raises(VerifyError, match=r"move them away or choose another folder$"):
         write_into(out, None, writer({"a.md": b"A"}))  # a command without --force
@@ -91,7 +95,11 @@ def test_a_link_or_a_folder_where_the_tool_writes_is_refused_even_forced(tmp_pat
         (out / "a.md").mkdir()
     else:
         (out / "a.md").symlink_to(target if kind == "a link to a file" else tmp_path / "none")
-    with pytest.raises(UnsafeFolder, match=r"a\.md is (a symbolic link|a folder), where"):
+    with pytest.raises(
+        UnsafeFolder,
+        match=r"rep/a\.md is (a symbolic link|a folder), where deq-verify would write a file; it "
+        r"never writes through or replaces one: move it, or choose another folder$",
+    ):
         write_into(out, force, writer({"a.md": b"A"}))
     assert target.read_bytes() == b"outside" and not (out / MANIFEST).exists()
 
