@@ -49,7 +49,7 @@ def listing(folder: Path) -> dict[str, bytes]:
 
 
 def test_a_first_run_writes_its_files_and_records_each_hash(tmp_path):
-    out = tmp_path / "new" / "rep"  # the parents are created
+    out = tmp_path / "new" / "deeper" / "rep"  # the parents are created
     assert write_into(out, False, writer({"a.md": b"A", "b.png": b"B"})) == out
     assert listing(out) == {"a.md": b"A", "b.png": b"B"}
     assert manifest(out) == {"a.md": [_sha(b"A")], "b.png": [_sha(b"B")]}
@@ -225,7 +225,8 @@ def test_a_failing_writer_leaves_the_folder_and_no_temporary_folder(tmp_path):
 
 def test_a_path_that_is_a_file_is_not_a_folder(tmp_path):
     (tmp_path / "f").write_bytes(b"x")
-    with pytest.raises(VerifyError, match="exists and is not a folder"):
+    line = f"{tmp_path / 'f'} exists and is not a folder; give a folder for the report"
+    with pytest.raises(VerifyError, match=f"^{re.escape(line)}$"):
         check_report_folder(tmp_path / "f", force=True)
     check_report_folder(tmp_path / "missing", force=False)  # nothing there yet: fine
 
@@ -406,3 +407,12 @@ def test_a_manifest_swapped_for_a_link_after_its_check_is_not_followed(tmp_path,
     )
     with open_folder(out) as fd, pytest.raises(OSError):
         own_files(out, fd)
+
+
+def test_every_users_file_in_the_way_is_named(tmp_path):
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "report.md").write_bytes(b"mine")
+    (out / "report.json").write_bytes(b"mine too")
+    with pytest.raises(VerifyError, match=r"holds report\.md, report\.json, not written by"):
+        check_report_folder(out, force=False)
