@@ -100,8 +100,9 @@ def run(path: str, args: list[str]) -> int:
     reply = client.makefile().readline()
     if not reply:
         return 1
-    code = int(reply)
-    return code if code >= 0 else 1
+    # mutmut 2 counts only exit status 1 as "tests failed": a mutant that cannot be imported (a
+    # syntax error, pytest's status 2) or crashes the run would count as survived
+    return 0 if int(reply) == 0 else 1
 
 
 if __name__ == "__main__":
