@@ -416,3 +416,39 @@ def test_every_users_file_in_the_way_is_named(tmp_path):
     (out / "report.json").write_bytes(b"mine too")
     with pytest.raises(VerifyError, match=r"holds report\.md, report\.json, not written by"):
         check_report_folder(out, force=False)
+
+
+def test_files_are_written_in_a_hidden_folder_beside_and_moved_in_under_the_lock(
+    tmp_path, monkeypatch
+):
+    """The writer gets a fresh hidden folder beside the target (.rep.*, removed after); every
+    rename into the target happens while the target's lock is held."""
+    import fcntl
+
+    import verify.report_folder as folder
+
+    out = tmp_path / "rep"
+    out.mkdir()
+    other = os.open(out, os.O_RDONLY)
+    seen, real_replace = [], os.replace
+
+    def replace(src, dst, **kw):
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(other, fcntl.LOCK_UN)
+            seen.append("free")
+        except BlockingIOError:
+            seen.append("held")
+        real_replace(src, dst, **kw)
+
+    def write(tmp: Path) -> None:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".rep.")
+        (tmp / "a.md").write_bytes(b"A")
+
+    monkeypatch.setattr(folder.os, "replace", replace)
+    try:
+        write_into(out, False, write)
+    finally:
+        os.close(other)
+    assert seen == ["held"] * 3  # the manifest, a.md, the manifest again
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
