@@ -5,6 +5,7 @@
 #
 #   scripts/mutate.sh [module.py ...]          (default: every module of the table below)
 #   TESTS_FOR="tests/test_x.py" scripts/mutate.sh module.py    (against other tests: a "before")
+#   RESUME=1 scripts/mutate.sh module.py     (after adding tests: only the survivors run again)
 #
 # The score and the survivors of each module go to $OUT/<name>.log (default
 # ${TMPDIR:-/tmp}/deq-verify-mutants); a summary line per module is printed. The tests run in one
@@ -46,14 +47,31 @@ mkdir -p "$OUT"
 for module in "${MODULES[@]}"; do
   name=$(basename "$module" .py)
   tree="$OUT/$name"
-  rm -rf "$tree" && mkdir -p "$tree"
+  # RESUME=1: keep the scratch copy's results (.mutmut-cache) and copy the files again over it:
+  # after tests were added, mutmut re-runs only the survivors (a killed mutant stays killed)
+  [ "${RESUME:-0}" = 1 ] && [ -f "$tree/.mutmut-cache" ] || { rm -rf "$tree" && mkdir -p "$tree"; }
   (cd "$ROOT" && git ls-files -z | xargs -0 -I{} cp --parents {} "$tree/")
   (
     cd "$tree"
     export PYTHONPATH="$tree" OMP_NUM_THREADS=1
+    runner="python -m pytest"
+    if [ "${FORK:-1}" = 1 ]; then  # torch, sympy, flint, pytest imported once (scripts/mutmut_forkserver.py)
+      case "$module" in  # the packages below the module, which cannot import it
+        verify/*) export MUTATE_PRELOAD=symbolic,numeric ;;
+        numeric/*) export MUTATE_PRELOAD=symbolic ;;
+        *) export MUTATE_PRELOAD= ;;
+      esac
+      rm -f "$tree/.forkserver"
+      python scripts/mutmut_forkserver.py serve "$tree/.forkserver" >"$OUT/$name.server.log" 2>&1 &
+      server=$!
+      trap 'kill $server 2>/dev/null || true' EXIT
+      for _ in $(seq 600); do [ -S "$tree/.forkserver" ] && break; sleep 0.1; done
+      runner="python scripts/mutmut_forkserver.py run $tree/.forkserver"
+    fi
     mutmut run --paths-to-mutate "$module" --no-progress --simple-output \
-      --runner "python -m pytest -x -q -p no:cacheprovider -n 0 ${TESTS_FOR:-${TESTS[$module]}}" >"$OUT/$name.log" 2>&1 || true
+      --runner "$runner -x -q -p no:cacheprovider -n 0 ${TESTS_FOR:-${TESTS[$module]}}" >"$OUT/$name.log" 2>&1 || true
     mutmut results >>"$OUT/$name.log" 2>&1 || true
+    [ -z "${server:-}" ] || kill "$server" 2>/dev/null || true
   )
   # mutmut's own statuses: ok_killed and ok_suspicious (killed, slowly) count as killed
   echo "$module: $(cd "$tree" && python - <<'PY'

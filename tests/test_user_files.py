@@ -41,6 +41,25 @@ def runs():
     return {a: run_checks(replace(QUICK, activation=a)) for a in ("sin", "tanh")}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _each_runs_figures_drawn_once():
+    """The reports of this module are about files, and their figures are the same for a run each
+    time: each run's are drawn (for real, by matplotlib) by the first report that needs them and
+    reused by the next (drawing was most of a report's time: 12 write_report calls here)."""
+    drawn = {}
+    real = report.make_plots
+
+    def once(v, style=None):
+        key = (id(v), repr(style))
+        if key not in drawn:
+            drawn[key] = (v, real(v, style))  # v kept alive: its id stays its own
+        return drawn[key][1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "make_plots", once)
+        yield
+
+
 def test_a_report_keeps_the_users_files_and_a_rerun_replaces_only_its_own(tmp_path, runs):
     out = tmp_path / "rep"
     out.mkdir()
