@@ -1,0 +1,54 @@
+"""The rules symbolic.hermite_balls builds its balls on, each against what it documents: which
+μ_n vanish by parity (the docstring's table), where φ jumps (one-sided values compared), and
+the growth envelope of φ' (it must dominate |φ'| on the tail it claims, checked in mpmath)."""
+
+from __future__ import annotations
+
+import mpmath
+import pytest
+
+from symbolic.activations import resolve
+from symbolic.hermite_balls import tails, zero_by_parity
+
+
+@pytest.mark.parametrize("n", range(8))
+def test_the_parity_table_is_the_documented_one(n):
+    """odd φ: even n; even φ: odd n; φ - φ(0) odd: even n ≥ 2; φ - c·x even: odd n ≥ 3."""
+    assert zero_by_parity("odd", n) is (n % 2 == 0)
+    assert zero_by_parity("even", n) is (n % 2 == 1)
+    assert zero_by_parity("odd+const", n) is (n % 2 == 0 and n >= 2)
+    assert zero_by_parity("even+linear", n) is (n % 2 == 1 and n >= 3)
+    assert zero_by_parity("none", n) is False
+
+
+@pytest.mark.parametrize(
+    ("formula", "jump"),
+    [
+        ("Max(1, x)", None),  # continuous, with a nonzero value at its kink
+        ("Max(0, x) + Min(0, exp(x) - 1)", None),
+        ("sign(x)", "x = 0"),
+        ("Heaviside(x)", "x = 0"),
+    ],
+)
+def test_a_jump_is_where_the_one_sided_values_differ(formula, jump):
+    t = tails(resolve(formula))
+    assert t.jump == jump
+    assert (t.dphi is None) is (jump is not None)  # no envelope of φ' across a Dirac mass
+
+
+@pytest.mark.parametrize(
+    ("formula", "dphi"), [("x**2", "2*x"), ("x**3", "3*x**2"), ("tanh(x)", None)]
+)
+def test_the_envelope_of_phi_prime_dominates_phi_prime_on_its_tail(formula, dphi):
+    """|φ'(x)| ≤ a·e^{β|x|} for |x| ≥ start, at points from the start out to 10³ (both sides):
+    the envelope of φ'' or of φ in its place fails this for a polynomial φ."""
+    env = tails(resolve(formula)).dphi
+    a, beta, start = (mpmath.mpf(float(v.upper())) for v in (env.a, env.beta, env.start))
+    d = {
+        "2*x": lambda x: 2 * x,
+        "3*x**2": lambda x: 3 * x**2,
+        None: lambda x: 1 - mpmath.tanh(x) ** 2,
+    }[dphi]
+    for x in (start, start + 1, 10, 100, 1000):
+        for s in (1, -1):
+            assert abs(d(s * x)) <= a * mpmath.exp(beta * x)
