@@ -1,0 +1,50 @@
+"""What a λ* certificate that did not close tells the user (LambdaCertificate.shortfall), word
+for word at each branch's boundary: no shift at all; the coefficients' radii at least half of
+‖R‖_F (raise --prec); otherwise the float64 entries' error (no setting helps)."""
+
+from __future__ import annotations
+
+from numeric.lambda_certificate import LambdaCertificate
+
+
+def _cert(lower: float, t: float, frob: float, prec_part: float) -> LambdaCertificate:
+    return LambdaCertificate(lower, 1.0, None, t, frob, 0.0, 0.0, 48, 128, prec_part)
+
+
+def test_a_positive_lower_end_has_no_shortfall():
+    assert _cert(1e-9, 1.0, 0.5, 0.0).shortfall == ""
+
+
+def test_no_shift_is_the_rounding_floor_and_no_setting_helps():
+    text = _cert(-1e-3, 0.0, 1e-3, 1e-3).shortfall
+    assert text == (
+        "no shift t > 0 made fl-Cholesky of Ã - tI provably succeed: λ* is at or below "
+        "float64's rounding floor for this n (γ_{n+1}·tr Ã); no setting of this tool raises it"
+    )
+    assert _cert(-1e-3, -1.0, 1e-3, 1e-3).shortfall == text
+
+
+def test_radii_at_half_of_the_frobenius_bound_ask_for_more_precision():
+    text = _cert(-1e-4, 1e-3, 2e-3, 1e-3).shortfall  # precision part exactly ‖R‖_F / 2
+    assert text == (
+        "the coefficients' radii (n·Σ rad μ_k² = 1.00e-03) dominate ‖R‖_F = 2.00e-03 > "
+        "t = 1.00e-03: raise --prec (now 128)"
+    )
+
+
+def test_radii_below_half_leave_the_float_entries_to_blame():
+    text = _cert(-1e-4, 1e-3, 2e-3, 0.999e-3).shortfall
+    assert text == (
+        "the float64 entries' error ‖R‖_F = 2.00e-03 exceeds the Cholesky bound t = 1.00e-03: "
+        "λ* is within float64's entry error at this n; raising --prec does not help"
+    )
+
+
+def test_the_method_names_the_route():
+    series = _cert(1e-9, 1.0, 0.5, 0.0).method
+    assert series.endswith(
+        "Rump's Cholesky test on the midpoint matrix; Gershgorin on the Hermite tail"
+    )
+    assert "μ_k(q*) for k < 48 by rigorous integration" in series and "128 bits" in series
+    dual = LambdaCertificate(1e-9, 1.0, None, 1.0, 0.5, 0.0, 0.0, 48, 128, 0.0, "dual").method
+    assert "closed-form dual" in dual and "Gershgorin" not in dual
