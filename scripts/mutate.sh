@@ -36,7 +36,7 @@ declare -A TESTS=(
   [verify/study/grid.py]="--noconftest tests/test_study.py::test_keys_change_with_any_setting_and_seeds_follow_the_key tests/test_study.py::test_keys_change_with_the_version_of_the_tool tests/test_study.py::test_grid_parsing tests/test_study.py::test_bad_input_is_one_line_and_exit_two_before_any_work"
   [verify/study/cells.py]="tests/test_study_cells.py"
   [verify/report_folder.py]="--noconftest tests/test_report_folder.py tests/test_user_files.py::test_a_hostile_folder_is_refused_in_one_line_and_nothing_is_touched tests/test_user_files.py::test_the_issue_case_thesis_tex_survives_from_the_command_line"
-  [numeric/datafile.py]="tests/test_datafile.py"
+  [numeric/datafile.py]="tests/test_datafile.py tests/test_datafile_rules.py"
 )
 MODULES=("$@")
 [ ${#MODULES[@]} -eq 0 ] && MODULES=("${!TESTS[@]}")
