@@ -52,3 +52,41 @@ def test_the_envelope_of_phi_prime_dominates_phi_prime_on_its_tail(formula, dphi
     for x in (start, start + 1, 10, 100, 1000):
         for s in (1, -1):
             assert abs(d(s * x)) <= a * mpmath.exp(beta * x)
+
+
+def test_a_narrow_window_is_paid_for_by_the_tail_term(monkeypatch):
+    """With the integration window cut to |x| ≲ 9 (its radius chosen at 8 bits instead of the
+    working precision), the truncated integral misses up to about 1e-10 of each μ_n(1) of tanh; the
+    ball must still contain the value mpmath computes at 50 digits over all of ℝ, because
+    the Cramér tail term is added to its radius. Dropping that term fails."""
+    from flint import arb, ctx
+
+    import symbolic.hermite_balls as hb
+    from symbolic.balls import prec_scope
+
+    wide = hb._window
+
+    def narrow(*args, **kwargs):
+        with prec_scope(8):
+            return wide(*args, **kwargs)
+
+    act = resolve("tanh")
+    monkeypatch.setattr(hb, "_window", narrow)
+    with prec_scope(128):
+        balls = hb.hermite_balls(act, arb(1), 6, tails(act))
+        assert ctx.prec == 128
+    with mpmath.workdps(50):
+        for n in (1, 3, 5):
+            exact = mpmath.quad(
+                lambda z, n=n: (
+                    mpmath.tanh(z)
+                    * mpmath.hermite(n, z / mpmath.sqrt(2))
+                    * 2 ** (-mpmath.mpf(n) / 2)
+                    / mpmath.sqrt(mpmath.factorial(n))
+                    * mpmath.npdf(z)
+                ),
+                [-mpmath.inf, -10, 0, 10, mpmath.inf],
+            )
+            ball = balls[n]
+            assert ball.contains(arb(mpmath.nstr(exact, 45))), (n, ball, exact)
+            assert float(ball.rad()) < 1e-8  # paid for, not given up
