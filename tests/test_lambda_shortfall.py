@@ -40,11 +40,45 @@ def test_radii_below_half_leave_the_float_entries_to_blame():
     )
 
 
+def test_a_lower_end_of_zero_is_not_positive():
+    cert = _cert(0.0, 1e-3, 2e-3, 0.0)
+    assert cert.positive is False and cert.shortfall.startswith("the float64 entries' error")
+    assert cert.enclosure == [0.0, 1.0]
+
+
 def test_the_method_names_the_route():
-    series = _cert(1e-9, 1.0, 0.5, 0.0).method
-    assert series.endswith(
-        "Rump's Cholesky test on the midpoint matrix; Gershgorin on the Hermite tail"
+    assert _cert(1e-9, 1.0, 0.5, 0.0).method == (
+        "ball arithmetic, 128 bits (Arb): q* on an invariant interval (local contraction), "
+        "μ_k(q*) for k < 48 by rigorous integration, Σ* by a posteriori bounds on the float "
+        "entries; Rump's Cholesky test on the midpoint matrix; Gershgorin on the Hermite tail"
     )
-    assert "μ_k(q*) for k < 48 by rigorous integration" in series and "128 bits" in series
     dual = LambdaCertificate(1e-9, 1.0, None, 1.0, 0.5, 0.0, 0.0, 48, 128, 0.0, "dual").method
-    assert "closed-form dual" in dual and "Gershgorin" not in dual
+    assert dual == (
+        "ball arithmetic, 128 bits (Arb): q* on an invariant interval (local contraction), "
+        "each G*_ij from the closed-form dual at ρ*_ij (Banach a posteriori on the float "
+        "correlations); Rump's Cholesky test on the midpoint matrix"
+    )
+
+
+def test_the_closed_form_route_has_no_tail_and_no_precision_part():
+    """relu's certificate takes the dual route: its tail and precision part are exactly 0."""
+    from dataclasses import replace
+
+    from verify.checks import run_checks
+    from verify.settings import Settings, from_flat
+
+    s = from_flat({"n": 5, "train": False, "width_sweep": False}, Settings())
+    cert = run_checks(replace(s, activation="relu")).population.certified
+    assert cert.route == "dual" and cert.tail == 0.0 and cert.precision_part == 0.0
+    assert cert.lower > 0
+
+
+def test_no_contraction_no_certificate():
+    """tanh at σ_w² = 2 (forced): 2σ_w² E[φ'(√q* Z)²] ≤ 1.29 is not below 1, so Banach's factor
+    1/(1 - c) does not exist and the certificate refuses, with that number."""
+    import verify
+
+    lam = verify.check("tanh", n=6, sigma_w2=2.0, force=True, train=False, width_sweep=False)
+    lam = lam.gram.certificate
+    why = "the correlation map is not proved a contraction at q*: 2σ_w² E[φ'(√q* Z)²] ≤ 1.29"
+    assert lam.enclosure is None and f"not certified: {why} is not below 1" in str(lam)
