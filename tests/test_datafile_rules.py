@@ -54,3 +54,24 @@ def test_the_memory_limit_is_a_quarter_of_physical_memory():
     # MemTotal leaves out the kernel's reserved pages: a few percent below physical memory
     assert 0.9 * total * 1024 / 4 <= memory_limit() <= 1.1 * total * 1024 / 4
     assert isinstance(memory_limit(), int)
+
+
+@pytest.mark.parametrize(
+    ("nbytes", "text"),
+    [
+        (100, "100 bytes"),
+        (2**20 - 1, "1048575 bytes"),
+        (2**20, "1 MiB"),
+        (5 * 2**20, "5 MiB"),
+        (2**30, "1 GiB"),
+        (1.5 * 2**30, "1.5 GiB"),
+        (2**40, "1 TiB"),
+        (3 * 2**40, "3 TiB"),
+    ],
+)
+def test_sizes_in_refusals_are_in_the_largest_binary_unit_reached(nbytes, text):
+    """How a refusal states a size (the memory limit, an array's bytes): 3 significant digits of
+    the largest of TiB, GiB, MiB that it reaches, else whole bytes."""
+    from numeric.datafile import _gib
+
+    assert _gib(nbytes) == text
