@@ -90,3 +90,48 @@ def test_a_narrow_window_is_paid_for_by_the_tail_term(monkeypatch):
             ball = balls[n]
             assert ball.contains(arb(mpmath.nstr(exact, 45))), (n, ball, exact)
             assert float(ball.rad()) < 1e-8  # paid for, not given up
+
+
+@pytest.mark.parametrize("q", ["0.5", "2"])
+@pytest.mark.parametrize("narrow_window", [False, True])
+def test_the_moments_contain_their_50_digit_values_away_from_q_1(q, narrow_window, monkeypatch):
+    """E[φ(√q Z)²], d/dq of it (= E[φ(√q Z)²(Z² - 1)]/(2q)) and E[φ'(√q Z)²] for tanh at q ≠ 1
+    (at q = 1, q and 1/q are one number), each against mpmath at 50 digits over ℝ; with the
+    window cut to |x| ≲ 9 too, where each tail term must pay for what the window leaves out."""
+    from flint import arb
+
+    import symbolic.hermite_balls as hb
+    from symbolic.balls import prec_scope
+
+    if narrow_window:
+        wide = hb._window
+
+        def narrow(*args, **kwargs):
+            with prec_scope(8):
+                return wide(*args, **kwargs)
+
+        monkeypatch.setattr(hb, "_window", narrow)
+    act = resolve("tanh")
+    with prec_scope(128), mpmath.workdps(50):
+        t = tails(act)
+        balls = (
+            hb.second_moment(act, arb(q), t),
+            hb.variance_slope(act, arb(q), t),
+            hb.slope_moment(act, arb(q), t),
+        )
+        qq = mpmath.mpf(q)
+        r = mpmath.sqrt(qq)
+
+        def e(f):
+            return mpmath.quad(
+                lambda z: f(z) * mpmath.npdf(z), [-mpmath.inf, -10, 0, 10, mpmath.inf]
+            )
+
+        exact = (
+            e(lambda z: mpmath.tanh(r * z) ** 2),
+            e(lambda z: mpmath.tanh(r * z) ** 2 * (z * z - 1)) / (2 * qq),
+            e(lambda z: mpmath.sech(r * z) ** 4),
+        )
+        for ball, value in zip(balls, exact, strict=True):
+            assert ball.contains(arb(mpmath.nstr(value, 45))), (ball, value)
+            assert float(ball.rad()) < (1e-8 if narrow_window else 1e-25)
