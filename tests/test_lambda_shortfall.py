@@ -74,11 +74,44 @@ def test_the_closed_form_route_has_no_tail_and_no_precision_part():
 
 
 def test_no_contraction_no_certificate():
-    """tanh at σ_w² = 2 (forced): 2σ_w² E[φ'(√q* Z)²] ≤ 1.29 is not below 1, so Banach's factor
-    1/(1 - c) does not exist and the certificate refuses, with that number."""
-    import verify
+    """tanh at σ_w² = 2, d = 10: 2σ_w² E[φ'(√q* Z)²] ≤ 1.29 is not below 1, so Banach's factor
+    1/(1 - c) does not exist and the certificate refuses, with that number, before it reads any
+    entry (q* from its own fixed point, q = 2/d + 2σ_w² E[tanh(√q Z)²], in mpmath)."""
+    import mpmath
+    import pytest
+    import torch
 
-    lam = verify.check("tanh", n=6, sigma_w2=2.0, force=True, train=False, width_sweep=False)
-    lam = lam.gram.certificate
-    why = "the correlation map is not proved a contraction at q*: 2σ_w² E[φ'(√q* Z)²] ≤ 1.29"
-    assert lam.enclosure is None and f"not certified: {why} is not below 1" in str(lam)
+    from numeric.lambda_certificate import certify_lambda_star
+    from symbolic.activations import resolve
+    from symbolic.errors import VerifyError
+    from symbolic.hermite_balls import tails
+
+    def excess(q):
+        second = mpmath.quad(
+            lambda z: mpmath.tanh(mpmath.sqrt(q) * z) ** 2 * mpmath.npdf(z),
+            [-mpmath.inf, 0, mpmath.inf],
+        )
+        return q - mpmath.mpf(2) / 10 - 4 * second
+
+    with mpmath.workdps(20):
+        q = mpmath.findroot(excess, 2.5)
+    act = resolve("tanh")
+    x = torch.eye(3, 10, dtype=torch.float64)
+    with pytest.raises(VerifyError) as err:
+        certify_lambda_star(
+            act,
+            x,
+            2.0,
+            None,
+            float(q),
+            0.1,
+            tails(act),
+            terms=8,
+            prec=128,
+            q_steps=200,
+            dual_max_n=0,
+        )
+    assert str(err.value) == (
+        "the correlation map is not proved a contraction at q*: 2σ_w² E[φ'(√q* Z)²] ≤ 1.29 is "
+        "not below 1"
+    )
