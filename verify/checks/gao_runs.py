@@ -34,17 +34,7 @@ def gao_runs(
         return GaoRuns(relu, lam0, gnorm, None, None, cert)
 
     def run(d: Dataset, width: int, lambda_0: float) -> ImplicitResult:
-        return train_gao(
-            act,
-            d,
-            width,
-            s.gao,
-            s.solve,
-            s.schedule,
-            lambda_0=lambda_0,
-            seed=s.seed,
-            device=s.device,
-        )
+        return train_gao_at(act, d, width, s, lambda_0=lambda_0, seed=s.seed)
 
     def subset(k: int) -> ImplicitResult:
         d = _first(data, k)
@@ -56,6 +46,16 @@ def gao_runs(
         sizes = sorted({max(2, math.ceil(data.n / k)) for k in (4, 2, 1)})
         widths = attempt(lambda: tuple(subset(k) for k in sizes))
     return GaoRuns(relu, lam0, gnorm, training, widths, cert)
+
+
+def train_gao_at(
+    act: Activation, data: Dataset, width: int, s: Settings, *, lambda_0: float, seed: int
+) -> ImplicitResult:
+    """Gao & Gao's network trained at ``width`` on ``data`` with the run's Gao, solve and
+    schedule settings and device (:func:`numeric.implicit.train_gao`, α = C·λ_0/n²)."""
+    return train_gao(
+        act, data, width, s.gao, s.solve, s.schedule, lambda_0=lambda_0, seed=seed, device=s.device
+    )
 
 
 def _first(data: Dataset, k: int) -> Dataset:

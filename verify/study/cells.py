@@ -153,23 +153,16 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
 
 def _run_gao_cell(cell: Cell, data: Dataset, t0: float) -> dict[str, Any]:
     """Gao & Gao's network at the cell's width on ``data`` (see the module docstring)."""
-    from numeric.implicit import explicit_spectrum, train_gao
+    from numeric.implicit import explicit_spectrum
     from verify import verdicts
+    from verify.checks.gao_runs import train_gao_at
     from verify.results import Status
 
-    s = cell.settings
     lam0 = explicit_spectrum(data.x)[0]
     try:
-        res = train_gao(
-            _activation(cell.activation),
-            data,
-            cell.width,
-            s.gao,
-            s.solve,
-            s.schedule,
-            lambda_0=lam0,
-            seed=cell.weight_seed,
-            device=s.device,
+        act = _activation(cell.activation)
+        res = train_gao_at(
+            act, data, cell.width, cell.settings, lambda_0=lam0, seed=cell.weight_seed
         )
     except VerifyError as exc:  # an unconverged solve, weights that are not well-posed
         return {
