@@ -405,3 +405,38 @@ def test_every_activation_of_the_preset_gives_a_group_and_a_cell(act):
     group = run_group(groups[0])
     assert group["lambda_star_enclosure"][0] > 0
     assert run_cell(cells[0], group)["error"] is None
+
+
+def test_the_atlas_statement_counts_names_and_judges_the_bend():
+    """Q3a's sentence from synthetic rows: proved counts only n of the grid and only positive
+    lower ends; the extremes are named; 'bends' only strictly above an rms residual of 0.1; a
+    non-negative upper end of an exponent is said; two points give no residual clause."""
+    from flint import arb
+
+    from verify.study.findings_doc import BENDS, AtlasRow, atlas_statement
+    from verify.study.fits import CertifiedSlope
+
+    def row(label, n, enc):
+        return AtlasRow(label, 0.06, 0.5, n, 0.1, enc, None, f"{label}{n}")
+
+    rows = [row("a", 16, (0.1, 0.2)), row("a", 32, (-1e-3, 0.1)), row("b", 16, (0.1, 0.2))]
+    rows.append(row("b", 999, (0.1, 0.2)))  # not an n of the grid: not counted
+    slope = lambda s, hi, res, pts=3: CertifiedSlope(s, arb(s - 0.01), arb(hi), res, pts)  # noqa: E731
+    exps = {("a", 0.06): slope(-2.0, -1.9, BENDS), ("b", 0.06): slope(-0.8, -0.7, 0.05)}
+    text = atlas_statement(rows, exps, (16, 32))
+    assert text.startswith("λ* > 0 is proved for 2 of the 3 (activation, σ_w², n) of the atlas.")
+    assert "runs from -2 (a: the fastest decay) to -0.8 (b: the slowest)" in text
+    assert "every one is certified negative" in text and "not every" not in text
+    assert text.endswith(
+        "reaches 0.1 in log λ*: close to power laws (table 2: each exponent with its certified "
+        "range)."
+    )
+    exps[("a", 0.06)] = slope(-2.0, 0.0, 0.11)
+    text = atlas_statement(rows, exps, (16, 32))
+    assert "not every one is certified negative" in text and "0.11 in log λ*: λ*(n) bends" in text
+    exps = {k: slope(-1.0, -0.9, 5.0, pts=2) for k in exps}
+    assert "residual" not in atlas_statement(rows, exps, (16, 32))
+    assert (
+        atlas_statement(rows, {("a", 0.06): None}, (16, 32))
+        == "No λ* of the atlas was certified; no exponent."
+    )

@@ -271,6 +271,47 @@ def input_rows(r: Records) -> list[InputRow]:
 # ----- the document ------------------------------------------------------------------------
 
 
+def atlas_statement(
+    atlas: list[AtlasRow],
+    exps: dict[tuple[str, float], CertifiedSlope | None],
+    ns: tuple[int, ...],
+) -> str:
+    """Q3a's finding in words: how many λ* > 0 were proved over ``ns``, the fastest and slowest
+    decay of λ*(n) with whether every exponent is certified negative, and whether the fits bend
+    (rms residual above :data:`BENDS` in log λ*)."""
+    certified = {k: s for k, s in exps.items() if s is not None}
+    if certified:
+        (lo_lab, _), lo = min(certified.items(), key=lambda kv: kv[1].slope)
+        (hi_lab, _), hi = max(certified.items(), key=lambda kv: kv[1].slope)
+        grid = ", ".join(map(str, ns))
+        whole = [a for a in atlas if a.n in ns]
+        proved = sum(1 for a in whole if a.enclosure and a.enclosure[0] > 0)
+        statement = (
+            f"λ* > 0 is proved for {proved} of the {len(whole)} (activation, σ_w², n) of the "
+            f"atlas. The least-squares exponent of λ*(n) over n ∈ {{{grid}}} runs from "
+            f"{estimate(lo.slope, 3)} ({lo_lab}: the fastest decay) to {estimate(hi.slope, 3)} "
+            f"({hi_lab}: the slowest) across the activations and σ_w² whose λ* was certified; "
+            + (
+                "every one is certified negative"
+                if all(s.hi < 0 for s in certified.values())
+                else "not every one is certified negative"
+            )
+        )
+        worst = max(certified.values(), key=lambda s: s.residual)
+        if worst.points > 2:
+            statement += (
+                f", and the rms residual of the fits reaches {estimate(worst.residual, 2)} "
+                "in log λ*"
+                + (
+                    ": λ*(n) bends, it is not a clean power law"
+                    if worst.residual > BENDS
+                    else ": close to power laws"
+                )
+            )
+        return statement + " (table 2: each exponent with its certified range)."
+    return "No λ* of the atlas was certified; no exponent."
+
+
 def _lam(enc: tuple[float, float] | None, failure: str | None = None) -> str:
     if enc is None:
         return "not certified" + (f" ({failure})" if failure else "")
@@ -469,38 +510,7 @@ def document(r: Records, figure_dir: str) -> Document:
                 trace("lambda_exponent", keys, []),
             ]
         )
-    certified = {k: s for k, s in exps.items() if s is not None}
-    if certified:
-        (lo_lab, _), lo = min(certified.items(), key=lambda kv: kv[1].slope)
-        (hi_lab, _), hi = max(certified.items(), key=lambda kv: kv[1].slope)
-        ns = ", ".join(map(str, scale.atlas_ns))
-        whole = [a for a in atlas if a.n in scale.atlas_ns]
-        proved = sum(1 for a in whole if a.enclosure and a.enclosure[0] > 0)
-        statement = (
-            f"λ* > 0 is proved for {proved} of the {len(whole)} (activation, σ_w², n) of the "
-            f"atlas. The least-squares exponent of λ*(n) over n ∈ {{{ns}}} runs from "
-            f"{estimate(lo.slope, 3)} ({lo_lab}: the fastest decay) to {estimate(hi.slope, 3)} "
-            f"({hi_lab}: the slowest) across the activations and σ_w² whose λ* was certified; "
-            + (
-                "every one is certified negative"
-                if all(s.hi < 0 for s in certified.values())
-                else "not every one is certified negative"
-            )
-        )
-        worst = max(certified.values(), key=lambda s: s.residual)
-        if worst.points > 2:
-            statement += (
-                f", and the rms residual of the fits reaches {estimate(worst.residual, 2)} "
-                "in log λ*"
-                + (
-                    ": λ*(n) bends, it is not a clean power law"
-                    if worst.residual > BENDS
-                    else ": close to power laws"
-                )
-            )
-        statement += " (table 2: each exponent with its certified range)."
-    else:
-        statement = "No λ* of the atlas was certified; no exponent."
+    statement = atlas_statement(atlas, exps, scale.atlas_ns)
     figures["lambda_star"] = _figure_atlas(atlas, p)
     out += [
         "## Q3a. λ* explicitly, per activation and σ_w² (certified)",
@@ -680,7 +690,7 @@ def document(r: Records, figure_dir: str) -> Document:
         for label, slope in angle_exponents(inputs).items():
             statement += (
                 f" Near-duplicate pairs, {label}: λ* ∝ θ^{estimate(slope.slope, 4)} over θ = "
-                f"{', '.join(f'{a:g}' for a in _angles(inputs, label))}, certified range "
+                f"{', '.join(f'{_angle(i):g}' for i in _pairs(inputs, label))}, certified range "
                 f"{interval(slope.lo, slope.hi, 4)}"
                 + ("; the rate bound 1 - c·ηλ_0 tends to 1 with it." if slope.lo > 0 else ".")
             )
@@ -730,12 +740,18 @@ def _gao_statement(deq: list[WidthRow], gao: list[WidthRow]) -> str:
 PAIRS = "pairs@"
 
 
-def _angles(rows: list[InputRow], label: str) -> list[float]:
-    return sorted(
-        float(i.source.removeprefix(PAIRS))
+def _pairs(rows: list[InputRow], label: str) -> list[InputRow]:
+    """``label``'s rows on near-duplicate pairs whose λ* is certified positive, by angle."""
+    mine = [
+        i
         for i in rows
         if i.label == label and i.source.startswith(PAIRS) and i.enclosure and i.enclosure[0] > 0
-    )
+    ]
+    return sorted(mine, key=_angle)
+
+
+def _angle(row: InputRow) -> float:
+    return float(row.source.removeprefix(PAIRS))
 
 
 def angle_exponents(rows: list[InputRow]) -> dict[str, CertifiedSlope]:
@@ -743,17 +759,8 @@ def angle_exponents(rows: list[InputRow]) -> dict[str, CertifiedSlope]:
     near-duplicate pair sources pairs@θ whose λ* is certified positive (at least two angles)."""
     out = {}
     for label in dict.fromkeys(i.label for i in rows):
-        mine = [
-            i
-            for i in rows
-            if i.label == label
-            and i.source.startswith(PAIRS)
-            and i.enclosure
-            and i.enclosure[0] > 0
-        ]
-        slope = certified_slope(
-            [float(i.source.removeprefix(PAIRS)) for i in mine], [i.enclosure for i in mine]
-        )
+        mine = _pairs(rows, label)
+        slope = certified_slope([_angle(i) for i in mine], [i.enclosure for i in mine])
         if slope is not None:
             out[label] = slope
     return out
@@ -778,6 +785,7 @@ __all__ = [
     "WidthRow",
     "angle_exponents",
     "atlas_rows",
+    "atlas_statement",
     "document",
     "input_rows",
     "key_hash",
