@@ -5,6 +5,7 @@ the generated data sources, and the one σ_w² rule on the atlas's grid."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -28,14 +29,21 @@ from verify.study.findings_doc import MARK, key_hash, store_hash
 from verify.study.fits import bootstrap_exponent, certified_slope
 from verify.study.preset import ACTIVATIONS, SCALES, build_preset, sigma_grid
 
-ARGS = ["findings", "--scale", "tiny", "--workers", "2", "--quiet"]
+#: In this process (``--workers 0``): sympy and torch are warm here, and the process pool is
+#: exercised by test_study_control; two pool processes would each import both again (7 s).
+ARGS = ["findings", "--scale", "tiny", "--workers", "0", "--quiet"]
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
     """The tiny preset, run once by the command line; its document in DIR/findings.md."""
     out = tmp_path_factory.mktemp("findings")
-    assert main([*ARGS, "--out", str(out)]) == 0
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):
+        assert main([*ARGS, "--out", str(out)]) == 0
+    first = said.getvalue().splitlines()[0]
+    assert first.startswith("findings (tiny, seed 0): 28 cells (28 computed, 0 reused) and 5 ")
+    assert first.endswith(" s on this process"), first
     return out
 
 

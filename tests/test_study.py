@@ -25,7 +25,7 @@ from verify.settings import Settings, from_flat
 from verify.study.analysis import analyse, fit_line, minimal_width, theory_scale
 from verify.study.atlas import tex_escape, to_tex
 from verify.study.grid import StudyGrid, groups_and_cells, parse_activations, parse_ints
-from verify.study.report import study
+from verify.study.report import study, where_run
 from verify.tables import to_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -372,3 +372,11 @@ def test_the_store_returns_the_rows_asked_for(tmp_path):
         assert set(store.records("cells")) == {"a", "b", "c"}
         assert store.records("groups", {"a"}) == {}
         assert store.records("groups") == {"g": {"lambda_star": 0.5}}
+
+
+def test_the_summary_says_where_the_cells_ran():
+    """One phrase for the study's and the findings' summary lines and the JSON's "ran on"."""
+    assert where_run(0) == "this process"
+    assert where_run(1) == "1 local process"
+    assert where_run(2) == "2 local processes"
+    assert where_run(0, "tcp://10.0.0.1:8786") == "tcp://10.0.0.1:8786"

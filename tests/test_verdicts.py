@@ -408,6 +408,26 @@ def test_a_witness_refutes_sigma_w2_where_a_certified_l_straddles_and_reports_it
     assert "L ≥ 1 (|φ'| at the grid's maximiser in ball arithmetic) already fails" in fail.detail
 
 
+def test_the_sigma_w2_rule_at_its_exact_ties():
+    """8σ_w²L² < 1 is strict at each source of L: a certified L that is exactly a point (L = 1)
+    puts σ_w² = 1/8 at the threshold, which is not below it (False, by the enclosure itself even
+    when the witness is too small to refute); a witness that is not a positive finite number
+    (∞, a negative value, 0) refutes nothing; 8σ_w²w² = 1 exactly refutes."""
+    from flint import arb
+
+    from symbolic.enclosure import Enclosure
+    from verify.weight_scale import sigma_w2_admissible
+
+    point = Enclosure(arb(1), "test")
+    estimate = sup(True, 1.0, None, witness=0.5)
+    assert sigma_w2_admissible(0.125, estimate, point) is False
+    assert sigma_w2_admissible(0.125 * (1 - 2**-52), estimate, point) is True
+    for w in (math.inf, -1.0, 0.0, math.nan):
+        assert sigma_w2_admissible(0.2, sup(True, 1.0, None, witness=w)) is None, w
+    assert sigma_w2_admissible(0.125, sup(True, 1.0, None, witness=1.0)) is False
+    assert sigma_w2_admissible(0.125 * (1 - 2**-52), sup(True, 1.0, None, witness=1.0)) is None
+
+
 # --- what each rule tells the user: its condition, its method and its reason, word for word where
 # the words carry the facts (the numbers, the enclosure, why it is not decided) ---------------
 

@@ -463,7 +463,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     check_report_folder(out, force=None, names=["atlas.md", "atlas.html"])
-    from verify.study.report import finish_study
+    from verify.study.report import finish_study, where_run
     from verify.study.run import connect, default_workers, run_study
 
     client = connect(args.scheduler) if args.scheduler else None
@@ -482,7 +482,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
             bar.close()
         if client is not None:
             client.close()
-    summary, text = finish_study(run, base, out, args.scheduler or f"{workers} local processes")
+    summary, text = finish_study(run, base, out, where_run(workers, args.scheduler))
     if args.json == "-":
         print(json.dumps(summary, indent=2))
         if not args.quiet:
@@ -501,6 +501,7 @@ def _cmd_findings(args: argparse.Namespace) -> int:
     doc_path = Path(args.document) if args.document else out / "findings.md"
     preset = build_preset(args.scale, args.seed)
     from verify.study.findings import run_findings, write_document
+    from verify.study.report import where_run
     from verify.study.run import connect, default_workers
 
     client = connect(args.scheduler) if args.scheduler else None
@@ -521,7 +522,7 @@ def _cmd_findings(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     write_document(records, doc_path)
-    where = args.scheduler or f"{workers} local processes"
+    where = where_run(workers, args.scheduler)
     print(
         f"findings ({args.scale}, seed {args.seed}): {done.cells_total} cells "
         f"({done.cells_computed} computed, {done.cells_reused} reused) and "

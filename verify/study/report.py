@@ -29,6 +29,17 @@ def atlas_of(run: StudyRun, base: Settings) -> Atlas:
     return analyse(groups, _tagged_cells(run), run.grid.fraction, base.study.confidence_t)
 
 
+def where_run(workers: int, scheduler: str | None = None) -> str:
+    """Where a study's cells were computed, as its summary line says it: the scheduler's address
+    (or "a Dask cluster" for a client without one), "this process" for ``workers`` = 0, else
+    "N local process(es)"."""
+    if scheduler is not None:
+        return scheduler
+    if workers == 0:
+        return "this process"
+    return f"{workers} local process" + ("es" if workers != 1 else "")
+
+
 def finish_study(run: StudyRun, base: Settings, out: Path, where: str) -> tuple[dict, str]:
     """Write the atlas into ``out`` and return (JSON summary, text to print)."""
     atlas = atlas_of(run, base)
@@ -79,9 +90,9 @@ def study(
     out = Path(out)
     workers = default_workers() if workers is None else workers
     run = run_study(grid, base, out, workers=workers, client=client)
-    where = "a Dask cluster" if client is not None else f"{workers} local processes"
+    where = where_run(workers, "a Dask cluster" if client is not None else None)
     summary, _ = finish_study(run, base, out, where)
     return run, summary
 
 
-__all__ = ["atlas_of", "finish_study", "study"]
+__all__ = ["atlas_of", "finish_study", "study", "where_run"]
