@@ -1,0 +1,128 @@
+"""The checker's claims one at a time, at their edges (verify.recheck): each claim is handed an
+interval or a number that is true by a hair, or false by a hair, where the truth is known from an
+independent computation (mpmath quadrature at 30 digits), and the checker must say PROVED and
+NOT PROVED accordingly, with the numbers in its one-line reason. The file-level tests
+(test_recheck.py) tamper with honest files by wide margins; these hold the rules themselves:
+a contraction test that accepted slope 1.5, or half of a bisected piece, would pass those.
+
+The variance map of tanh at σ_w² = 3/4 on inputs in R^64 (2/d = 1/32) is the case: its slope
+T'(q) = 2σ_w²·d/dq E[tanh²(√q Z)] falls through 1 at q₁ ≈ 0.12598, so an interval K = [a, 4]
+is a valid claim exactly when a > q₁ (T(J) ⊂ J and T(q) > q below K hold for every a here)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+from flint import arb
+
+from verify.certificate_file import array
+from verify.recheck import Run, _down, _up, check_variance_map
+
+DATA = Path(__file__).parent / "data"
+S2 = 1.5  # 2σ_w²
+D = 64
+
+
+def _slope(q: float) -> mpmath.mpf:
+    """T'(q) = 2σ_w²·E[tanh²(√q Z)(Z² - 1)]/(2q) (Stein), by 30-digit quadrature."""
+    with mpmath.workdps(30):
+        f = lambda z: mpmath.tanh(mpmath.sqrt(q) * z) ** 2 * (z * z - 1) * mpmath.npdf(z)  # noqa: E731
+        return S2 * mpmath.quad(f, [-mpmath.inf, 0, mpmath.inf]) / (2 * q)
+
+
+@pytest.fixture(scope="module")
+def q1() -> float:
+    """Where T' = 1 (T' decreases through it)."""
+    with mpmath.workdps(30):
+        root = mpmath.findroot(lambda q: _slope(q) - 1, mpmath.mpf("0.126"))
+    assert _slope(float(root) * 0.99) > 1 > _slope(float(root) * 1.01)
+    return float(root)
+
+
+@pytest.fixture(scope="module")
+def run() -> Run:
+    """The stored tanh file with σ_w² = 3/4 and two inputs in R^64 (the variance map reads only
+    φ, σ_w² and d)."""
+    doc = copy.deepcopy(json.loads((DATA / "certificate_tanh.json").read_text()))
+    doc["sigma_w2"] = (S2 / 2).hex()
+    doc["inputs"] = {"n": 2, "d": D, "x": array(np.eye(D)[:2])}
+    return Run(doc)
+
+
+def _down10(x: float) -> str:
+    """x rounded down to 10 significant digits, as the reasons print a lower end."""
+    d = Decimal(x)
+    return f"{d.quantize(Decimal(1).scaleb(d.adjusted() - 9), rounding=ROUND_FLOOR):f}"
+
+
+def _check(run: Run, start: float, hi: float = 4.0):
+    return check_variance_map(run, {"start": start.hex(), "hi": hi.hex()})
+
+
+def test_a_contraction_interval_just_above_the_slope_one_point_is_proved(run, q1):
+    """a = 1.005·q₁: sup_K |T'| is within 0.3 % of 1; the pieces must be bisected to prove it."""
+    a = q1 * 1.005
+    result, slope = _check(run, a)
+    assert result.proved, result.detail
+    assert float(_slope(a)) <= float(slope.upper()) < 1
+    assert result.detail == (
+        f"T(J) ⊂ J, T(q) > q below K, sup_K |T'| ≤ {_up(slope):.4g} "
+        f"(J = [0.03125, 4], K = [{_down10(a)}, 4])"
+    )
+
+
+@pytest.mark.parametrize("factor", [0.99, 0.5])
+def test_an_interval_reaching_where_the_slope_exceeds_one_is_not_proved(run, q1, factor):
+    """a = 0.99·q₁ (|T'| > 1 only on a sliver at K's left end, inside its first piece) and
+    a = q₁/2 (|T'| ≈ 1.3 there): T(J) ⊂ J and T ≥ a on K still hold, so only the slope rule
+    can refuse, and it must, on every piece, not on one half of a bisected one."""
+    a = q1 * factor
+    assert 1 < float(_slope(a)) < 2
+    result, slope = _check(run, a)
+    assert not result.proved and slope is None
+    k = _down10(a)
+    assert result.detail == (
+        f"T(J) ⊂ J with a contraction on K not re-proved (J = [0.03125, 4], K = [{k}, 4])"
+    )
+
+
+def test_k_may_start_at_two_over_d(tanh_doc_default):
+    """a = 2/d exactly (no part below K) is a valid claim at the file's own σ_w² = 1/16."""
+    result, _ = check_variance_map(tanh_doc_default, {"start": (2 / 10).hex(), "hi": "0x1p1"})
+    assert result.proved, result.detail
+
+
+@pytest.fixture(scope="module")
+def tanh_doc_default() -> Run:
+    doc = json.loads((DATA / "certificate_tanh.json").read_text())
+    assert doc["inputs"]["d"] == 10
+    return Run(doc)
+
+
+@pytest.mark.parametrize("start, hi", [(0.1, 4.0), (0.5, 0.5), (0.6, 0.5)])
+def test_an_interval_that_is_not_two_over_d_below_a_below_b_is_refused(run, start, hi):
+    """a < 2/d, a = b, a > b: refused before any integral, with the rule in the reason."""
+    result, slope = _check(run, start / 4, hi) if start == 0.1 else _check(run, start, hi)
+    assert (result.proved, slope) == (False, None)
+    assert (result.claim, result.detail) == (
+        "variance map",
+        "the file's interval is not 2/d ≤ a < b",
+    )
+
+
+def test_outward_ends_are_the_adjacent_floats_outside():
+    """_up/_down: a float end is kept when it is the ball's end, and moved one float outward
+    when round-to-nearest went inward (1/10 rounds up, 1/3 down)."""
+    tenth, third = arb(1) / 10, arb(1) / 3
+    assert _down(tenth) == float.fromhex("0x1.9999999999999p-4") < 0.1
+    assert _up(tenth) == 0.1 == float.fromhex("0x1.999999999999ap-4")
+    assert _up(third) == math.nextafter(1 / 3, math.inf)
+    assert _down(third) == 1 / 3
+    assert _up(arb(0.5)) == 0.5 == _down(arb(0.5))
