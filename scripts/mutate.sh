@@ -33,9 +33,11 @@ declare -A TESTS=(
   [verify/verdicts.py]="tests/test_verdicts.py tests/test_theorems.py::test_ling_condition1_and_step_bound_by_hand tests/test_theorems.py::test_gao_rate_rules_refute_only_above_the_bound tests/test_theorems.py::test_gao_lambda0_is_decided_by_the_certificate_alone tests/test_training.py::test_the_guards_hold_all_along_not_only_at_the_end"
   [verify/weight_scale.py]="tests/test_verdicts.py tests/test_user_files.py::test_the_refusal_rule_at_its_boundaries"
   [verify/study/store.py]="--noconftest tests/test_study_control.py -k 'not sigint and not sigterm and not two_study' tests/test_study.py::test_the_store_returns_the_rows_asked_for"
-  [verify/study/grid.py]="--noconftest tests/test_study.py::test_keys_change_with_any_setting_and_seeds_follow_the_key tests/test_study.py::test_keys_change_with_the_version_of_the_tool tests/test_study.py::test_grid_parsing tests/test_study.py::test_bad_input_is_one_line_and_exit_two_before_any_work"
+  [verify/study/grid.py]="--noconftest tests/test_study_grid.py tests/test_study.py::test_keys_change_with_any_setting_and_seeds_follow_the_key tests/test_study.py::test_keys_change_with_the_version_of_the_tool tests/test_study.py::test_grid_parsing tests/test_study.py::test_bad_input_is_one_line_and_exit_two_before_any_work"
   [verify/study/cells.py]="tests/test_study_cells.py"
   [verify/report_folder.py]="--noconftest tests/test_report_folder.py tests/test_user_files.py::test_a_hostile_folder_is_refused_in_one_line_and_nothing_is_touched tests/test_user_files.py::test_the_issue_case_thesis_tex_survives_from_the_command_line"
+  [numeric/training.py]="tests/test_training.py tests/test_deq.py"
+  [numeric/implicit.py]="tests/test_theorems.py -k 'gao or implicit or explicit or linear_width or gamma or drawn or equilibrium'"
   [numeric/datafile.py]="tests/test_datafile.py tests/test_datafile_rules.py"
 )
 MODULES=("$@")

@@ -145,7 +145,7 @@ class Cell:
 
     @property
     def weight_seed(self) -> int:
-        """The seed of W, U, a: from the key alone (63 bits)."""
+        """The seed of W, U, a: from the key alone, the first 60 bits of sha256(key)."""
         return int(hashlib.sha256(self.key.encode()).hexdigest()[:15], 16)
 
 
