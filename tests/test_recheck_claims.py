@@ -14,16 +14,16 @@ from __future__ import annotations
 import copy
 import json
 import math
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 from pathlib import Path
 
 import mpmath
 import numpy as np
 import pytest
-from flint import arb
+from flint import arb, ctx
 
-from verify.certificate_file import array
-from verify.recheck import Run, _down, _up, check_variance_map
+from verify.certificate_file import array, exact
+from verify.recheck import Run, _down, _up, check_contraction, check_q_star, check_variance_map
 
 DATA = Path(__file__).parent / "data"
 S2 = 1.5  # 2σ_w²
@@ -46,6 +46,24 @@ def q1() -> float:
     return float(root)
 
 
+@pytest.fixture(autouse=True)
+def _file_precision():
+    """The checker works at the file's precision_bits (128), which :func:`verify.recheck.recheck`
+    sets for the call; the claims called one by one here get it from this fixture."""
+    before = ctx.prec
+    ctx.prec = 128
+    yield
+    ctx.prec = before
+
+
+def _run(doc: dict) -> Run:
+    before = ctx.prec
+    try:
+        return Run(doc)
+    finally:
+        ctx.prec = before
+
+
 @pytest.fixture(scope="module")
 def run() -> Run:
     """The stored tanh file with σ_w² = 3/4 and two inputs in R^64 (the variance map reads only
@@ -53,13 +71,28 @@ def run() -> Run:
     doc = copy.deepcopy(json.loads((DATA / "certificate_tanh.json").read_text()))
     doc["sigma_w2"] = (S2 / 2).hex()
     doc["inputs"] = {"n": 2, "d": D, "x": array(np.eye(D)[:2])}
-    return Run(doc)
+    return _run(doc)
 
 
 def _down10(x: float) -> str:
     """x rounded down to 10 significant digits, as the reasons print a lower end."""
     d = Decimal(x)
     return f"{d.quantize(Decimal(1).scaleb(d.adjusted() - 9), rounding=ROUND_FLOOR):f}"
+
+
+def _up_text(x: arb, digits: int) -> str:
+    """x's upper end rounded up to ``digits`` significant digits (exactly, from its binary ends)."""
+    man, exp = (int(v) for v in x.upper().man_exp())
+    exact = Decimal(man) * Decimal(2) ** exp if exp >= 0 else Decimal(man) / Decimal(2) ** -exp
+    with localcontext(Context(prec=digits, rounding=ROUND_CEILING)):
+        text = f"{+exact:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _gauss(f) -> mpmath.mpf:
+    """E[f(Z)], Z ~ N(0, 1), by 30-digit quadrature."""
+    with mpmath.workdps(30):
+        return mpmath.quad(lambda z: f(z) * mpmath.npdf(z), [-mpmath.inf, 0, mpmath.inf])
 
 
 def _check(run: Run, start: float, hi: float = 4.0):
@@ -73,7 +106,7 @@ def test_a_contraction_interval_just_above_the_slope_one_point_is_proved(run, q1
     assert result.proved, result.detail
     assert float(_slope(a)) <= float(slope.upper()) < 1
     assert result.detail == (
-        f"T(J) ⊂ J, T(q) > q below K, sup_K |T'| ≤ {_up(slope):.4g} "
+        f"T(J) ⊂ J, T(q) > q below K, sup_K |T'| ≤ {_up_text(slope, 4)} "
         f"(J = [0.03125, 4], K = [{_down10(a)}, 4])"
     )
 
@@ -103,7 +136,7 @@ def test_k_may_start_at_two_over_d(tanh_doc_default):
 def tanh_doc_default() -> Run:
     doc = json.loads((DATA / "certificate_tanh.json").read_text())
     assert doc["inputs"]["d"] == 10
-    return Run(doc)
+    return _run(doc)
 
 
 @pytest.mark.parametrize("start, hi", [(0.1, 4.0), (0.5, 0.5), (0.6, 0.5)])
@@ -126,3 +159,59 @@ def test_outward_ends_are_the_adjacent_floats_outside():
     assert _up(third) == math.nextafter(1 / 3, math.inf)
     assert _down(third) == 1 / 3
     assert _up(arb(0.5)) == 0.5 == _down(arb(0.5))
+
+
+@pytest.mark.parametrize("factor, holds", [(1.01, True), (0.99, False)])
+def test_the_correlation_map_contracts_exactly_where_its_slope_is_below_one(run, factor, holds):
+    """c(q) = 2σ_w²E[sech⁴(√q Z)] falls through 1 at q_c ≈ 0.33415: at q = 1.01·q_c and 0.99·q_c
+    the checker's ball holds the 30-digit value within 1e-30 and decides c < 1 by it; its
+    reason gives c's upper end rounded up."""
+    with mpmath.workdps(30):
+        qc = mpmath.findroot(
+            lambda q: S2 * _gauss(lambda z: mpmath.sech(mpmath.sqrt(q) * z) ** 4) - 1, 0.33
+        )
+    q = float(qc) * factor
+    result, c, m1 = check_contraction(run, arb(q))
+    truth = _gauss(lambda z: mpmath.sech(mpmath.sqrt(q) * z) ** 4)
+    assert float(c.rad()) < 1e-30 and float(m1.rad()) < 1e-30
+    with mpmath.workdps(40):
+        assert abs(mpmath.mpf(c.mid().str(40, radius=False)) - S2 * truth) < 1e-28
+        assert abs(mpmath.mpf(m1.mid().str(40, radius=False)) - truth) < 1e-28
+    assert result.proved is holds
+    tail = " < 1" if holds else ", not proved < 1"
+    assert result.detail == f"slope 2σ_w²E[φ'(√q*Z)²] ≤ {_up_text(c, 6)}{tail}"
+
+
+def test_a_jumping_phi_has_no_contraction_to_prove(run):
+    """φ = Heaviside: E[φ'(u)φ'(v)] is unbounded (φ' holds a Dirac delta)."""
+    doc = json.loads((DATA / "certificate_tanh.json").read_text())
+    doc["activation"] = {"spec": "Heaviside(x)", "breakpoints": ["0"]}
+    result, c, m1 = check_contraction(_run(doc), arb(0.5))
+    assert (result.claim, result.proved, c, m1) == ("correlation map", False, 1, 0)
+    assert result.detail == "φ jumps: E[φ'(u)φ'(v)] is unbounded"
+
+
+def test_q_star_is_proved_exactly_when_its_ball_holds_the_fixed_point(run):
+    """q* = T(q*) ≈ 0.3742 by 30-digit quadrature: a ball of radius 1e-20 about it is proved
+    (|T(m) - m| + sup|T'|·r ≤ r), one moved by 3r is not, nor one whose ends leave K."""
+
+    def t(q):
+        return S2 * _gauss(lambda z: mpmath.tanh(mpmath.sqrt(q) * z) ** 2) + mpmath.mpf(2) / D
+
+    with mpmath.workdps(30):
+        qs = mpmath.findroot(lambda q: t(q) - q, 0.37)
+    _, slope = _check(run, 0.3)
+    assert slope is not None and float(slope.upper()) < 0.9
+    mid, r = arb(mpmath.nstr(qs, 30)), 1e-20
+    vm = {"start": (0.3).hex(), "hi": (4.0).hex()}
+
+    def claim(m: arb, radius: float, vmap=vm):
+        c = {"q_star": [exact(m), radius.hex()], "variance_map": vmap}
+        return check_q_star(run, c, slope)[0]
+
+    good = claim(mid, r)
+    assert good.proved and good.claim == "q*", good.detail
+    assert good.detail.startswith("q* ∈ [0.374198331") and good.detail.endswith("], T(I) ⊂ I")
+    assert not claim(mid + 3 * r, r).proved
+    assert not claim(mid, r, {"start": (0.38).hex(), "hi": (4.0).hex()}).proved
+    assert not claim(mid, r, {"start": (0.3).hex(), "hi": (0.37).hex()}).proved

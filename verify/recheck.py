@@ -714,7 +714,7 @@ def check_variance_map(run: Run, c: dict) -> tuple[Result, arb | None]:
             "variance map", False, f"T(J) ⊂ J with a contraction on K not re-proved ({j})"
         ), None
     return Result(
-        "variance map", True, f"T(J) ⊂ J, T(q) > q below K, sup_K |T'| ≤ {_up(slope):.4g} ({j})"
+        "variance map", True, f"T(J) ⊂ J, T(q) > q below K, sup_K |T'| ≤ {_above(slope, 4)} ({j})"
     ), slope
 
 
@@ -740,7 +740,8 @@ def check_contraction(run: Run, big_q: arb) -> tuple[Result, arb, arb]:
     m1 = run.phi.expect(big_q, "dphi2")
     c = 2 * arb(run.sigma_w2) * m1
     ok = c.upper() < 1
-    return Result("correlation map", ok, f"slope 2σ_w²E[φ'(√q*Z)²] ≤ {_up(c):.6g} < 1"), c, m1
+    said = f"slope 2σ_w²E[φ'(√q*Z)²] ≤ {_above(c, 6)}" + (" < 1" if ok else ", not proved < 1")
+    return Result("correlation map", ok, said), c, m1
 
 
 def check_coefficients(run: Run, c: dict, big_q: arb) -> tuple[Result, list[arb] | None]:
@@ -1158,6 +1159,13 @@ def main(path: str) -> int:
     count = f"{sum(r.proved for r in results)} of {len(results)} claims"
     print(f"{'PROVED' if ok else 'NOT PROVED'}: {count}")
     return PROVED if ok else NOT_PROVED
+
+
+def _above(x: arb, digits: int) -> str:
+    """A certified upper bound as text: ``digits`` significant digits, rounded up."""
+    from symbolic.enclosure import round_up  # decimal display only
+
+    return round_up(x, digits)
 
 
 def _stderr():
