@@ -193,7 +193,8 @@ def test_a_jumping_phi_has_no_contraction_to_prove(run):
 
 def test_q_star_is_proved_exactly_when_its_ball_holds_the_fixed_point(run):
     """q* = T(q*) ≈ 0.3742 by 30-digit quadrature: a ball of radius 1e-20 about it is proved
-    (|T(m) - m| + sup|T'|·r ≤ r), one moved by 3r is not, nor one whose ends leave K."""
+    (|T(m) - m| + sup|T'|·r ≤ r); one moved off q* is not, even where |T(m) - m| < r, nor one
+    whose ends leave K."""
 
     def t(q):
         return S2 * _gauss(lambda z: mpmath.tanh(mpmath.sqrt(q) * z) ** 2) + mpmath.mpf(2) / D
@@ -213,5 +214,11 @@ def test_q_star_is_proved_exactly_when_its_ball_holds_the_fixed_point(run):
     assert good.proved and good.claim == "q*", good.detail
     assert good.detail.startswith("q* ∈ [0.374198331") and good.detail.endswith("], T(I) ⊂ I")
     assert not claim(mid + 3 * r, r).proved
+    # moved off q* by δ > r, yet |T(m) - m| ≈ (1 - T'(q*))δ = 0.9r < r: only the mean-value
+    # term sup|T'|·r refuses it
+    tp = float(_slope(float(qs)))
+    delta = 0.9 * r / (1 - tp)
+    assert 0 < tp < 1 and delta > 1.5 * r
+    assert not claim(mid + delta, r).proved
     assert not claim(mid, r, {"start": (0.38).hex(), "hi": (4.0).hex()}).proved
     assert not claim(mid, r, {"start": (0.3).hex(), "hi": (0.37).hex()}).proved
