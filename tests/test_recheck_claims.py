@@ -23,7 +23,15 @@ import pytest
 from flint import arb, ctx
 
 from verify.certificate_file import array, exact
-from verify.recheck import Run, _down, _up, check_contraction, check_q_star, check_variance_map
+from verify.recheck import (
+    Run,
+    _down,
+    _kappa,
+    _up,
+    check_contraction,
+    check_q_star,
+    check_variance_map,
+)
 
 DATA = Path(__file__).parent / "data"
 S2 = 1.5  # 2σ_w²
@@ -222,3 +230,122 @@ def test_q_star_is_proved_exactly_when_its_ball_holds_the_fixed_point(run):
     assert not claim(mid + delta, r).proved
     assert not claim(mid, r, {"start": (0.38).hex(), "hi": (4.0).hex()}).proved
     assert not claim(mid, r, {"start": (0.3).hex(), "hi": (0.37).hex()}).proved
+
+
+# ------------------------------------------------------------------ the checker's own duals
+
+#: family → (φ as the file writes it, its parameters, E[φ(μ + τZ)] for Z ~ N(0, 1)): the
+#: conditional means are the textbook Gaussian ones (the normal's partial moments, Stein's
+#: identities for sin, cos, exp and the Gaussian bump, erf's convolution), not the 2-D duals of
+#: the checker's table. c = 3/2, b = 1/2 tell c from c², b from b² and both from 1.
+_CB = {"c": "3/2", "b": "1/2"}
+_C, _B = mpmath.mpf(3) / 2, mpmath.mpf(1) / 2
+
+
+def _cdf(x):
+    return mpmath.ncdf(x)
+
+
+def _relu_mean(m, t):
+    return m * _cdf(m / t) + t * mpmath.npdf(m / t)
+
+
+FAMILIES = {
+    "relu": ("3/2*Max(0, x/2)", _CB, lambda m, t: _C * _B * _relu_mean(m, t)),
+    "abs": (
+        "3/2*Abs(x/2)",
+        _CB,
+        lambda m, t: _C * _B * (2 * _relu_mean(m, t) - m),
+    ),
+    "erf": (
+        "3/2*erf(x/2)",
+        _CB,
+        lambda m, t: _C * mpmath.erf(_B * m / mpmath.sqrt(1 + 2 * _B**2 * t**2)),
+    ),
+    "sin": (
+        "3/2*sin(x/2)",
+        _CB,
+        lambda m, t: _C * mpmath.sin(_B * m) * mpmath.exp(-((_B * t) ** 2) / 2),
+    ),
+    "cos": (
+        "3/2*cos(x/2)",
+        _CB,
+        lambda m, t: _C * mpmath.cos(_B * m) * mpmath.exp(-((_B * t) ** 2) / 2),
+    ),
+    "exp": ("3/2*exp(x/2)", _CB, lambda m, t: _C * mpmath.exp(_B * m + (_B * t) ** 2 / 2)),
+    "step": ("3/2*Heaviside(x/2, 1)", _CB, lambda m, t: _C * _cdf(m / t)),
+    "sign": ("3/2*sign(x/2)", _CB, lambda m, t: _C * (2 * _cdf(m / t) - 1)),
+    "gaussian": (
+        "3/2*exp(1/4 - x**2/3)",
+        {"c": "3/2", "k": "1/4", "a": "1/3"},
+        lambda m, t: (
+            _C
+            * mpmath.exp(mpmath.mpf(1) / 4 - m**2 / (3 * (1 + 2 * t**2 / 3)))
+            / mpmath.sqrt(1 + 2 * t**2 / 3)
+        ),
+    ),
+    "two_slope": (
+        "x/4 + 3/2*Max(0, x)",
+        {"alpha": "1/4", "beta": "3/2"},
+        lambda m, t: m / 4 + _C * _relu_mean(m, t),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_each_dual_of_the_checker_is_the_gaussian_expectation(name):
+    """κ_q(ρ) = E[φ(u)φ(v)], (u, v) centred normal with variances q and correlation ρ, against
+    E_z[φ(√q z)·E[φ(μ + τZ)]] with μ = √q ρ z, τ = √q √(1 - ρ²), the outer integral by 25-digit
+    quadrature split at φ's kink: to 1e-13 relative at q = 3/4 and ρ ∈ {-0.6, 0.3, 0.9}."""
+    spec, params, inner = FAMILIES[name]
+    doc = json.loads((DATA / "certificate_relu.json").read_text())
+    doc["activation"] = {"spec": spec, "breakpoints": ["0"], "family": {"name": name, **params}}
+    kappa = _kappa(_run(doc))
+    assert kappa is not None
+    phi = _phi_mp(spec)
+    q = mpmath.mpf(3) / 4
+    for rho in ("-0.6", "0.3", "0.9"):
+        with mpmath.workdps(25):
+            r = mpmath.mpf(rho)
+            t = mpmath.sqrt(q * (1 - r * r))
+            truth = mpmath.quad(
+                lambda z, r=r, t=t: (
+                    phi(mpmath.sqrt(q) * z) * inner(mpmath.sqrt(q) * r * z, t) * mpmath.npdf(z)
+                ),
+                [-mpmath.inf, 0, mpmath.inf],
+            )
+            got = kappa(arb(0.75), arb(rho))
+            assert float(got.rad()) < 1e-13 * float(abs(truth)) + 1e-15
+            assert abs(mpmath.mpf(got.mid().str(30, radius=False)) - truth) < 1e-13 * abs(truth), (
+                rho,
+                got,
+                truth,
+            )
+
+
+def _phi_mp(spec: str):
+    """φ as an mpmath function, written out here (not parsed by the checker)."""
+    half = mpmath.mpf(1) / 2
+    return {
+        "3/2*Max(0, x/2)": lambda x: _C * max(0, x * half),
+        "3/2*Abs(x/2)": lambda x: _C * abs(x * half),
+        "3/2*erf(x/2)": lambda x: _C * mpmath.erf(x * half),
+        "3/2*sin(x/2)": lambda x: _C * mpmath.sin(x * half),
+        "3/2*cos(x/2)": lambda x: _C * mpmath.cos(x * half),
+        "3/2*exp(x/2)": lambda x: _C * mpmath.exp(x * half),
+        "3/2*Heaviside(x/2, 1)": lambda x: _C * (1 if x >= 0 else 0),
+        "3/2*sign(x/2)": lambda x: _C * mpmath.sign(x),
+        "3/2*exp(1/4 - x**2/3)": lambda x: _C * mpmath.exp(mpmath.mpf(1) / 4 - x * x / 3),
+        "x/4 + 3/2*Max(0, x)": lambda x: x / 4 + _C * max(0, x),
+    }[spec]
+
+
+def test_a_family_that_is_not_phi_gives_no_dual():
+    """The file names relu with c = 3/2, b = 1/2 but φ is relu with c = 1: sympy refuses it."""
+    doc = json.loads((DATA / "certificate_relu.json").read_text())
+    doc["activation"] = {
+        "spec": "Max(0, x)",
+        "breakpoints": ["0"],
+        "family": {"name": "relu", **_CB},
+    }
+    assert _kappa(_run(doc)) is None
