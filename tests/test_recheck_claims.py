@@ -28,6 +28,7 @@ from verify.recheck import (
     _down,
     _kappa,
     _up,
+    check_coefficients,
     check_contraction,
     check_q_star,
     check_variance_map,
@@ -349,3 +350,47 @@ def test_a_family_that_is_not_phi_gives_no_dual():
         "family": {"name": "relu", **_CB},
     }
     assert _kappa(_run(doc)) is None
+
+
+# ------------------------------------------------------------- the Hermite coefficients
+
+
+def _mu_squared(kind: str, k: int, q: mpmath.mpf) -> mpmath.mpf:
+    """μ_k(q)² for cos, or sin + cos: E[e^{i√q Z}He_k(Z)] = (i√q)^k e^{-q/2}, so μ_k of cos is
+    Re(i^k)·q^{k/2}e^{-q/2}/√k! and of sin + cos (Re + Im)(i^k)·q^{k/2}e^{-q/2}/√k!."""
+    unit = mpmath.mpc(0, 1) ** k
+    part = unit.real if kind == "cos" else unit.real + unit.imag
+    return (part * q ** (mpmath.mpf(k) / 2) * mpmath.exp(-q / 2)) ** 2 / mpmath.factorial(k)
+
+
+@pytest.mark.parametrize("spec, kind", [("cos(x)", "cos"), ("sin(x) + cos(x)", "both")])
+def test_coefficient_balls_are_proved_exactly_when_they_hold_mu_squared(spec, kind):
+    """cos (even: the odd μ_k are exact zeros, claimed with radius 0) and sin + cos (no parity:
+    every μ_k by integration over ℝ), at q = 3/4, k < 6, balls of radius 1e-25 about the closed
+    form: PROVED; a ball moved wholly below its value, or every ball moved, is named."""
+    doc = json.loads((DATA / "certificate_tanh.json").read_text())
+    doc["activation"] = {"spec": spec, "breakpoints": []}
+    run = _run(doc)
+    q = arb(0.75)
+    with mpmath.workdps(40):
+        truth = [_mu_squared(kind, k, mpmath.mpf(3) / 4) for k in range(6)]
+
+    def claim(shift: dict[int, float]):
+        balls = []
+        for k, v in enumerate(truth):
+            if v == 0 and k not in shift:
+                balls.append(["0x0p0", "0x0p+0"])
+                continue
+            with mpmath.workdps(40):
+                mid = arb(mpmath.nstr(v + shift.get(k, 0), 35))
+            balls.append([exact(mid), (1e-25).hex()])
+        return check_coefficients(run, {"coefficients": balls}, q)[0]
+
+    honest = claim({})
+    assert honest.proved and honest.detail == "6 balls of μ_k(q*)² contain the re-derived ones"
+    one = claim({2: -3e-25})
+    assert (one.proved, one.detail) == (False, "k = [2] do not")
+    every = claim({k: 3e-25 for k in range(6)})
+    assert (every.proved, every.detail) == (False, "k = [0, 1, 2, 3, 4, 5] do not")
+    if kind == "cos":  # an odd coefficient claimed nonzero: cos proved even, μ_1 = 0 exactly
+        assert claim({1: 3e-25}).detail == "k = [1] do not"
