@@ -123,7 +123,8 @@ def test_nan_in_data_file_is_rejected(tmp_path, capsys):
 def test_json_on_stdout_is_clean_and_complete(capsys):
     assert main(["activation", "tanh", *FAST, "--json", "-"]) == ExitCode.PASS
     doc = json.loads(capsys.readouterr().out)
-    assert doc["gram"]["skipped"] == ["lambda_min_sigma", "ntk_lambda_min"]  # no --spectra
+    skipped = ["lambda_min_sigma", "certificate", "certificate_gershgorin", "ntk_lambda_min"]
+    assert doc["gram"]["skipped"] == skipped  # no --spectra
     assert doc["gram"]["lambda_min_sigma"] is None and doc["settings"]["spectra"] is False
     assert set(doc) >= {
         "activation",

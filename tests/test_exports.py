@@ -92,7 +92,8 @@ def certified_brackets(text: str, lo: float) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def relu():
-    return run_checks(replace(QUICK, activation="relu"))
+    """As a report runs it (--spectra: the figure draws the float Hermite bound too)."""
+    return run_checks(replace(QUICK, activation="relu", spectra=True))
 
 
 @pytest.fixture(scope="module")

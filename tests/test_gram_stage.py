@@ -27,7 +27,9 @@ from numeric.spectrum import _gershgorin_levels, _gershgorin_scan, eigenvalues
 from symbolic import REGISTRY
 from symbolic.hermite_balls import tails
 from verify.checks import run_checks
+from verify.plots import make_plots
 from verify.render import render_text, to_json
+from verify.results import Condition
 from verify.settings import PopulationSettings, PrecisionSettings, Settings, StudySettings
 
 QUICK = Settings(
@@ -160,11 +162,27 @@ def test_skipped_spectra_are_null_and_named_and_theta_is_built_on_use():
     """Without --spectra (test_cli's golden run checks them with it, against numpy)."""
     v = run_checks(replace(QUICK, activation="sin"))
     pop = v.population
-    assert pop.lambda_min_sigma is None and pop.ntk_min is None
+    assert pop.lambda_min_sigma is None and pop.ntk_min is None and pop.certificate is None
     doc = to_json(v)["gram"]
-    assert doc["skipped"] == ["lambda_min_sigma", "ntk_lambda_min"]
+    assert doc["skipped"] == [
+        "lambda_min_sigma",
+        "certificate",
+        "certificate_gershgorin",
+        "ntk_lambda_min",
+    ]
     assert doc["lambda_min_sigma"] is None and doc["ntk_lambda_min"] is None
-    assert "λ_min(Σ*) = not computed (--spectra)" in render_text(v)
+    assert doc["certificate"] is None and doc["certificate_gershgorin"] is None
+    text = render_text(v)
+    assert (
+        "λ_min(Σ*) = not computed (--spectra); float Hermite bound not computed (--spectra);"
+        in text
+    )
+    lam = v.condition(Condition.LAMBDA_STAR_POSITIVE)
+    assert "float Hermite bound not computed (--spectra); G* by " in lam.detail
+    figure = make_plots(v)["gram"]  # G*'s spectrum without the bound's line
+    assert figure.data["hermite_bound"] is None
+    legend = [t.get_text() for t in figure.figure.axes[0].get_legend().get_texts()]
+    assert not any("Hermite" in t for t in legend) and legend[0] == "eig(G*)"
     assert "theta_star" not in vars(pop)  # not built by the stage
     theta = pop.theta_star  # built on first use, for training and the study, then kept
     assert pop.theta_star is theta

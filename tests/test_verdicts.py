@@ -687,6 +687,12 @@ def test_lambda_star_positive_says_what_was_proved_and_keeps_the_float_as_eviden
     # a certified lower end of exactly 0 proves nothing positive: no contradiction, a FAIL
     zero = verdicts.lambda_star_positive(spec, cert(5e-4), enclosed(0.0, hi), "t", "equal inputs")
     assert zero.status is F
+    # without --spectra the float Hermite bound is not computed: the proof stands alone
+    bare = verdicts.lambda_star_positive(spec, None, proved, "test", None)
+    assert bare.status is P and bare.detail.endswith(
+        "Evidence: float estimate λ_min(G*) = 0.001 ± 1.0e-12; float Hermite bound not computed "
+        "(--spectra); G* by test"
+    )
 
 
 @pytest.mark.parametrize("lam, noise", [(1e-12, False), (1e-3, True)])

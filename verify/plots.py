@@ -109,9 +109,9 @@ def gram_plot(v: Verification, style: Style) -> Figure | None:
         ms=3,
         label="eig(G*)",
     )
-    data: dict[str, Any] = {"eigenvalues": ev, "hermite_bound": pop.certificate.value}
-    hb = pop.certificate.value
-    if hb > 0:
+    hb = None if pop.certificate is None else pop.certificate.value  # with --spectra only
+    data: dict[str, Any] = {"eigenvalues": ev, "hermite_bound": hb}
+    if hb is not None and hb > 0:
         label = f"float Hermite bound on λ* ≈ {estimate(hb, 3)}"
         ax.axhline(hb, color="gray", ls="--", label=label)
     g = v.gram

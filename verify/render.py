@@ -94,8 +94,10 @@ def to_json(v: Verification) -> dict[str, Any]:
             else None,
             "certificate_failure": _certificate_failure(pop),
             "lambda_min_sigma": _f(pop.lambda_min_sigma),
-            "certificate": _f(pop.certificate.value),
-            "certificate_gershgorin": _f(pop.certificate.gershgorin),
+            "certificate": None if pop.certificate is None else _f(pop.certificate.value),
+            "certificate_gershgorin": None
+            if pop.certificate is None
+            else _f(pop.certificate.gershgorin),
             "residual": pop.gram.residual,
             "steps": pop.gram.steps,
             "error": pop.gram.error,
@@ -233,7 +235,8 @@ def summary_lines(v: Verification) -> list[str]:
         out.append(
             f"q* = {g.q_star:.8g}; λ* = λ_min(G*) = {_num(pop.lambda_star)}; "
             f"λ_min(Σ*) = {_spectral(pop.lambda_min_sigma)}; float Hermite bound "
-            f"{_num(c.value)} (an estimate); fixed point: {g.steps} steps, residual "
+            f"{_spectral(None if c is None else c.value)}{'' if c is None else ' (an estimate)'}; "
+            f"fixed point: {g.steps} steps, residual "
             f"{g.residual:.1e}"
         )
         ok = _certified(pop)

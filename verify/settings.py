@@ -216,8 +216,9 @@ class Settings:
     train: bool = option(True, "train a finite-width DEQ (the conclusions)")
     spectra: bool = option(
         False,
-        "also compute the informational spectra λ_min(Σ*) and λ_min(Θ*) (one eigvalsh each; a "
-        "report turns this on); without it the JSON lists them under gram.skipped",
+        "also compute the informational spectra λ_min(Σ*) and λ_min(Θ*) (one eigvalsh each) and "
+        "the float Hermite bound (a report turns this on); without it the JSON lists them under "
+        "gram.skipped",
     )
     force: bool = option(
         False,

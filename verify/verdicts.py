@@ -234,7 +234,7 @@ def nonparallel(corr: Correlation, notices: tuple[str, ...]) -> CheckResult:
 
 def lambda_star_positive(
     spec: Spectrum,
-    cert: Certificate,
+    cert: Certificate | None,
     certified: LambdaCertificate | str | None,
     gram_method: str,
     singular: str | None,
@@ -251,12 +251,18 @@ def lambda_star_positive(
     * INCONCLUSIVE otherwise, with the certified bounds when there are any (``certified`` is a
       string: why no certificate closed; None: certification was turned off).
 
-    The float eigvalsh value and the float Hermite certificate stay as evidence in the detail."""
+    The float eigvalsh value and the float Hermite certificate (when computed: --spectra) stay
+    as evidence in the detail."""
     lam, err = spec.lambda_min, spec.error
+    hermite = (
+        "not computed (--spectra)"
+        if cert is None
+        else f"Σ_r μ_r² λ_lower(C^∘r) = {cert.value:.6g} (Gershgorin only: {cert.gershgorin:.6g}, "
+        f"first positive at r = {cert.first_r}), ρ_max = {cert.rho_max:.6f}"
+    )
     evidence = (
-        f"float estimate λ_min(G*) = {lam:.10g} ± {err:.1e}; float Hermite bound "
-        f"Σ_r μ_r² λ_lower(C^∘r) = {cert.value:.6g} (Gershgorin only: {cert.gershgorin:.6g}, "
-        f"first positive at r = {cert.first_r}), ρ_max = {cert.rho_max:.6f}; G* by {gram_method}"
+        f"float estimate λ_min(G*) = {lam:.10g} ± {err:.1e}; float Hermite bound {hermite}; "
+        f"G* by {gram_method}"
     )
     name = Condition.LAMBDA_STAR_POSITIVE
     if isinstance(certified, LambdaCertificate):

@@ -34,9 +34,9 @@ from verify.settings import ModelSettings, PrecisionSettings, Settings
 def population(
     act: Activation, data: Dataset, model: ModelSettings, facts: SymbolicFacts, s: Settings
 ) -> Population:
-    """G*, its spectrum (one eigvalsh), the Hermite certificate and λ*'s certified enclosure;
-    with ``s.spectra`` also λ_min(Σ*) and Θ*'s (for the model's a-scale) λ_min. Θ* is built
-    when first used (Population.theta_star)."""
+    """G*, its spectrum (one eigvalsh) and λ*'s certified enclosure; with ``s.spectra`` also the
+    informational float Hermite bound Σ_r μ_r² λ_lower(C^∘r), λ_min(Σ*) and Θ*'s (for the
+    model's a-scale) λ_min. Θ* is built when first used (Population.theta_star)."""
     pop = s.population
     sups = (facts.sup_value(0), facts.sup_value(1), facts.sup_value(2))
     try:
@@ -46,15 +46,15 @@ def population(
         if proof is not None:
             raise proof from None
         raise
-    mu = hermite_float(act, pop.certificate_terms, gram.q_star)
-    cert = hermite_certificate(
-        mu.values, mu.error, gram.corr, eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
-    )
     spectrum = spectral_bounds(gram.gram, gram.error)
     certified = certified_lambda(act, data, model, facts, s, gram, spectrum.lambda_min)
-    sigma_min = ntk_min = None
+    cert = sigma_min = ntk_min = None
     theta = partial(ntk_infinite, act, gram, model.sigma_w2, model.a_scale)
-    if s.spectra:  # informational: one eigvalsh each, only when asked for
+    if s.spectra:  # informational: one pass over C's powers and one eigvalsh each, when asked
+        mu = hermite_float(act, pop.certificate_terms, gram.q_star)
+        cert = hermite_certificate(
+            mu.values, mu.error, gram.corr, eig_upto=pop.eig_upto, eig_max_n=pop.eig_max_n
+        )
         sigma_min = float(eigenvalues(gram.sigma)[0])
         theta_star = theta()
         ntk_min = float(eigenvalues(theta_star)[0])

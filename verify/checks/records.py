@@ -98,12 +98,13 @@ def _exact_up(value: sp.Expr) -> float:
 class Population:
     """The infinite-width quantities: G*, its spectrum and certificate, λ_min(Σ*), Θ*.
 
-    The informational λ_min(Σ*) and λ_min(Θ*) are None unless ``--spectra`` (or a report) asked
-    for them; Θ* itself is built on first use (training, the study) by ``theta``."""
+    The informational float Hermite bound (``certificate``), λ_min(Σ*) and λ_min(Θ*) are None
+    unless ``--spectra`` (or a report) asked for them; Θ* itself is built on first use
+    (training, the study) by ``theta``."""
 
     gram: GramResult
     spectrum: Spectrum
-    certificate: Certificate
+    certificate: Certificate | None  # the float Hermite bound, an estimate (--spectra)
     certified: LambdaCertificate | Failed | None  # None: --no-certify
     lambda_min_sigma: float | None
     theta: Callable[[], torch.Tensor] = field(repr=False, compare=False)
@@ -121,7 +122,12 @@ class Population:
     @property
     def skipped(self) -> tuple[str, ...]:
         """The JSON keys of the informational spectra not computed (no --spectra)."""
-        pairs = (("lambda_min_sigma", self.lambda_min_sigma), ("ntk_lambda_min", self.ntk_min))
+        pairs = (
+            ("lambda_min_sigma", self.lambda_min_sigma),
+            ("certificate", self.certificate),
+            ("certificate_gershgorin", self.certificate),
+            ("ntk_lambda_min", self.ntk_min),
+        )
         return tuple(key for key, value in pairs if value is None)
 
 
