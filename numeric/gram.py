@@ -219,11 +219,12 @@ def population_gram_unit(
         sigma[off], gram[off] = t, g
         del t, g
     else:
-        # every entry looked up, the diagonal overwritten after: no masked n² copies, so the
-        # stage holds s, Σ* and G* at its peak (n = 4000: 7.5 → 3.4 n×n matrices)
-        sol = _tabulated(kernel, s.reshape(-1), sigma_w2, d, pop)
+        # the upper triangle looked up and mirrored (s is exactly symmetric, the lookup is
+        # entrywise), the diagonal overwritten after: no masked n² copies, so the stage holds
+        # s, Σ* and G* at its peak (n = 4000: 7.5 → 3.4 n×n matrices)
+        sol = _tabulated(kernel, s, sigma_w2, d, pop)
         del s
-        sigma, gram, interp = sol.value.view(n, n), sol.g.view(n, n), sol.interp_error
+        sigma, gram, interp = sol.value, sol.g, sol.interp_error
         how = "cubic Hermite table of F(s), checked at cell midpoints"
     sigma.diagonal().fill_(0.0)
     rho_max = _amax(sigma) / q_star if n > 1 else 0.0
@@ -291,8 +292,9 @@ class Tabulated(Solution):
 def _tabulated(
     kernel: Kernel, s: torch.Tensor, sigma_w2: float, d: int, pop: PopulationSettings
 ) -> Tabulated:
-    """F(s) and G(s) = κ(F(s)) interpolated from a grid; cells whose midpoint error exceeds
-    TABLE_ACCEPT are solved directly instead."""
+    """F(s) and G(s) = κ(F(s)) interpolated from a grid at the entries of the exactly symmetric
+    matrix ``s`` (its upper triangle, mirrored); cells whose midpoint error exceeds TABLE_ACCEPT
+    are solved directly instead."""
     cells, accept = TABLE_CELLS, TABLE_ACCEPT
     dev = s.device
     h = 2.0 / cells
@@ -309,7 +311,7 @@ def _tabulated(
     f_hat = _hermite_interp(h, f, fs, mids)
     g_hat = _hermite_interp(h, kv, gs, mids)
     cell_err = torch.maximum((f_hat - f_mid).abs(), (g_hat - kernel.fn(f_mid)).abs())
-    t, g, bad, used_max = _interp_both(h, (f, fs), (kv, gs), cell_err, accept, s)
+    t, g, bad, used_max = _interp_both(h, (f, fs), (kv, gs), cell_err, accept, s, symmetric=True)
     if bad is not None and bad.any():
         direct = _solve_entries(kernel, s[bad], sigma_w2, d, pop)
         t[bad], g[bad] = direct.value, kernel.fn(direct.value)
@@ -324,11 +326,15 @@ def _tabulated(
 LOOKUP_BLOCK = 1 << 18
 
 
-def _interp_both(h: float, first, second, cell_err, accept: float, s: torch.Tensor):
+def _interp_both(
+    h: float, first, second, cell_err, accept: float, s: torch.Tensor, symmetric: bool = False
+):
     """Both tables (values, slopes) interpolated at every entry of ``s`` with one cell lookup,
     row block by row block; returns the two results, the mask of entries whose cell's midpoint
     error exceeds ``accept`` (None when no cell does), and the largest cell error among the
-    cells used that do not."""
+    cells used that do not. ``symmetric`` (``s`` 2-D and exactly symmetric): each row block is
+    looked up from the diagonal rightwards and the results mirrored, the same values at half
+    the lookups (the interpolation is entrywise)."""
     n = s.shape[0]
     t, g = torch.empty_like(s), torch.empty_like(s)
     bad_cell = cell_err > accept
@@ -338,13 +344,18 @@ def _interp_both(h: float, first, second, cell_err, accept: float, s: torch.Tens
     cubics = _cell_cubics(h, *first), _cell_cubics(h, *second)
     last = len(first[0]) - 2
     for r0 in range(0, n, step):
-        rows = slice(r0, min(n, r0 + step))
-        k, u = _cell_of(h, s[rows], last)
-        t[rows] = _cubic_at(cubics[0], k, u)
-        g[rows] = _cubic_at(cubics[1], k, u)
+        at = (slice(r0, min(n, r0 + step)), slice(r0 if symmetric else 0, None))
+        k, u = _cell_of(h, s[at], last)
+        t[at] = _cubic_at(cubics[0], k, u)
+        g[at] = _cubic_at(cubics[1], k, u)
         used[k] = True
         if bad is not None:
-            bad[rows] = bad_cell[k]
+            bad[at] = bad_cell[k]
+    if symmetric:
+        mirror_upper_(t)
+        mirror_upper_(g)
+        if bad is not None:
+            bad |= bad.T.clone()
     ok = cell_err[used & ~bad_cell]
     return t, g, bad, float(ok.max()) if ok.numel() else 0.0
 

@@ -239,6 +239,13 @@ def test_table_lookup_in_blocks_is_exact_for_cubics_and_flags_bad_cells(monkeypa
     assert torch.allclose(t, s**3 - s, atol=1e-15) and torch.allclose(out, 2 * s**3, atol=1e-15)
     assert torch.equal(bad, (s >= 0.25) & (s < 0.5))
     assert used == 1e-14
+    # a symmetric s: the upper triangle looked up and mirrored gives bitwise the full lookup,
+    # the flags included (blocks of one row: each row from its diagonal on)
+    sym = torch.triu(s) + torch.triu(s, 1).T
+    full = gm._interp_both(h, (f, df), (g, dg), cell_err, 1e-12, sym)
+    half = gm._interp_both(h, (f, df), (g, dg), cell_err, 1e-12, sym, symmetric=True)
+    assert all(torch.equal(a, b) for a, b in zip(full[:3], half[:3])) and full[3] == half[3]
+    assert torch.equal(half[2], (sym >= 0.25) & (sym < 0.5)) and half[2].any()
 
 
 def _exact_levels(off: torch.Tensor, terms: int) -> list:
