@@ -394,3 +394,70 @@ def test_coefficient_balls_are_proved_exactly_when_they_hold_mu_squared(spec, ki
     assert (every.proved, every.detail) == (False, "k = [0, 1, 2, 3, 4, 5] do not")
     if kind == "cos":  # an odd coefficient claimed nonzero: cos proved even, μ_1 = 0 exactly
         assert claim({1: 3e-25}).detail == "k = [1] do not"
+
+
+# ---------------------------------------------------------- the correlations, at a hair
+
+
+def _true_rho(doc: dict, i: int, j: int) -> float:
+    """ρ*_ij of the stored file's φ (relu or tanh), σ_w² and inputs, independently: q* = T(q*)
+    and ρ = (2σ_w² E[φ(u)φ(v)] + (2/d)s_ij)/q* iterated to their fixed points, the Gaussian
+    expectations by Gauss–Hermite quadrature (120 and 120² nodes; φ analytic or the relu
+    expectation's closed form: errors ~1e-15)."""
+    from numpy.polynomial.hermite_e import hermegauss
+
+    x, w = hermegauss(120)
+    w = w / np.sqrt(2 * np.pi)
+    relu = (doc["activation"].get("family") or {}).get("name") == "relu"
+    phi = (lambda v: np.maximum(v, 0.0)) if relu else np.tanh
+    s2, d = 2 * float.fromhex(doc["sigma_w2"]), doc["inputs"]["d"]
+    u = _array_of(doc)
+    u = u / np.linalg.norm(u, axis=1, keepdims=True)
+    s = float(u[i] @ u[j])
+    q = 1.0
+    for _ in range(200):
+        q = s2 * (0.5 * q if relu else float(w @ np.tanh(np.sqrt(q) * x) ** 2)) + 2 / d
+
+    def kappa(r: float) -> float:
+        if relu:  # the arc-cosine kernel: a closed form, not the quadrature's business
+            return q * (np.sqrt(1 - r * r) + (np.pi - np.arccos(r)) * r) / (2 * np.pi)
+        z1, z2 = np.meshgrid(x, x, indexing="ij")
+        a, b = np.sqrt(q) * z1, np.sqrt(q) * (r * z1 + np.sqrt(1 - r * r) * z2)
+        return float(w @ (phi(a) * phi(b)) @ w)
+
+    r = s
+    for _ in range(200):
+        r = (s2 * kappa(r) + 2 / d * s) / q
+    return r
+
+
+def _array_of(doc):
+    from verify.recheck import _array
+
+    return _array(doc["inputs"]["x"], doc["inputs"]["n"])
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh"])
+def test_a_correlation_ball_missing_the_fixed_point_by_a_hair_is_not_proved(name):
+    """ρ̃_01 moved to ρ*_01 + δ (δ = 1e-9, ρ* computed independently): a radius of 0.999δ
+    leaves ρ* outside the ball, and the checker must refuse it (its own bound is about
+    (1 - T')δ/(1 - c) ≥ δ); a radius of 10δ holds it, and is proved. The closed-form dual route
+    (relu) and the Hermite-series route (tanh)."""
+    from verify.recheck import _array, recheck
+
+    doc = json.loads((DATA / f"certificate_{name}.json").read_text())
+    truth = _true_rho(doc, 0, 1)
+    rho0 = _array(doc["claims"]["lambda_star"]["rho"])
+    assert abs(rho0[0, 1] - truth) < 1e-13  # the stored ρ̃ is within its radius of the truth
+
+    def flags(radius: float) -> bool:
+        bad = copy.deepcopy(doc)
+        c = bad["claims"]["lambda_star"]
+        rho, rad = _array(c["rho"]), _array(c["rho_radius"])
+        rho[0, 1] = rho[1, 0] = truth + 1e-9
+        rad[0, 1] = rad[1, 0] = radius
+        c["rho"], c["rho_radius"] = array(rho, triangle=True), array(rad, triangle=True)
+        return {r.claim: r.proved for r in recheck(bad)}["correlations"]
+
+    assert flags(0.999e-9) is False
+    assert flags(1e-8) is True
