@@ -39,8 +39,13 @@ def serve(path: str) -> None:
         importlib.import_module(name)
     for package in filter(None, os.environ.get("MUTATE_PRELOAD", "").split(",")):
         for file in sorted(os.listdir(package)):
-            if file.endswith(".py") and file != "__init__.py":
+            if file.endswith(".py") and file not in ("__init__.py", "__main__.py"):
+                if f"{package}.{file[:-3]}" in os.environ.get("MUTATE_SKIP", "").split(","):
+                    continue  # the mutated module itself (MUTATE_SKIP): read fresh per mutant
                 importlib.import_module(f"{package}.{file[:-3]}")
+    for name in filter(None, os.environ.get("MUTATE_SKIP", "").split(",")):
+        if name in sys.modules:
+            raise SystemExit(f"{name} was imported by the preload: it would not be re-read")
     if os.path.exists(path):
         os.unlink(path)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
