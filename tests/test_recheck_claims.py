@@ -25,6 +25,7 @@ from flint import arb, ctx
 from verify.certificate_file import array, exact
 from verify.recheck import (
     Run,
+    _ball,
     _down,
     _kappa,
     _up,
@@ -32,6 +33,7 @@ from verify.recheck import (
     check_contraction,
     check_q_star,
     check_variance_map,
+    entries,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -349,7 +351,16 @@ def test_a_family_that_is_not_phi_gives_no_dual():
         "breakpoints": ["0"],
         "family": {"name": "relu", **_CB},
     }
-    assert _kappa(_run(doc)) is None
+    run = _run(doc)
+    assert _kappa(run) is None
+    c = doc["claims"]["lambda_star"]
+    result, *rest = entries(run, c, _ball(c["q_star"]), arb(0.5), arb(0.5), None)
+    assert (result.claim, result.proved, result.detail) == (
+        "correlations",
+        False,
+        "φ is not the family the file names",
+    )
+    assert rest == [None, None, 0, 0]
 
 
 # ------------------------------------------------------------- the Hermite coefficients
