@@ -887,7 +887,7 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     h_err = num_err / q_lo + np.abs(num) * (r_q / (q_lo * q_lo)) + 2 * eps * np.abs(h)
     own = (np.abs(h - rho) * (1 + eps) + h_err) / (1 - _up(cc)) * (1 + 4 * eps)
     np.fill_diagonal(own, 0.0)
-    bad = int(np.count_nonzero(own > rad))
+    bad = int(np.count_nonzero(np.triu(own > rad, 1)))  # pairs i < j, as on the dual route
     radius = horner_err + slope * rad + 2 * eps * np.abs(kap)
     bar = np.minimum(np.abs(rho) + rad, 1.0)
     np.fill_diagonal(bar, 0.0)
