@@ -478,3 +478,59 @@ def test_a_correlation_ball_missing_the_fixed_point_by_a_hair_is_not_proved(name
         True,
         f"|ρ*_ij - ρ̃_ij| ≤ the claimed radius for all 15 pairs ({route})",
     )
+
+
+# ------------------------------------------------------------------------ the suprema
+
+
+def _sup(spec: str, k: int, lo: float, hi: float, breakpoints=()):
+    doc = json.loads((DATA / "certificate_tanh.json").read_text())
+    doc["activation"] = {"spec": spec, "breakpoints": list(breakpoints)}
+    doc["claims"] = {"sup": {str(k): {"lo": lo.hex(), "hi": hi.hex(), "method": "test"}}}
+    from verify.recheck import recheck
+
+    (result,) = recheck(doc)
+    return result
+
+
+def test_a_supremum_without_a_closed_form_is_proved_at_a_hair_and_refused_past_it():
+    """sup|swish'| = 1.0998393201… at x ≈ 2.3994 (the root of swish'' by 30-digit findroot):
+    [T(1 - 1e-9), T(1 + 1e-9)] is proved by branch and bound; an upper end 1e-10 below T, or a
+    lower end 1e-10 above it, is not, each with its reason (the bound that failed, or the best
+    point found, rounded down)."""
+    with mpmath.workdps(30):
+        d1 = lambda x: (1 + x * (1 - 1 / (1 + mpmath.exp(-x)))) / (1 + mpmath.exp(-x))  # noqa: E731
+        top = float(d1(mpmath.findroot(lambda x: mpmath.diff(d1, x), 2.4)))
+    held = _sup("x/(1+exp(-x))", 1, top * (1 - 1e-9), top * (1 + 1e-9))
+    assert (held.claim, held.proved) == ("sup|φ'|", True)
+    point = held.detail.split("(a point reaches ")[1][:-1]
+    assert top * (1 - 1e-9) <= float(point) <= top
+    low = _sup("x/(1+exp(-x))", 1, top * (1 - 1e-9), top * (1 - 1e-10))
+    assert (low.proved, low.detail) == (
+        False,
+        f"|φ^(1)| ≤ {_up_text(arb(top * (1 - 1e-10)), 10)} not re-proved on [-16, 16]",
+    )
+    high = _sup("x/(1+exp(-x))", 1, top * (1 + 1e-10), top * (1 + 1e-9))
+    assert not high.proved and high.detail.endswith(f"(a point reaches {point})")
+
+
+def test_a_far_bump_is_not_missed():
+    """tanh(x) + 5·tanh(x - 300): |φ'| ≈ 1 on [-64, 64] but 5 at x = 300; a claim of ≤ 4.99 is
+    refused by the tail bound, whatever the window shows."""
+    far = _sup("tanh(x) + 5*tanh(x - 300)", 1, 0.5, 4.99)
+    assert (far.proved, far.detail) == (
+        False,
+        "no bound ≤ the claimed upper end on the tails |x| ≥ 64",
+    )
+
+
+def test_a_jump_makes_the_derivatives_supremum_infinite():
+    jump = _sup("Heaviside(x)", 1, 0.5, 4.99, ["0"])
+    assert (jump.claim, jump.proved) == ("sup|φ'|", False)
+    assert jump.detail == "φ^(j) jumps at x = 0 for some j < 1: no finite supremum"
+    step = _sup("Heaviside(x)", 0, 1.0, 1.0, ["0"])
+    assert (step.claim, step.proved, step.detail) == (
+        "sup|φ|",
+        True,
+        "∈ [1, 1] (a point reaches 1)",
+    )

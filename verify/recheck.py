@@ -994,17 +994,17 @@ def _spectrum(run, c, name, mid, radius, tail_lo, tail_hi) -> list[Result]:
         Result(
             f"{name} Cholesky",
             True,
-            f"λ_min(Ã) ≥ {_show(bound.lower())[1:].split(',')[0]} (Rump, t = {shift!r})",
+            f"λ_min(Ã) ≥ {_below(bound, 10)} (Rump, t = {shift!r})",
         ),
         Result(
             f"{name} ≥ lower end",
             lo_ok,
-            f"{name} ≥ {_show(low.lower())[1:].split(',')[0]}, claimed {_show(claim_lo, claim_hi)}",
+            f"{name} ≥ {_below(low, 10)}, claimed {_show(claim_lo, claim_hi)}",
         ),
         Result(
             f"{name} ≤ upper end",
             hi_ok,
-            f"{name} ≤ {_show(high.upper()).split(', ')[1][:-1]} (Rayleigh quotient)",
+            f"{name} ≤ {_above(high, 10)} (Rayleigh quotient)",
         ),
     ]
 
@@ -1052,9 +1052,11 @@ def check_sup(run: Run, k: int, c: dict) -> Result:
                 for j in range(4, 64):
                     best = best.max(abs(fn(arb(2**j), False)).lower())
         if best is None:
-            return Result(name, False, f"|φ^(k)| ≤ {_show(hi)} not re-proved on [-{x0}, {x0}]")
+            window = int(float(x0.mid()))
+            said = f"|φ^({k})| ≤ {_above(hi, 10)} not re-proved on [-{window}, {window}]"
+            return Result(name, False, said)
         ok = best >= lo
-        return Result(name, ok, f"∈ {_show(lo, hi)} (a point reaches {_show(best.lower())})")
+        return Result(name, ok, f"∈ {_show(lo, hi)} (a point reaches {_below(best, 10)})")
     return Result(name, False, "no bound ≤ the claimed upper end on the tails |x| ≥ 64")
 
 
@@ -1166,6 +1168,13 @@ def _above(x: arb, digits: int) -> str:
     from symbolic.enclosure import round_up  # decimal display only
 
     return round_up(x, digits)
+
+
+def _below(x: arb, digits: int) -> str:
+    """A certified lower bound as text: ``digits`` significant digits, rounded down."""
+    from symbolic.enclosure import round_down  # decimal display only
+
+    return round_down(x, digits)
 
 
 def _stderr():
