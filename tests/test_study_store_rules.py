@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from symbolic.errors import VerifyError
 from verify.report_folder import UnsafeFolder
 from verify.study.store import Claim, Owner, Store, check_store_file, pid_alive
 
@@ -98,3 +99,41 @@ def test_owners_and_claims_are_immutable():
     for record in (owner, Claim("k", owner.token, owner.host, owner.pid, 0.0)):
         with pytest.raises(dataclasses.FrozenInstanceError):
             record.pid = 1
+
+
+def test_the_store_is_opened_without_following_a_link(tmp_path):
+    """The header is read through O_NOFOLLOW: a link swapped in after the lstat check still
+    cannot be read through (ELOOP), while the store itself opens."""
+    from verify.study.store import _nofollow
+
+    target = tmp_path / "thesis.tex"
+    target.write_text("mine")
+    link = tmp_path / "study.sqlite"
+    link.symlink_to(target)
+    with pytest.raises(OSError):
+        open(link, "rb", opener=_nofollow).close()
+    with open(target, "rb", opener=_nofollow) as fh:
+        assert fh.read() == b"mine"
+
+
+def test_a_store_that_cannot_be_created_is_one_line(tmp_path):
+    (tmp_path / "file").write_text("a file where the folder goes")
+    path = tmp_path / "file" / "study.sqlite"
+    with pytest.raises(VerifyError) as err:
+        Store(path)
+    assert str(err.value).startswith(f"cannot open the results store {path}: ")
+    assert "\n" not in str(err.value)
+
+
+def test_a_clean_close_checkpoints_the_wal_while_another_run_keeps_it_open(tmp_path):
+    """close() folds the WAL into the database (TRUNCATE: the -wal file left empty) even while
+    another run's connection keeps SQLite from removing it."""
+    path = tmp_path / "study.sqlite"
+    with Store(path) as other:
+        mine = Store(path)
+        mine.put_group("g", "sin", "sphere", 4, {"x": 1})
+        wal = Path(f"{path}-wal")
+        assert wal.stat().st_size > 0
+        mine.close()
+        assert wal.exists() and wal.stat().st_size == 0
+        assert other.keys("groups") == {"g"}
