@@ -211,3 +211,34 @@ def test_the_checker_builds_gaos_entries_from_j1_and_the_widening(monkeypatch):
                 )
                 need = abs(entry - mpmath.mpf(float(mid[i, j]))) + widen
                 assert need <= radius[i, j] <= need * (1 + mpmath.mpf(2) ** -28), (i, j)
+
+
+def test_the_series_route_entries_and_tail_are_the_stated_formulas():
+    """_series_entries on dyadic data where every float operation of the entries is exact:
+    n = 2, ρ̃_01 = 1/2 with radius 0, three claimed μ_k² = 1/2, 1, 1/4 (exact balls), q* = 3/4,
+    d = 4, σ_w² = 1/16. Then the tail mass is p = (q* - 2/d)/(2σ_w²) - Σ μ_k² = 1/4, the
+    Horner value Ã_01 = 1/2 + 1/2 + 1/16 = 17/16, the entry bound R_01 = γ_6·Σ|μ_k²|(1 + γ_3)
+    + 2u·Ã_01 (horner_err + slope·0 + 2u|Ã|), and the tail's Gershgorin sum
+    max_i Σ_{j≠i} min(|ρ̃|+r, 1)³ = 1/8 widened by (1 + 12u)(1 + γ_{n+6}): T_lo = p(1 - sum)
+    rounded down, T_hi = p(1 + sum) rounded up, each within a few units of roundoff."""
+    from types import SimpleNamespace
+
+    from verify.recheck import _series_entries
+
+    run = SimpleNamespace(n=2, sigma_w2=1 / 16, d=4)
+    rho = np.array([[1.0, 0.5], [0.5, 1.0]])
+    rad = np.zeros((2, 2))
+    s = np.array([[1.0, 0.25], [0.25, 1.0]])
+    claimed = [arb(0.5), arb(1.0), arb(0.25)]
+    with prec_scope(256):
+        _, kap, radius, tail_lo, tail_hi = _series_entries(
+            run, rho, rad, s, 0.0, arb(0.75), arb(0.25), claimed
+        )
+    assert kap[0, 1] == 17 / 16 and kap[0, 0] == 7 / 4  # Horner at ρ = 1/2 and at 1
+    horner = gamma(6) * Fraction(7, 4) * (1 + gamma(3))
+    want = horner + 2 * U * Fraction(17, 16)
+    assert want <= Fraction(radius[0, 1]) <= want * (1 + 4 * U)
+    widened = Fraction(1, 8) * (1 + 12 * U) * (1 + gamma(2 + 6))
+    lo, hi = Fraction(1, 4) * (1 - widened), Fraction(1, 4) * (1 + widened)
+    assert lo * (1 - 4 * U) <= Fraction(tail_lo) <= lo
+    assert hi <= Fraction(tail_hi) <= hi * (1 + 4 * U)
