@@ -242,3 +242,33 @@ def test_the_series_route_entries_and_tail_are_the_stated_formulas():
     lo, hi = Fraction(1, 4) * (1 - widened), Fraction(1, 4) * (1 + widened)
     assert lo * (1 - 4 * U) <= Fraction(tail_lo) <= lo
     assert hi <= Fraction(tail_hi) <= hi * (1 + 4 * U)
+
+
+@pytest.mark.parametrize("s_err", [0.0, 2.0**-40])
+def test_the_series_route_radius_test_is_its_stated_bound(s_err):
+    """Where ρ̃ is the map's exact fixed point (h = ρ̃ = 1/2: s_01 = 15/32, μ² = 1/2, 1, 1/2, so
+    the tail mass p is 0), the claimed radius must reach own = (w2·horner_err + wd·s_err
+    + 4u(w2|Ã| + wd|s|))/q_lo + 2u|h|, over 1 - c, times 1 + 4u: a radius 1e-6 below it is
+    refused, 1e-6 above accepted (the float evaluation's own roundings are ~1e-16 of it)."""
+    from types import SimpleNamespace
+
+    from verify.recheck import _series_entries
+
+    run = SimpleNamespace(n=2, sigma_w2=1 / 16, d=4)
+    rho = np.array([[1.0, 0.5], [0.5, 1.0]])
+    s = np.array([[1.0, 15 / 32], [15 / 32, 1.0]])
+    claimed = [arb(0.5), arb(1.0), arb(0.5)]
+    w2, wd, kap = Fraction(1, 8), Fraction(1, 2), Fraction(9, 8)
+    horner = gamma(6) * 2 * (1 + gamma(3))
+    num_err = w2 * horner + wd * Fraction(s_err) + 4 * U * (w2 * kap + wd * Fraction(15, 32))
+    own = (num_err / Fraction(3, 4) + 2 * U * Fraction(1, 2)) / Fraction(3, 4) * (1 + 4 * U)
+
+    def proved(radius: float) -> bool:
+        rad = np.array([[0.0, radius], [radius, 0.0]])
+        with prec_scope(256):
+            res, kap_f, *_ = _series_entries(run, rho, rad, s, s_err, arb(0.75), arb(0.25), claimed)
+        assert kap_f[0, 1] == 9 / 8
+        return res.proved
+
+    assert not proved(float(own * (1 - Fraction(1, 10**6))))
+    assert proved(float(own * (1 + Fraction(1, 10**6))))
