@@ -244,30 +244,50 @@ def test_the_series_route_entries_and_tail_are_the_stated_formulas():
     assert hi <= Fraction(tail_hi) <= hi * (1 + 4 * U)
 
 
-@pytest.mark.parametrize("s_err", [0.0, 2.0**-40])
-def test_the_series_route_radius_test_is_its_stated_bound(s_err):
-    """Where ρ̃ is the map's exact fixed point (h = ρ̃ = 1/2: s_01 = 15/32, μ² = 1/2, 1, 1/2, so
-    the tail mass p is 0), the claimed radius must reach own = (w2·horner_err + wd·s_err
-    + 4u(w2|Ã| + wd|s|))/q_lo + 2u|h|, over 1 - c, times 1 + 4u: a radius 1e-6 below it is
-    refused, 1e-6 above accepted (the float evaluation's own roundings are ~1e-16 of it)."""
+#: (s_err, q*'s radius, the claimed μ_k², s_01): h = ρ̃_01 = 1/2 exactly in each.
+RADIUS_CASES = {
+    "exact": (0.0, 0.0, (0.5, 1.0, 0.5), 15 / 32),
+    "s error": (2.0**-40, 0.0, (0.5, 1.0, 0.5), 15 / 32),
+    "q* radius": (0.0, 2.0**-40, (0.5, 1.0, 0.5), 15 / 32),
+    "tail": (0.0, 0.0, (0.5, 1.0, 0.25), 31 / 64),
+}
+
+
+@pytest.mark.parametrize("case", list(RADIUS_CASES))
+def test_the_series_route_radius_test_is_its_stated_bound(case):
+    """Where ρ̃ is the map's exact fixed point (h = ρ̃ = 1/2), the claimed radius must reach
+    own = (num_err/q_lo + |num|·r_q/q_lo² + 2u|h|)/(1 - c)·(1 + 4u), num_err = w2(horner_err +
+    p_hi|ρ̃|³(1 + 12u)) + wd·s_err + 4u(w2|Ã| + wd|s|): a radius 1e-6 below it is refused, 1e-6
+    above accepted (the float evaluation's own roundings are ~1e-16 of it). Each case makes one
+    more term count: the s error, q*'s radius, the tail mass p = 1/4."""
     from types import SimpleNamespace
 
-    from verify.recheck import _series_entries
+    from verify.recheck import _down, _series_entries, _up
 
+    s_err, q_rad, mu2, s01 = RADIUS_CASES[case]
     run = SimpleNamespace(n=2, sigma_w2=1 / 16, d=4)
     rho = np.array([[1.0, 0.5], [0.5, 1.0]])
-    s = np.array([[1.0, 15 / 32], [15 / 32, 1.0]])
-    claimed = [arb(0.5), arb(1.0), arb(0.5)]
-    w2, wd, kap = Fraction(1, 8), Fraction(1, 2), Fraction(9, 8)
-    horner = gamma(6) * 2 * (1 + gamma(3))
-    num_err = w2 * horner + wd * Fraction(s_err) + 4 * U * (w2 * kap + wd * Fraction(15, 32))
-    own = (num_err / Fraction(3, 4) + 2 * U * Fraction(1, 2)) / Fraction(3, 4) * (1 + 4 * U)
+    s = np.array([[1.0, s01], [s01, 1.0]])
+    claimed = [arb(m) for m in mu2]
+    big_q = arb(0.75, q_rad) if q_rad else arb(0.75)
+    w2, wd = Fraction(1, 8), Fraction(1, 2)
+    kap = sum(Fraction(m) * Fraction(1, 2) ** k for k, m in enumerate(mu2))
+    with prec_scope(256):  # p_hi = (q* - 2/d)/(2σ_w²) - Σ μ_k², q*'s radius included
+        p = Fraction(_up((big_q - arb(0.5)) * 8 - sum(claimed, arb(0))))
+    horner = gamma(6) * sum(Fraction(m) for m in mu2) * (1 + gamma(3))
+    tail = p * Fraction(1, 8) * (1 + 12 * U)
+    num = w2 * kap + wd * Fraction(s01)
+    assert num / Fraction(3, 4) == Fraction(1, 2)  # h = ρ̃
+    num_err = w2 * (horner + tail) + wd * Fraction(s_err) + 4 * U * (w2 * kap + wd * Fraction(s01))
+    with prec_scope(256):
+        q_lo, r_q = Fraction(_down(big_q)), Fraction(_up(abs(big_q - arb(0.75))))
+    h_err = num_err / q_lo + num * r_q / q_lo**2 + 2 * U * Fraction(1, 2)
+    own = h_err / Fraction(3, 4) * (1 + 4 * U)
 
     def proved(radius: float) -> bool:
         rad = np.array([[0.0, radius], [radius, 0.0]])
         with prec_scope(256):
-            res, kap_f, *_ = _series_entries(run, rho, rad, s, s_err, arb(0.75), arb(0.25), claimed)
-        assert kap_f[0, 1] == 9 / 8
+            res, *_ = _series_entries(run, rho, rad, s, s_err, big_q, arb(0.25), claimed)
         return res.proved
 
     assert not proved(float(own * (1 - Fraction(1, 10**6))))
