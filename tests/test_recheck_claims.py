@@ -534,3 +534,19 @@ def test_a_jump_makes_the_derivatives_supremum_infinite():
         True,
         "∈ [1, 1] (a point reaches 1)",
     )
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh"])
+def test_wider_correlation_balls_widen_the_entries_and_the_tight_lower_end_falls(name):
+    """Every correlation radius ×10⁴: the correlations still hold (a wider ball), but G*'s entry
+    bounds grow with them (Lipschitz in ρ: q*E[φ'²] on the dual route, Σ k μ_k² on the series
+    route) and the file's lower end, proved with the narrow radii, is no longer reached."""
+    from verify.recheck import _array, recheck
+
+    doc = json.loads((DATA / f"certificate_{name}.json").read_text())
+    wide = copy.deepcopy(doc)
+    c = wide["claims"]["lambda_star"]
+    c["rho_radius"] = array(_array(c["rho_radius"]) * 1e4, triangle=True)
+    flags = {r.claim: r.proved for r in recheck(wide)}
+    assert flags["correlations"] is True and flags["λ* Cholesky"] is True
+    assert flags["λ* ≥ lower end"] is False
