@@ -141,7 +141,7 @@ class Cell:
     n: int
     width: int
     replicate: int
-    network: str = "deq"  # or "gao": Gao & Gao's network on the group's data
+    network: str  # "deq", or "gao": Gao & Gao's network on the group's data
 
     @property
     def weight_seed(self) -> int:
