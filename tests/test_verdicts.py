@@ -427,6 +427,8 @@ def test_the_sigma_w2_rule_at_its_exact_ties():
     assert sigma_w2_admissible(0.125, sup(True, 1.0, None, witness=1.0)) is False
     assert sigma_w2_admissible(0.125 * (1 - 2**-52), sup(True, 1.0, None, witness=1.0)) is None
     assert sigma_w2_admissible(1 / 32, sup(True, 2.0, None, witness=2.0)) is False  # 8·σ_w²·w² = 1
+    assert sigma_w2_admissible(1e-300, sup(False, math.inf, None)) is False  # L = ∞ proved
+    assert sigma_w2_admissible(1e-300, sup(None, math.inf, None)) is None  # L not proved finite
     assert sigma_w2_admissible(1 / 32 * (1 - 2**-52), sup(True, 2.0, None, witness=2.0)) is None
 
 
