@@ -170,3 +170,27 @@ def test_the_largest_step_ratio_counts_every_step_from_the_first():
     # the last ratio before the loss floor counts too: a jump at the end
     late = [0.9**k for k in range(30)] + [0.9**29 * 1.2]
     assert fit_rate(late).max_ratio == pytest.approx(1.2, rel=1e-12)
+
+
+def test_the_rate_fit_stops_at_the_first_loss_at_or_below_the_floor():
+    """L_k = 4·2⁻ᵏ for k ≤ 30, then exactly LOSS_FLOOR·L_0 = 4e-24 (off the line), then 1e-30:
+    the fit ends at that point (≤, relative to L_0), so the rate is exactly 1/2 over k = 15..30;
+    counting it, or ending at an absolute or a later floor, would bend the rate."""
+    from numeric.training import LOSS_FLOOR
+
+    loss = [4 * 0.5**k for k in range(31)] + [LOSS_FLOOR * 4, 1e-30, 1e-30]
+    assert loss[31] == 4e-24
+    fit = fit_rate(loss)
+    assert (fit.start, fit.end) == (15, 31)
+    assert fit.rate == pytest.approx(0.5, rel=1e-12) and fit.r2 == pytest.approx(1.0, abs=1e-12)
+
+
+def test_an_empty_history_says_so():
+    from numeric.training import History
+
+    assert repr(History()) == "History(empty)"
+    one = History(loss=[2.0, 1.0, 0.5])
+    assert repr(one) == (
+        "History(steps 0..2: loss 2 → 0.5; lists loss, lambda_min_zz, lip_norm_bound, distance, "
+        "ntk_drift, forward_steps)"
+    )
