@@ -194,3 +194,22 @@ def test_an_empty_history_says_so():
         "History(steps 0..2: loss 2 → 0.5; lists loss, lambda_min_zz, lip_norm_bound, distance, "
         "ntk_drift, forward_steps)"
     )
+
+
+def test_the_rate_fit_reports_r2_and_needs_four_steps():
+    """r² of the log-linear fit against numpy's correlation coefficient on a wobbling loss; a
+    flat loss fits with r² = 1 (no variance to explain); four steps above the floor suffice and
+    three are refused in one line."""
+    import numpy as np
+
+    ks = np.arange(20)
+    loss = np.exp(-0.1 * ks + 0.05 * (-1.0) ** ks).tolist()
+    fit = fit_rate(loss)
+    want = np.corrcoef(ks[fit.start : fit.end], np.log(loss[fit.start : fit.end]))[0, 1] ** 2
+    assert (fit.start, fit.end) == (10, 20) and 0.5 < want < 0.999
+    assert fit.r2 == pytest.approx(want, rel=1e-12)
+    assert fit_rate([1.0] * 6).r2 == 1.0 and fit_rate([1.0] * 6).rate == 1.0
+    assert fit_rate([1.0, 0.5, 0.25, 0.125]).rate == pytest.approx(0.5, rel=1e-12)
+    with pytest.raises(VerifyError) as err:
+        fit_rate([1.0, 0.5, 0.25, 0.0])
+    assert str(err.value) == "too few steps above the loss floor to fit a rate (3); raise --steps"
