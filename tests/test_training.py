@@ -1,3 +1,4 @@
+import math
 from dataclasses import replace
 
 import pytest
@@ -213,3 +214,39 @@ def test_the_rate_fit_reports_r2_and_needs_four_steps():
     with pytest.raises(VerifyError) as err:
         fit_rate([1.0, 0.5, 0.25, 0.0])
     assert str(err.value) == "too few steps above the loss floor to fit a rate (3); raise --steps"
+
+
+def test_the_step_and_the_lazy_prediction_from_theta_at_initialisation():
+    """Without --lr the step is 1/λ_max(Θ(0)) and says so; the lazy prediction is the rate of
+    r(k) = (I - ηΘ(0))^k r(0), r(0) = a(0)ᵀZ(0) - y, over the fit's window: here simulated step
+    by step with Θ(0) = JJᵀ from autograd through an unrolled solve (not the eigenbasis route);
+    the progress callback sees each step's loss."""
+    act = REGISTRY["tanh"]
+    data = sphere_data(6, 4, 0, 0.1)
+    seen = []
+    res = _train(act, data, 32, 12, progress=lambda k, total, loss: seen.append((k, total, loss)))
+    assert seen == [(k, 12, v) for k, v in enumerate(res.history.loss)]
+    W0, U0, a0 = (t.clone() for t in (res.initial.W, res.initial.U, res.initial.a))
+
+    def outputs(W, U, a):
+        z = torch.zeros(32, 6, dtype=torch.float64)
+        for _ in range(300):  # L‖W‖₂ ≤ 0.95: converged to rounding
+            z = torch.tanh(W @ z + U @ data.x.T)
+        return a @ z
+
+    jac = torch.autograd.functional.jacobian(outputs, (W0, U0, a0))
+    J = torch.cat([j.reshape(6, -1) for j in jac], dim=1)
+    theta0 = J @ J.T
+    lam_max = float(torch.linalg.eigvalsh(theta0)[-1])
+    assert res.lr_source == "1/λ_max(Θ(0))"
+    assert res.lr == pytest.approx(1 / lam_max, rel=1e-9) == pytest.approx(1 / res.ntk_max)
+    r = outputs(W0, U0, a0) - data.y
+    step = torch.eye(6, dtype=torch.float64) - res.lr * theta0
+    losses = []
+    for _ in range(res.rate.end):
+        losses.append(0.5 * float(r @ r))
+        r = step @ r
+    ks = torch.arange(res.rate.start, res.rate.end, dtype=torch.float64)
+    logs = torch.log(torch.tensor(losses[res.rate.start :], dtype=torch.float64))
+    slope = float(((ks - ks.mean()) * (logs - logs.mean())).sum() / ((ks - ks.mean()) ** 2).sum())
+    assert res.rate_finite == pytest.approx(math.exp(slope), rel=1e-9)
