@@ -226,6 +226,7 @@ def test_the_step_and_the_lazy_prediction_from_theta_at_initialisation():
     seen = []
     res = _train(act, data, 32, 12, progress=lambda k, total, loss: seen.append((k, total, loss)))
     assert seen == [(k, 12, v) for k, v in enumerate(res.history.loss)]
+    assert (res.initial_loss, res.final_loss) == (seen[0][2], seen[-1][2]) and res.steps == 12
     W0, U0, a0 = (t.clone() for t in (res.initial.W, res.initial.U, res.initial.a))
 
     def outputs(W, U, a):
