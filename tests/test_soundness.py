@@ -260,7 +260,11 @@ def test_judge_agrees_on_the_reported_cases(formula):
 @pytest.mark.parametrize("formula", ["tanh", "relu", "atan(tan(x))", "x*abs(x)"])
 def test_a_tiny_time_limit_gives_inconclusive_or_the_same_verdict(formula):
     """sympy's steps cut at 1 ms each: every verdict is INCONCLUSIVE or the one found with the
-    default limit (a limit may leave an answer undecided, never change it)."""
+    default limit (a limit may leave an answer undecided, never change it). Both runs have a
+    limit: on a loaded machine the default one may run out too, and a step it left undecided
+    may then finish within 1 ms from sympy's cache; so either side may be INCONCLUSIVE, and
+    what is asserted is that no decided verdict differs (seen once in a full run under load:
+    the default run INCONCLUSIVE, the cut one decided)."""
     full = verdicts_of(formula)
     with step_seconds(0.001):
         cut = verdicts_of(formula)
@@ -268,7 +272,9 @@ def test_a_tiny_time_limit_gives_inconclusive_or_the_same_verdict(formula):
     if full is None or cut is None:
         return
     for key, status in cut.items():
-        assert status in (full[key], INC), f"{formula} [{key}]: {status} vs {full[key]}"
+        assert status == full[key] or INC in (status, full[key]), (
+            f"{formula} [{key}]: {status} vs {full[key]}"
+        )
 
 
 def test_the_time_limit_never_raises_where_python_would_drop_the_exception():
