@@ -44,6 +44,9 @@ def test_too_large_a_step_is_caught():
     ok = _train(act, data, 128, 40)
     bad = _train(act, data, 128, 40, lr=2.5 / ok.ntk_max)  # beyond 2/λ_max: not a descent
     assert verdicts.linear_rate(bad).status is Status.FAIL
+    # and its bound L(‖W(j)‖₂ + ‖W(k) - W(j)‖_F) crosses 1 (1.05 here): not well-posed throughout
+    assert max(ok.history.lip_norm_bound) < 1 <= max(bad.history.lip_norm_bound)
+    assert ok.well_posed is True and bad.well_posed is False
 
 
 def test_every_parameter_follows_gradient_descent():
@@ -251,3 +254,19 @@ def test_the_step_and_the_lazy_prediction_from_theta_at_initialisation():
     logs = torch.log(torch.tensor(losses[res.rate.start :], dtype=torch.float64))
     slope = float(((ks - ks.mean()) * (logs - logs.mean())).sum() / ((ks - ks.mean()) ** 2).sum())
     assert res.rate_finite == pytest.approx(math.exp(slope), rel=1e-9)
+
+
+@pytest.mark.parametrize("sum_sq, entries", [(1.0, 1), (3.0, 10)])
+def test_the_drift_bound_is_the_widened_root(sum_sq, entries):
+    """drift_upper = √(s(1 + γ_{k+1})(1 + 2⁻⁵¹)) rounded up (the docstring's (1 - u)⁻² ≤ 1 + 4u):
+    at least that in exact rationals, and within two floats of it."""
+    from fractions import Fraction
+
+    from numeric.training import drift_upper
+
+    u = Fraction(1, 2**53)
+    g = (entries + 1) * u / (1 - (entries + 1) * u)
+    want = Fraction(sum_sq) * (1 + g) * (1 + Fraction(1, 2**51))
+    got = drift_upper(sum_sq, entries)
+    assert Fraction(got) ** 2 >= want
+    assert Fraction(math.nextafter(math.nextafter(got, 0), 0)) ** 2 < want
