@@ -550,3 +550,15 @@ def test_wider_correlation_balls_widen_the_entries_and_the_tight_lower_end_falls
     flags = {r.claim: r.proved for r in recheck(wide)}
     assert flags["correlations"] is True and flags["λ* Cholesky"] is True
     assert flags["λ* ≥ lower end"] is False
+
+
+def test_a_supremum_approached_at_infinity_and_one_needing_a_common_denominator():
+    """sup|tanh| = 1 is approached only as x → ∞: a lower end 1e-15 below 1 is out of reach on
+    [-16, 16] (tanh 16 = 1 - 2.5e-14) and reached at x = 2^j far out; with it at 1 it is not.
+    sup|softplus''| = 1/4 (at 0) needs the tail rule on e^x/(1 + e^x)² over one denominator."""
+    far = _sup("tanh(x)", 0, 1 - 1e-15, 1.0)
+    assert (far.claim, far.proved) == ("sup|φ|", True)
+    assert not _sup("tanh(x)", 0, 1.0, 1.0).proved
+    soft = _sup("log(1+exp(x))", 2, 0.25 * (1 - 1e-9), 0.25 * (1 + 1e-9))
+    assert (soft.claim, soft.proved) == ("sup|φ''|", True)
+    assert soft.detail == "∈ [0.2499999997, 0.2500000003] (a point reaches 0.25)"
