@@ -60,3 +60,42 @@ def test_the_limit_kernel_at_antipodal_rows_whose_product_rounds_below_minus_one
     g = explicit_gram(torch.stack([x, -x]))
     assert torch.isfinite(g).all()
     assert float(g[0, 1]) == 0.0 and float(g[0, 0]) == pytest.approx(0.5, abs=1e-15)
+
+
+def test_a_short_gao_run_records_what_it_says():
+    """Three steps at width 24, n = 6, recomputed here from the initial draw: the step
+    α = C·λ_0/n²; loss_0 = ½‖ŷ(0) - y‖² with Z solved by plain iteration; λ_min(Φ(0)ᵀΦ(0)); each
+    recorded ‖B(k)‖₂ bound at or above the exact norm of the B it was taken at (norms every 2
+    steps: step 1 is a bound ‖B(0)‖₂ + ‖B(1) - B(0)‖_F, step 2 exact again); four records for
+    three steps; a nonpositive λ_0 refused in one line."""
+    from numeric.data import sphere_data
+    from numeric.implicit import features, train_gao
+    from numeric.parameters import ScheduleSettings, SolveSettings
+    from symbolic.activations import resolve
+
+    relu, solve = resolve("relu"), SolveSettings(tol=1e-14, max_steps=5000)
+    data = sphere_data(6, 4, 0, 0.1)
+    lam0 = 0.05
+    gao = GaoSettings(step_scale=3.0)
+    sched = ScheduleSettings(steps=3, norm_every=2)
+    res = train_gao(relu, data, 24, gao, solve, sched, lambda_0=lam0, seed=1, device="cpu")
+    assert res.lr == 3.0 * 0.05 / 36 and res.rate_bound == 1 - res.lr * lam0 / 2
+    p = init_implicit(24, 4, gao, 1, "cpu")
+    phi = features(p, data.x)
+    z = torch.zeros_like(phi)
+    for _ in range(2000):
+        z = torch.relu(p.B @ z + phi)
+    pred = p.u @ z + p.v @ phi
+    loss0 = 0.5 * float((pred - data.y) @ (pred - data.y))
+    h = res.history
+    assert len(h.loss) == len(h.norm_bound) == len(h.lambda_min_gram) == 4
+    assert h.loss[0] == pytest.approx(loss0, rel=1e-12) and res.initial_loss == h.loss[0]
+    assert res.final_loss == h.loss[-1] < h.loss[0]
+    assert h.lambda_min_gram[0] == pytest.approx(float(torch.linalg.eigvalsh(phi.T @ phi)[0]))
+    assert res.gram_init == h.lambda_min_gram[0]
+    exact0 = float(torch.linalg.matrix_norm(p.B, ord=2))
+    assert h.norm_bound[0] == pytest.approx(exact0, rel=1e-12) and res.init_norm == h.norm_bound[0]
+    assert h.norm_bound[1] > exact0  # a bound: the exact norm plus the drift's Frobenius norm
+    with pytest.raises(VerifyError) as err:
+        train_gao(relu, data, 24, gao, solve, sched, lambda_0=0.0, seed=1, device="cpu")
+    assert str(err.value) == "Gao & Gao: λ_0 = λ_min(G^∞) = 0 is not positive"
