@@ -99,3 +99,45 @@ def test_a_short_gao_run_records_what_it_says():
     with pytest.raises(VerifyError) as err:
         train_gao(relu, data, 24, gao, solve, sched, lambda_0=0.0, seed=1, device="cpu")
     assert str(err.value) == "Gao & Gao: λ_0 = λ_min(G^∞) = 0 is not positive"
+
+
+def test_the_first_gao_step_is_gradient_descent_and_a_bound_reaching_one_stops_it():
+    """loss(1) against ½‖ŷ - y‖² at (A, W, u, v) - α∇, the gradient by autograd through an
+    unrolled solve (not the module's adjoint): every parameter moves downhill. Then γ set so
+    that ‖B(0)‖₂ = 0.99999 exactly as drawn: the first bounded step reaches 1 and the run
+    stops, in one line naming the step and the bound."""
+    from numeric.data import sphere_data
+    from numeric.implicit import train_gao
+    from numeric.parameters import ScheduleSettings, SolveSettings
+    from symbolic.activations import resolve
+
+    relu, solve = resolve("relu"), SolveSettings(tol=1e-14, max_steps=5000)
+    data = sphere_data(6, 4, 0, 0.1)
+    gao = GaoSettings(step_scale=3.0)
+    sched = ScheduleSettings(steps=3, norm_every=5)
+    res = train_gao(relu, data, 24, gao, solve, sched, lambda_0=0.05, seed=1, device="cpu")
+    p = init_implicit(24, 4, gao, 1, "cpu")
+
+    def loss(A, W, u, v):
+        phi = torch.relu(W @ data.x.T) / math.sqrt(24)
+        z = torch.zeros_like(phi)
+        for _ in range(300):  # ‖B‖₂ ≈ 0.4: converged to rounding
+            z = torch.relu(p.scale * A @ z + phi)
+        r = u @ z + v @ phi - data.y
+        return 0.5 * (r @ r)
+
+    params = [t.clone().requires_grad_(True) for t in (p.A, p.W, p.u, p.v)]
+    grads = torch.autograd.grad(loss(*params), params)
+    stepped = [t.detach() - res.lr * g for t, g in zip(params, grads)]
+    assert res.history.loss[1] == pytest.approx(float(loss(*stepped)), rel=1e-10)
+
+    norm = float(torch.linalg.matrix_norm(p.scale * p.A, ord=2))
+    tight = GaoSettings(gamma=0.5 * 0.99999 / norm, step_scale=300.0)
+    with pytest.raises(VerifyError) as err:
+        train_gao(relu, data, 24, tight, solve, sched, lambda_0=0.05, seed=1, device="cpu")
+    said = re.fullmatch(
+        r"Gao & Gao: ‖B‖₂ may have reached 1 at step 1 \(bound (1\.\d{4})\); "
+        r"lower --gamma or --gao-step-scale",
+        str(err.value),
+    )
+    assert said is not None
