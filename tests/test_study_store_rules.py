@@ -137,3 +137,11 @@ def test_a_clean_close_checkpoints_the_wal_while_another_run_keeps_it_open(tmp_p
         mine.close()
         assert wal.exists() and wal.stat().st_size == 0
         assert other.keys("groups") == {"g"}
+
+
+def test_a_live_run_misses_twelve_renewals_before_its_claim_is_stale():
+    """The documented margin between the heartbeat and staleness: a run renewing every
+    HEARTBEAT_S seconds is taken over only after 12 missed renewals."""
+    from verify.study.store import HEARTBEAT_S, STALE_AFTER_S
+
+    assert HEARTBEAT_S > 0 and STALE_AFTER_S == 12 * HEARTBEAT_S
