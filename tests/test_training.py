@@ -230,6 +230,12 @@ def test_the_step_and_the_lazy_prediction_from_theta_at_initialisation():
     res = _train(act, data, 32, 12, progress=lambda k, total, loss: seen.append((k, total, loss)))
     assert seen == [(k, 12, v) for k, v in enumerate(res.history.loss)]
     assert (res.initial_loss, res.final_loss) == (seen[0][2], seen[-1][2]) and res.steps == 12
+    assert repr(res) == (  # its one line, whole: no infinite-width rate without Θ*
+        f"TrainingResult(width 32, seed 0, 12 steps, lr {res.lr:.4g} (1/λ_max(Θ(0))): loss "
+        f"{res.initial_loss:.4g} → {res.final_loss:.4g}; rate {res.rate.rate:.6g} per step "
+        f"(bound {res.rate_bound:.6g}; lazy {res.rate_finite:.6g}); λ_0 {res.lambda_0:.4g}; "
+        f"well-posed {res.well_posed}, λ kept {res.lambda_kept}; W 32×32, U 32×4, a 32)"
+    )
     W0, U0, a0 = (t.clone() for t in (res.initial.W, res.initial.U, res.initial.a))
 
     def outputs(W, U, a):
