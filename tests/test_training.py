@@ -36,6 +36,8 @@ def test_default_settings_converge_linearly_at_the_predicted_rate(name):
     assert res.rate.rate == pytest.approx(res.rate_finite, abs=1e-3)
     assert res.rate.rate == pytest.approx(res.rate_infinite, abs=5e-3)
     assert res.well_posed and res.lambda_kept
+    said = f"lazy {res.rate_finite:.6g}, infinite width {res.rate_infinite:.4g}); λ_0"
+    assert said in repr(res)
 
 
 def test_too_large_a_step_is_caught():
