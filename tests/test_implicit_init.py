@@ -96,9 +96,20 @@ def test_a_short_gao_run_records_what_it_says():
     exact0 = float(torch.linalg.matrix_norm(p.B, ord=2))
     assert h.norm_bound[0] == pytest.approx(exact0, rel=1e-12) and res.init_norm == h.norm_bound[0]
     assert h.norm_bound[1] > exact0  # a bound: the exact norm plus the drift's Frobenius norm
+    ratios = [b / a for a, b in zip(h.loss, h.loss[1:])]
+    assert res.max_ratio == max(ratios) and res.well_posed is True
     with pytest.raises(VerifyError) as err:
         train_gao(relu, data, 24, gao, solve, sched, lambda_0=0.0, seed=1, device="cpu")
     assert str(err.value) == "Gao & Gao: λ_0 = λ_min(G^∞) = 0 is not positive"
+    # Lemma 3.6's guard λ_min(G(k)) ≥ λ_0/2, on either side: λ_0 given as 2.4 and 1.6 times
+    # λ_min(Φ(0)ᵀΦ(0)) (the features hardly move in three small steps)
+    g0 = float(torch.linalg.eigvalsh(phi.T @ phi)[0])
+    for factor, kept in ((2.4, False), (1.6, True)):
+        small = GaoSettings(step_scale=0.1)
+        run = train_gao(
+            relu, data, 24, small, solve, sched, lambda_0=factor * g0, seed=1, device="cpu"
+        )
+        assert run.gram_kept is kept, factor
 
 
 def test_the_first_gao_step_is_gradient_descent_and_a_bound_reaching_one_stops_it():
