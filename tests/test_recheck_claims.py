@@ -138,9 +138,14 @@ def test_an_interval_reaching_where_the_slope_exceeds_one_is_not_proved(run, q1,
 
 
 def test_k_may_start_at_two_over_d(tanh_doc_default):
-    """a = 2/d exactly (no part below K) is a valid claim at the file's own σ_w² = 1/16."""
+    """a = 2/d (no part below K) is a valid claim at the file's own σ_w² = 1/16: with d = 10 as
+    the float nearest 1/5, and with d = 64, where a = 1/32 is 2/d exactly."""
     result, _ = check_variance_map(tanh_doc_default, {"start": (2 / 10).hex(), "hi": "0x1p1"})
     assert result.proved, result.detail
+    doc = json.loads((DATA / "certificate_tanh.json").read_text())
+    doc["inputs"] = {"n": 2, "d": D, "x": array(np.eye(D)[:2])}
+    exact, _ = check_variance_map(_run(doc), {"start": (1 / 32).hex(), "hi": "0x1p1"})
+    assert exact.proved, exact.detail
 
 
 @pytest.fixture(scope="module")
