@@ -130,7 +130,7 @@ def test_an_interval_reaching_where_the_slope_exceeds_one_is_not_proved(run, q1,
     a = q1 * factor
     assert 1 < float(_slope(a)) < 2
     result, slope = _check(run, a)
-    assert not result.proved and slope is None
+    assert (result.claim, result.proved, slope) == ("variance map", False, None)
     k = _down10(a)
     assert result.detail == (
         f"T(J) ⊂ J with a contraction on K not re-proved (J = [0.03125, 4], K = [{k}, 4])"
@@ -567,3 +567,20 @@ def test_a_supremum_approached_at_infinity_and_one_needing_a_common_denominator(
     soft = _sup("log(1+exp(x))", 2, 0.25 * (1 - 1e-9), 0.25 * (1 + 1e-9))
     assert (soft.claim, soft.proved) == ("sup|φ''|", True)
     assert soft.detail == "∈ [0.2499999997, 0.2500000003] (a point reaches 0.25)"
+
+
+def test_k_starting_above_the_fixed_point_is_refused(tanh_doc_default):
+    """a = 1/2 > q* ≈ 0.213 (tanh, σ_w² = 1/16, d = 10): T stays below a on K and T(q) < q just
+    below a, though T(J) ⊂ J and the slope is small: not proved."""
+    result, _ = check_variance_map(tanh_doc_default, {"start": (0.5).hex(), "hi": "0x1p1"})
+    assert not result.proved
+
+
+def test_an_unknown_family_is_a_malformed_file():
+    from verify.recheck import Malformed, recheck
+
+    doc = json.loads((DATA / "certificate_relu.json").read_text())
+    doc["activation"]["family"] = {"name": "nope", "c": "1", "b": "1"}
+    with pytest.raises(Malformed) as err:
+        recheck(doc)
+    assert str(err.value) == "unknown family 'nope'"
