@@ -227,7 +227,8 @@ def test_the_series_route_entries_and_tail_are_the_stated_formulas():
 
     run = SimpleNamespace(n=2, sigma_w2=1 / 16, d=4)
     rho = np.array([[1.0, 0.5], [0.5, 1.0]])
-    rad = np.zeros((2, 2))
+    r = 2.0**-10  # ρ̃_01's radius: R gains slope·r (slope Σ k μ_k² = 3/2) and the tail |ρ̃| + r
+    rad = np.array([[0.0, r], [r, 0.0]])
     s = np.array([[1.0, 0.25], [0.25, 1.0]])
     claimed = [arb(0.5), arb(1.0), arb(0.25)]
     with prec_scope(256):
@@ -236,9 +237,10 @@ def test_the_series_route_entries_and_tail_are_the_stated_formulas():
         )
     assert kap[0, 1] == 17 / 16 and kap[0, 0] == 7 / 4  # Horner at ρ = 1/2 and at 1
     horner = gamma(6) * Fraction(7, 4) * (1 + gamma(3))
-    want = horner + 2 * U * Fraction(17, 16)
-    assert want <= Fraction(radius[0, 1]) <= want * (1 + 4 * U)
-    widened = Fraction(1, 8) * (1 + 12 * U) * (1 + gamma(2 + 6))
+    want = horner + Fraction(3, 2) * Fraction(r) + 2 * U * Fraction(17, 16)
+    # the float sum of the three terms, rounded to nearest: within 2u of the formula
+    assert want * (1 - 2 * U) <= Fraction(radius[0, 1]) <= want * (1 + 4 * U)
+    widened = (Fraction(1, 2) + Fraction(r)) ** 3 * (1 + 12 * U) * (1 + gamma(2 + 6))
     lo, hi = Fraction(1, 4) * (1 - widened), Fraction(1, 4) * (1 + widened)
     assert lo * (1 - 4 * U) <= Fraction(tail_lo) <= lo
     assert hi <= Fraction(tail_hi) <= hi * (1 + 4 * U)
