@@ -238,8 +238,8 @@ def test_the_series_route_entries_and_tail_are_the_stated_formulas():
     assert kap[0, 1] == 17 / 16 and kap[0, 0] == 7 / 4  # Horner at ρ = 1/2 and at 1
     horner = gamma(6) * Fraction(7, 4) * (1 + gamma(3))
     want = horner + Fraction(3, 2) * Fraction(r) + 2 * U * Fraction(17, 16)
-    # the float sum of the three terms, rounded to nearest: within 2u of the formula
-    assert want * (1 - 2 * U) <= Fraction(radius[0, 1]) <= want * (1 + 4 * U)
+    # the float sum of the three terms widened by 4u: at or above the formula, within 8u
+    assert want <= Fraction(radius[0, 1]) <= want * (1 + 8 * U)
     widened = (Fraction(1, 2) + Fraction(r)) ** 3 * (1 + 12 * U) * (1 + gamma(2 + 6))
     lo, hi = Fraction(1, 4) * (1 - widened), Fraction(1, 4) * (1 + widened)
     assert lo * (1 - 4 * U) <= Fraction(tail_lo) <= lo

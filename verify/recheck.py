@@ -888,7 +888,8 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     own = (np.abs(h - rho) * (1 + eps) + h_err) / (1 - _up(cc)) * (1 + 4 * eps)
     np.fill_diagonal(own, 0.0)
     bad = int(np.count_nonzero(np.triu(own > rad, 1)))  # pairs i < j, as on the dual route
-    radius = horner_err + slope * rad + 2 * eps * np.abs(kap)
+    # the three terms' float sum (two roundings) widened by 4u: at or above the exact sum
+    radius = (horner_err + slope * rad + 2 * eps * np.abs(kap)) * (1 + 4 * eps)
     bar = np.minimum(np.abs(rho) + rad, 1.0)
     np.fill_diagonal(bar, 0.0)
     power = _array_power(bar, terms) * (1 + 4 * terms * eps)
