@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,18 +57,14 @@ def _mutants(module: str, orig: str, first: int, last: int) -> list[tuple[str, i
 
 
 def _tests(sock: str, tree: Path, args: list[str], limit: float) -> str:
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    client.connect(sock)
-    client.settimeout(limit)
-    request = {"cwd": str(tree), "args": args, "log": os.devnull}
-    client.sendall((json.dumps(request) + "\n").encode())
-    try:
-        reply = client.makefile().readline()
-    except TimeoutError:
+    """killed, survived or timeout: the fork server's run of the tests on the mutant."""
+    sys.path.insert(0, str(SERVER.parent))
+    from mutmut_forkserver import ask
+
+    code = ask(sock, args, str(tree), limit)
+    if code is None:
         return "timeout"
-    finally:
-        client.close()
-    return "killed" if not reply or int(reply) != 0 else "survived"
+    return "survived" if code == 0 else "killed"
 
 
 def main() -> int:

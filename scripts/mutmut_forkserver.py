@@ -96,18 +96,28 @@ def _child(request: dict) -> None:
     os._exit(code)
 
 
-def run(path: str, args: list[str]) -> int:
+def ask(path: str, args: list[str], cwd: str, limit: float | None = None) -> int | None:
+    """The pytest exit status of ``args`` run in ``cwd`` by the server at ``path``; None when
+    no status came back within ``limit`` seconds (the child is then killed) or at all."""
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.connect(path)
+    client.settimeout(limit)
     log = os.environ.get("MUTATE_RUN_LOG", os.devnull)
-    request = {"cwd": os.getcwd(), "args": args, "log": log}
-    client.sendall((json.dumps(request) + "\n").encode())
-    reply = client.makefile().readline()
-    if not reply:
-        return 1
+    try:
+        client.sendall((json.dumps({"cwd": cwd, "args": args, "log": log}) + "\n").encode())
+        reply = client.makefile().readline()
+    except TimeoutError:
+        return None
+    finally:
+        client.close()
+    return int(reply) if reply else None
+
+
+def run(path: str, args: list[str]) -> int:
+    code = ask(path, args, os.getcwd())
     # mutmut 2 counts only exit status 1 as "tests failed": a mutant that cannot be imported (a
     # syntax error, pytest's status 2) or crashes the run would count as survived
-    return 0 if int(reply) == 0 else 1
+    return 0 if code == 0 else 1
 
 
 if __name__ == "__main__":
