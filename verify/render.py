@@ -235,7 +235,7 @@ def summary_lines(v: Verification) -> list[str]:
         out.append(
             f"q* = {g.q_star:.8g}; λ* = λ_min(G*) = {_num(pop.lambda_star)}; "
             f"λ_min(Σ*) = {_spectral(pop.lambda_min_sigma)}; float Hermite bound "
-            f"{_spectral(None if c is None else c.value)}{'' if c is None else ' (an estimate)'}; "
+            f"{_spectral(None) if c is None else _num(c.value) + ' (an estimate)'}; "
             f"fixed point: {g.steps} steps, residual "
             f"{g.residual:.1e}"
         )
