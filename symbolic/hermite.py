@@ -207,11 +207,41 @@ def hermite_mp(act: Activation, n_terms: int, q: str | int, *, dps: int) -> Herm
 PARITY_STEPS = 1.25
 
 
+#: Where a parity identity e(x) = 0 is first tried by evaluation: rationals near γ, the golden
+#: ratio, e, e², 100/φ and 1234.5678901, off the round numbers where formulas put breakpoints,
+#: and out to the far tail where an adversarial formula hides its asymmetry.
+PARITY_WITNESSES = tuple(
+    sp.Rational(p, 10**9)
+    for p in (577215665, 1618033989, 2718281828, 7389056099, 61803398875, 1234567890100)
+)
+
+
+def _nonzero_at_a_witness(e: sp.Expr) -> bool:
+    """True when |e(x)| > 1e-20 at one of :data:`PARITY_WITNESSES` (30-digit evalf): e is then
+    not identically zero, and no simplification needs to try. A wrong True could only turn a
+    parity into 'none', the answer that proves nothing; a zero is never inferred from it. The
+    evaluations share one step's time; when it runs out, nothing is refuted."""
+
+    def search() -> bool:
+        for point in PARITY_WITNESSES:
+            value = e.subs(X, point).evalf(30)
+            if value.is_number and value.is_finite and abs(value) > sp.Float("1e-20"):
+                return True
+        return False
+
+    try:
+        return run_with_limit(search, seconds(PARITY_STEPS), "parity witness")
+    except SymbolicTimeout:
+        return False
+
+
 def parity(act: Activation) -> str:
     """'odd', 'even', 'odd+const' (φ - φ(0) odd), 'even+linear' (φ - c·x even) or 'none',
-    proved by sympy simplification."""
+    proved by sympy simplification; an identity that fails at a point is refuted there first."""
 
     def _zero(e: sp.Expr) -> bool:
+        if _nonzero_at_a_witness(e):
+            return False
         return run_with_limit(lambda: sp.simplify(e) == 0, seconds(PARITY_STEPS), "parity")
 
     flipped = act.expr.subs(X, -X)
@@ -222,9 +252,14 @@ def parity(act: Activation) -> str:
             return "even"
         if _zero(act.expr + flipped - 2 * act.expr.subs(X, 0)):
             return "odd+const"
-        odd_part = (act.expr - flipped) / 2
-        slope = run_with_limit(lambda: sp.simplify(odd_part / X), seconds(PARITY_STEPS), "parity")
-        if not slope.has(X):
+        # φ - c·x even ⇔ the odd part over x is the constant c: refuted where it differs
+        # from its value at the first witness, else proved by simplification
+        ratio = (act.expr - flipped) / (2 * X)
+        ratio_at = ratio.subs(X, PARITY_WITNESSES[0])
+
+        if not _nonzero_at_a_witness(ratio - ratio_at) and not run_with_limit(
+            lambda: sp.simplify(ratio).has(X), seconds(PARITY_STEPS), "parity"
+        ):
             return "even+linear"
     except SymbolicTimeout:
         pass

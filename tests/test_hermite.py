@@ -119,6 +119,25 @@ def test_parity_with_a_constant_or_a_linear_part():
     assert abs(values[1]) > 0.1 and max(abs(v) for v in values[3::2]) < 1e-13
 
 
+def test_a_parity_that_fails_only_far_out_is_refuted_by_evaluation(monkeypatch):
+    """φ(x) - φ(-x) = 4x on |x| < 37 (so 'even+linear' near 0) but not beyond; sign jumps at
+    -500 and 131.5 break oddness and evenness only in the tail. The answer is 'none', found by
+    evaluation: sympy's simplify is not called at all (a timed-out simplification would also say
+    'none', slowly; that is what this shortcut saves)."""
+    from symbolic.formula import X
+    from symbolic.hermite import _nonzero_at_a_witness
+
+    act = resolve("-1 - 2*Max(37 - x, 0) - 4*sign((x + 500)**3) - 2*sign((x - 263/2)**3)")
+    odd, even_linear = resolve("sin(x)**3*cos(x) + tanh(x)"), resolve("x/3 + cos(x) + Abs(x)")
+    with monkeypatch.context() as m:
+        m.setattr(sp, "simplify", lambda *a, **k: pytest.fail("simplify was called"))
+        assert parity(act) == "none"
+        assert _nonzero_at_a_witness(sp.Max(0, X - 1000))  # nonzero beyond the fifth witness
+    e = odd.expr + odd.expr.subs(X, -X)
+    assert not _nonzero_at_a_witness(e)  # zero at every witness: simplification decides
+    assert parity(odd) == "odd" and parity(even_linear) == "even+linear"
+
+
 def test_out_of_reach_quadrature_is_a_clear_error_that_claims_nothing():
     """exp(x²) at q = 1 is outside L²(N(0, 1)) (symbolic.l2 decides that); the float rule only
     says its integrand is out of float64's reach, and does not claim non-membership."""
