@@ -584,3 +584,87 @@ def test_an_unknown_family_is_a_malformed_file():
     with pytest.raises(Malformed) as err:
         recheck(doc)
     assert str(err.value) == "unknown family 'nope'"
+
+
+def test_a_jump_is_sought_between_close_cuts_on_each_side_of_the_cut():
+    """_jump compares φ^(j) just left and right of each cut, a quarter of the gap to the next
+    cut away: φ = 1 + (x - 1)₊ + 4(x - 1 - 1e-7)₊ is continuous (no jump for k = 1) with a kink
+    at 1 (a jump of φ' for k = 2); looking 2^-20 away would land past the second cut and see a
+    jump of -4e-7 in φ that is not there. A step of 4 at the second cut is found there."""
+    from types import SimpleNamespace
+
+    import sympy as sp
+
+    from symbolic.formula import X
+    from verify.recheck import _jump
+
+    one, near = sp.Integer(1), 1 + sp.Rational(1, 10**7)
+    kinks = 1 + sp.Max(0, X - one) + 4 * sp.Max(0, X - near)
+    run = SimpleNamespace(exact_cuts=[one, near], expr=kinks)
+    assert (_jump(run, 1), _jump(run, 2)) == (None, "1")
+    step = SimpleNamespace(exact_cuts=[one, near], expr=kinks + 4 * sp.Heaviside(X - near))
+    assert _jump(step, 1) == "10000001/10000000"
+
+
+def test_a_cut_off_the_bisection_grid_is_a_segment_end():
+    """relu moved right by 2^-45: bisecting [-16, 16] reaches widths of 2^-35 only, so the cut
+    must be an end of the branch and bound's segments for sup|φ'| = 1 to be proved."""
+    cut = "1/2**16/2**16/2**13"
+    held = _sup(f"Max(0, x - {cut})", 1, 1.0, 1.0, [cut])
+    assert (held.claim, held.proved, held.detail) == (
+        "sup|φ'|",
+        True,
+        "∈ [1, 1] (a point reaches 1)",
+    )
+
+
+def test_the_centred_form_bounds_a_maximum_at_a_segment_end():
+    """The tent max(0, min(x, 2 - x)) peaks at the cut x = 1, where both segments still slope:
+    on [0, 1] the centred form is f(1/2) + |f'|·w/2 = 1, the true maximum. sup|φ| ≤ 1 is proved
+    and ≤ 0.99 is not (a form with w/3, or f(m) - |f'|·w/2, would prove it)."""
+    tent, cuts = "Max(0, Min(x, 2 - x))", ["0", "1", "2"]
+    held = _sup(tent, 0, 0.4, 1.0, cuts)
+    assert (held.proved, held.detail) == (True, "∈ [0.4, 1] (a point reaches 0.5)")
+    low = _sup(tent, 0, 0.4, 0.99, cuts)
+    assert (low.proved, low.detail) == (False, "|φ^(0)| ≤ 0.99 not re-proved on [-16, 16]")
+
+
+def test_the_checkers_command_counts_its_claims_and_exits_by_them(tmp_path, capsys):
+    """verify.recheck.main on files: every claim PROVED → exit 0 and "PROVED: n of n claims";
+    one moved → exit 7 and "NOT PROVED: n - 1 of n claims"; no claim → exit 0 with "nothing to
+    re-check"; claims that are not an object, or a supremum for k = 3, are malformed (exit 2)
+    with that reason on stderr."""
+    from verify.recheck import MALFORMED, NOT_PROVED, PROVED, main, recheck
+
+    doc = json.loads((DATA / "certificate_relu.json").read_text())
+    results = recheck(doc)
+    n = len(results)
+    assert n >= 10 and all(r.proved for r in results)
+
+    def run(edit) -> tuple[int, str, str]:
+        bad = copy.deepcopy(doc)
+        edit(bad)
+        path = tmp_path / "c.json"
+        path.write_text(json.dumps(bad))
+        code = main(str(path))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, _ = run(lambda d: None)
+    assert code == PROVED == 0 and out.splitlines()[-1] == f"PROVED: {n} of {n} claims"
+    assert len(out.splitlines()) == n + 1
+
+    def moved(d):
+        c = d["claims"]["lambda_star"]
+        c["lower"] = c["upper"]
+
+    code, out, _ = run(moved)
+    assert code == NOT_PROVED == 7 and out.splitlines()[-1] == f"NOT PROVED: {n - 1} of {n} claims"
+    code, out, _ = run(lambda d: d.update(claims={}))
+    assert (code, out) == (PROVED, "the file holds no certified claim: nothing to re-check\n")
+    code, _, err = run(lambda d: d.update(claims=[]))
+    assert code == MALFORMED == 2 and err.endswith(
+        "is not a valid certificate: claims is not an object\n"
+    )
+    code, _, err = run(lambda d: d["claims"].update(sup={"3": {"lo": "0x1p0", "hi": "0x1p0"}}))
+    assert code == MALFORMED and err.endswith(": a supremum claim for k outside 0, 1, 2\n")
