@@ -656,7 +656,8 @@ def test_a_coefficient_counts_as_nonzero_only_beyond_ten_times_its_error():
 
 #: λ_star_positive's evidence for cert(5e-4), λ_min = 1e-3 ± 1e-12, G* by "test".
 LAMBDA_EVIDENCE = (
-    "Evidence: float estimate λ_min(G*) = 0.001 ± 1.0e-12; float Hermite bound Σ_r μ_r² "
+    "Evidence: float estimate λ_min(G*) = 0.001 ± 1.0e-12 (eigvalsh with backward-error bound); "
+    "float Hermite bound Σ_r μ_r² "
     "λ_lower(C^∘r) = 0.0005 (Gershgorin only: 0.0005, first positive at r = 1), ρ_max = "
     "0.500000; G* by test"
 )
@@ -694,8 +695,8 @@ def test_lambda_star_positive_says_what_was_proved_and_keeps_the_float_as_eviden
     # without --spectra the float Hermite bound is not computed: the proof stands alone
     bare = verdicts.lambda_star_positive(spec, None, proved, "test", None)
     assert bare.status is P and bare.detail.endswith(
-        "Evidence: float estimate λ_min(G*) = 0.001 ± 1.0e-12; float Hermite bound not computed "
-        "(--spectra); G* by test"
+        "Evidence: float estimate λ_min(G*) = 0.001 ± 1.0e-12 (eigvalsh with backward-error "
+        "bound); float Hermite bound not computed (--spectra); G* by test"
     )
 
 

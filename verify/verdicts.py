@@ -251,8 +251,8 @@ def lambda_star_positive(
     * INCONCLUSIVE otherwise, with the certified bounds when there are any (``certified`` is a
       string: why no certificate closed; None: certification was turned off).
 
-    The float eigvalsh value and the float Hermite certificate (when computed: --spectra) stay
-    as evidence in the detail."""
+    The float λ_min (``spec.method`` says how it was found) and the float Hermite certificate
+    (when computed: --spectra) stay as evidence in the detail."""
     lam, err = spec.lambda_min, spec.error
     hermite = (
         "not computed (--spectra)"
@@ -261,7 +261,8 @@ def lambda_star_positive(
         f"first positive at r = {cert.first_r}), ρ_max = {cert.rho_max:.6f}"
     )
     evidence = (
-        f"float estimate λ_min(G*) = {lam:.10g} ± {err:.1e}; float Hermite bound {hermite}; "
+        f"float estimate λ_min(G*) = {lam:.10g} ± {err:.1e} ({spec.method}); float Hermite "
+        f"bound {hermite}; "
         f"G* by {gram_method}"
     )
     name = Condition.LAMBDA_STAR_POSITIVE
@@ -276,7 +277,7 @@ def lambda_star_positive(
         box = None
         why = certified if certified is not None else "certification turned off (--no-certify)"
         proof = f"no certified enclosure: {why}"
-        method = "float estimate only (eigvalsh with backward-error bound)"
+        method = f"float estimate only ({spec.method})"
 
     def result(status: Status, why: str) -> CheckResult:
         text = f"{why} {proof}. Evidence: {evidence}"
