@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from numeric.parameters import GaoSettings, ScheduleSettings, SolveSettings
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImplicitParams:
     """Trainable A (m×m), W (m×d), u, v (m); B = scale·A is the implicit weight."""
 

@@ -96,6 +96,12 @@ def test_a_short_gao_run_records_what_it_says():
     exact0 = float(torch.linalg.matrix_norm(p.B, ord=2))
     assert h.norm_bound[0] == pytest.approx(exact0, rel=1e-12) and res.init_norm == h.norm_bound[0]
     assert h.norm_bound[1] > exact0  # a bound: the exact norm plus the drift's Frobenius norm
+    # step 2 is exact again: the same run with the exact norm at every step agrees there, and
+    # its step 1 (exact) is below the bound
+    every = ScheduleSettings(steps=3, norm_every=1)
+    exact = train_gao(relu, data, 24, gao, solve, every, lambda_0=lam0, seed=1, device="cpu")
+    assert h.norm_bound[2] == pytest.approx(exact.history.norm_bound[2], rel=1e-12)
+    assert exact0 < exact.history.norm_bound[1] < h.norm_bound[1]
     ratios = [b / a for a, b in zip(h.loss, h.loss[1:])]
     assert res.max_ratio == max(ratios) and res.well_posed is True
     with pytest.raises(VerifyError) as err:
@@ -152,3 +158,17 @@ def test_the_first_gao_step_is_gradient_descent_and_a_bound_reaching_one_stops_i
         str(err.value),
     )
     assert said is not None
+
+
+def test_the_gao_records_are_immutable():
+    """A result, its history's owner and the parameters are frozen records: a report cannot
+    change what a run measured."""
+    import dataclasses
+
+    from numeric.implicit import ImplicitHistory, ImplicitParams, ImplicitResult, ImplicitState
+
+    p = init_implicit(8, 3, GaoSettings(), 0, "cpu")
+    for record in (ImplicitParams, ImplicitResult, ImplicitState, ImplicitHistory):
+        assert dataclasses.is_dataclass(record) and record.__dataclass_params__.frozen, record
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.scale = 1.0
