@@ -7,7 +7,6 @@ mλ*/2 and the linear rate not refuted: every loss ratio within the bound, λ_mi
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import pytest
@@ -72,11 +71,23 @@ def test_a_group_outside_the_hypotheses_says_which_one_failed():
     assert rec["lambda_star_enclosure"] is None and rec["lambda_star"] > 0
 
 
+DEQ_KEYS = {
+    "width", "replicate", "weight_seed", "lr", "lambda_0", "lambda_0_ratio", "lambda0_held",
+    "rate", "rate_r2", "max_ratio", "rate_bound", "rate_finite", "rate_infinite", "rate_held",
+    "lambda_kept", "well_posed", "lazy", "held", "initial_loss", "final_loss", "error", "seconds",
+}  # fmt: skip
+
+
 def test_each_cell_is_its_own_seeded_run_and_held_follows_the_rule(sin_group):
     _, cells, rec = sin_group
+    import time
+
     outcomes = set()
     for cell in cells:
+        t0 = time.perf_counter()
         out = run_cell(cell, rec)
+        assert 0 <= out["seconds"] <= time.perf_counter() - t0  # its own call's time
+        assert set(out) == DEQ_KEYS
         s = cell.settings
         res = train(
             resolve("sin"),
@@ -95,6 +106,7 @@ def test_each_cell_is_its_own_seeded_run_and_held_follows_the_rule(sin_group):
         assert out["lambda_0"] == res.lambda_0 and out["lr"] == res.lr
         assert out["max_ratio"] == res.rate.max_ratio and out["rate"] == res.rate.rate
         assert out["rate_bound"] == res.rate_bound and out["rate_infinite"] == res.rate_infinite
+        assert out["rate_r2"] == res.rate.r2 and out["rate_finite"] == res.rate_finite
         assert out["initial_loss"] == res.initial_loss and out["final_loss"] == res.final_loss
         lam = rec["lambda_star"]
         assert out["lambda_0_ratio"] == pytest.approx(res.lambda_0 / (cell.width * lam))
@@ -113,10 +125,85 @@ def test_each_cell_is_its_own_seeded_run_and_held_follows_the_rule(sin_group):
 
 
 def test_a_cell_that_cannot_finish_is_recorded_as_not_held(sin_group):
+    import time
+
     _, cells, rec = sin_group
     cell = cells[0]
     stuck = replace(cell, settings=from_flat({"max_iterations": 2}, cell.settings))
+    t0 = time.perf_counter()
     out = run_cell(stuck, rec)
+    assert 0 <= out["seconds"] <= time.perf_counter() - t0
+    assert set(out) == {"width", "replicate", "weight_seed", "error", "held", "seconds"}
     assert out["held"] is False and "did not converge" in out["error"]
     assert (out["width"], out["replicate"], out["weight_seed"]) == (8, 0, cell.weight_seed)
-    assert out["seconds"] >= 0 and math.isfinite(out["seconds"])
+
+
+GAO_KEYS = {
+    "network", "width", "replicate", "weight_seed", "lr", "lambda_0", "gram_init",
+    "gram_init_held", "rate", "rate_r2", "max_ratio", "rate_bound", "rate_held", "gram_kept",
+    "well_posed", "held", "initial_loss", "final_loss", "error", "seconds",
+}  # fmt: skip
+
+
+def test_a_gao_cell_is_gao_and_gaos_run_redone_here_and_held_follows_theorem_3_2():
+    """relu, n = 5, width 16, network "gao": λ_0 = λ_min(G^∞) by eigvalsh of the arc-cosine
+    kernel, Gao & Gao's network retrained here with the cell's settings and seed; every number of
+    the record is that run's, Lemma 3.3's column is λ_min(G(0)) ≥ ¾λ_0, and "held" is Theorem
+    3.2's conclusion: every ratio within 1 - αλ_0/2 (1e-12 slack), ‖B(k)‖₂ < 1 and
+    λ_min(G(k)) ≥ λ_0/2 all along. Its recorded time lies within the call's."""
+    import time
+
+    from numeric.implicit import explicit_gram, train_gao
+
+    grid = StudyGrid(parse_activations("relu"), (5,), (16,), 2, ("sphere",), 0.5, "gao")
+    _, cells = groups_and_cells(grid, BASE)
+    seen = set()
+    for cell in cells:
+        t0 = time.perf_counter()
+        out = run_cell(cell, {})
+        wall = time.perf_counter() - t0
+        s = cell.settings
+        data = load_dataset(s.data, s.seed)
+        lam0 = float(torch.linalg.eigvalsh(explicit_gram(data.x))[0])
+        res = train_gao(
+            resolve("relu"), data, 16, s.gao, s.solve, s.schedule, lambda_0=lam0,
+            seed=cell.weight_seed, device="cpu",
+        )  # fmt: skip
+        assert set(out) == GAO_KEYS and out["network"] == "gao" and out["error"] is None
+        assert (out["width"], out["replicate"], out["weight_seed"]) == (
+            16,
+            cell.replicate,
+            cell.weight_seed,
+        )
+        assert out["lambda_0"] == pytest.approx(lam0, rel=1e-12)
+        for key in ("lr", "gram_init", "max_ratio", "rate_bound", "initial_loss", "final_loss"):
+            assert out[key] == pytest.approx(getattr(res, key), rel=1e-9), key
+        assert out["rate"] == pytest.approx(res.rate.rate, rel=1e-9)
+        assert out["rate_r2"] == pytest.approx(res.rate.r2, rel=1e-9, abs=1e-12)
+        assert out["gram_init_held"] is (res.gram_init >= 0.75 * lam0)
+        assert out["gram_kept"] is (min(res.history.lambda_min_gram) >= lam0 / 2)
+        assert out["well_posed"] is (max(res.history.norm_bound) < 1)
+        rate = res.max_ratio <= res.rate_bound + 1e-12
+        assert out["rate_held"] is rate
+        assert out["held"] is (rate and out["well_posed"] and out["gram_kept"])
+        assert 0 <= out["seconds"] <= wall
+        seen.add(cell.weight_seed)
+    assert len(seen) == 2
+
+
+def test_a_gao_cell_that_cannot_start_is_recorded_as_not_held():
+    """γ = 5: the drawn ‖(γ/m)A‖₂ ≥ 1, refused before any step; the record names the cell, keeps
+    λ_0 and the reason, and does not hold."""
+    from numeric.implicit import explicit_gram
+
+    grid = StudyGrid(parse_activations("relu"), (5,), (16,), 1, ("sphere",), 0.5, "gao")
+    _, (cell,) = groups_and_cells(grid, from_flat({"gamma": 5.0}, BASE))
+    out = run_cell(cell, {})
+    data = load_dataset(cell.settings.data, cell.settings.seed)
+    lam0 = float(torch.linalg.eigvalsh(explicit_gram(data.x))[0])
+    keys = {"network", "width", "replicate", "weight_seed", "lambda_0", "error", "held", "seconds"}
+    assert set(out) == keys and (out["network"], out["width"], out["held"]) == ("gao", 16, False)
+    assert (out["replicate"], out["weight_seed"]) == (0, cell.weight_seed)
+    assert out["lambda_0"] == pytest.approx(lam0, rel=1e-12)
+    assert out["error"].startswith("Gao & Gao: the drawn ‖(γ/m)A‖₂ = ")
+    assert 0 <= out["seconds"] < 60

@@ -355,6 +355,24 @@ def test_the_rate_detail_says_whether_the_run_stayed_lazy(drift, lazy):
     assert (f"NTK drift {drift:.3f} (lazy)" in detail) is lazy
     moved = f"NTK drift {drift:.3f} (NOT lazy: the NTK moved, predictions do not apply)"
     assert (moved in detail) is not lazy
+    assert verdicts.lazy(res) is lazy  # the study's column, from the same rule
+    # the drift at the last step decides, not the largest one
+    back = replace(res, history=replace(res.history, ntk_drift=[0.0, 0.5, drift]))
+    assert verdicts.lazy(back) is lazy
+
+
+@pytest.mark.parametrize(
+    "kw, held",
+    [
+        ({}, True),
+        ({"max_ratio": 0.99 + 2e-12}, False),  # one step ratio above the bound
+        ({"kept": False}, False),  # λ_min(Z(k)ᵀZ(k)) < λ_0/2 at some step, every ratio held
+        ({"well_posed": False}, True),  # the contraction is aside in this column
+        ({"well_posed": None}, True),
+    ],
+)
+def test_the_deq_rate_column_is_the_ratio_and_the_kept_gram(kw, held):
+    assert verdicts.deq_rate_held(training(**kw)) is held
 
 
 @pytest.mark.parametrize(

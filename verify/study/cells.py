@@ -123,8 +123,6 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
         }
     lam = group["lambda_star"]
     lambda0_held = verdicts.lambda0_bound(res, lam).status is Status.PASS
-    # the contraction aside
-    rate_held = verdicts.rate_held(res.rate.max_ratio, res.rate_bound) and res.lambda_kept
     return {
         "width": res.width,
         "replicate": cell.replicate,
@@ -139,10 +137,10 @@ def run_cell(cell: Cell, group: dict[str, Any]) -> dict[str, Any]:
         "rate_bound": res.rate_bound,
         "rate_finite": res.rate_finite,
         "rate_infinite": res.rate_infinite,
-        "rate_held": rate_held,
+        "rate_held": verdicts.deq_rate_held(res),  # the contraction aside
         "lambda_kept": res.lambda_kept,
         "well_posed": res.well_posed,
-        "lazy": res.history.ntk_drift[-1] < verdicts.LAZY_DRIFT,
+        "lazy": verdicts.lazy(res),
         "held": verdicts.study_held(res, lam),
         "initial_loss": res.initial_loss,
         "final_loss": res.final_loss,
