@@ -7,6 +7,7 @@ mλ*/2 and the linear rate not refuted: every loss ratio within the bound, λ_mi
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import pytest
@@ -207,3 +208,11 @@ def test_a_gao_cell_that_cannot_start_is_recorded_as_not_held():
     assert out["lambda_0"] == pytest.approx(lam0, rel=1e-12)
     assert out["error"].startswith("Gao & Gao: the drawn ‖(γ/m)A‖₂ = ")
     assert 0 <= out["seconds"] < 60
+
+
+def test_a_group_with_lambda_star_zero_has_an_infinite_ratio(sin_group):
+    """λ* = 0 (a singular G*, an affine φ): λ_0/(mλ*) is ∞, not a division by zero, and
+    λ_0 ≥ m·0/2 holds."""
+    _, cells, rec = sin_group
+    out = run_cell(cells[0], {**rec, "lambda_star": 0.0})
+    assert out["lambda_0_ratio"] == math.inf and out["lambda0_held"] is True
