@@ -113,7 +113,8 @@ class LambdaStar:
 
 @dataclass(frozen=True)
 class PopulationGram:
-    """G*, Σ* (n×n float64) and q* for the given inputs; λ* from one eigvalsh, with its error
+    """G*, Σ* (n×n float64) and q* for the given inputs; λ* = λ_min(G*) (shift-invert Lanczos on a
+    Cholesky factor, eigvalsh when G* is not numerically positive definite), with its error
     bar, and how G* was computed."""
 
     gram: torch.Tensor

@@ -1,6 +1,6 @@
-"""The population stage: G*, its spectrum (one eigvalsh), the float Hermite certificate, λ_min(Σ*)
-and Θ*, each computed once; λ* enclosed in ball arithmetic; the proofs that G* is singular or that
-the variance recursion diverges.
+"""The population stage: G*, its λ_min (one Cholesky and Lanczos), the float Hermite certificate,
+λ_min(Σ*) and Θ*, each computed once; λ* enclosed in ball arithmetic; the proofs that G* is
+singular or that the variance recursion diverges.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from verify.settings import ModelSettings, PrecisionSettings, Settings
 def population(
     act: Activation, data: Dataset, model: ModelSettings, facts: SymbolicFacts, s: Settings
 ) -> Population:
-    """G*, its spectrum (one eigvalsh) and λ*'s certified enclosure; with ``s.spectra`` also the
+    """G*, its λ_min (numeric.spectrum.spectral_bounds: the full spectrum waits for the report's
+    figure) and λ*'s certified enclosure; with ``s.spectra`` also the
     informational float Hermite bound Σ_r μ_r² λ_lower(C^∘r), λ_min(Σ*) and Θ*'s (for the
     model's a-scale) λ_min. Θ* is built when first used (Population.theta_star)."""
     pop = s.population
