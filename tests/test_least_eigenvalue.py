@@ -35,6 +35,9 @@ def test_the_least_eigenvalue_of_a_known_spectrum(bottom):
     assert abs(found.value - bottom[0]) <= bar
     assert found.residual <= 1e-12 * 50  # converged: the residual is at rounding level of ‖M‖
     assert abs(float(found.vector.norm()) - 1) < 1e-12
+    v = found.vector  # θ = vᵀMv and the residual ‖Mv - θv‖ are those of the returned vector
+    assert found.value == float(v @ (m @ v))
+    assert found.residual == float((m @ v - found.value * v).norm()) > 0
     spec = spectral_bounds(m, 0.0)
     assert spec.lambda_min == found.value and spec.error == bar
     assert spec.method.startswith("shift-invert Lanczos")
