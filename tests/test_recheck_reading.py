@@ -1,0 +1,84 @@
+"""How the checker reads numbers (verify.recheck): exact hexadecimal numbers of any length, hex
+floats within float64's range, balls as [midpoint, radius]. Anything else is a malformed file,
+refused in one line that quotes at most 40 characters of what it read; never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flint import arb, ctx, fmpz
+
+from verify.recheck import MALFORMED, Malformed, _ball, _float, _num, main
+
+LONG = "0x" + "g" * 70 + "p0"  # not hex, 74 characters
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("0x1.8p1", 3), ("+0x1.8p1", 3), ("-0x1.8p1", -3), ("-0x3p-2", -0.75), ("0x0p0", 0)],
+)
+def test_an_exact_number_keeps_its_sign_and_value(text, value):
+    got = _num(text)
+    assert got.rad() == 0 and got == arb(value)
+
+
+def test_a_mantissa_longer_than_the_working_precision_is_exact():
+    """205 bits at 53-bit working precision: the ball is the integer itself, radius 0."""
+    digits = "1" + "0" * 50 + "1"
+    before = ctx.prec
+    ctx.prec = 53
+    try:
+        got = _num(f"-0x{digits}p-4")
+    finally:
+        ctx.prec = before
+    ctx.prec = 400  # compared exactly
+    try:
+        assert got.rad() == 0 and got * 16 == -arb(fmpz(int(digits, 16)))
+        assert got != arb(float(got.mid()))  # not representable in 53 bits
+    finally:
+        ctx.prec = before
+
+
+@pytest.mark.parametrize(
+    "reader, text, message",
+    [
+        (_num, "1.5", "not an exact hexadecimal number: '1.5'"),
+        (_num, 1.5, "not an exact hexadecimal number: '1.5'"),
+        (_num, LONG, f"not an exact hexadecimal number: {LONG[:40]!r}"),
+        (_float, "1.5", "not a hexadecimal float: '1.5'"),
+        (_float, None, "not a hexadecimal float: 'None'"),
+        (_float, LONG, f"not a hexadecimal float: {LONG[:40]!r}"),
+        (_float, "0x1p99999", "a claimed number is beyond float64's range: '0x1p99999'"),
+        (_ball, ["0x1p0"], "a ball is not [midpoint, radius]"),
+        (_ball, ["0x1p0", "0x0p0", "0x0p0"], "a ball is not [midpoint, radius]"),
+        (_ball, ("0x1p0", "0x0p0"), "a ball is not [midpoint, radius]"),
+        (_ball, ["0x1p0", "-0x1p-10"], "a ball has a negative radius"),
+    ],
+)
+def test_what_is_not_a_number_or_a_ball_is_malformed_in_those_words(reader, text, message):
+    with pytest.raises(Malformed) as err:
+        reader(text)
+    assert str(err.value) == message
+
+
+def test_a_ball_is_its_midpoint_plus_minus_its_radius():
+    b = _ball(["-0x1p0", "0x1p-10"])
+    assert b.mid() == -1 and b.rad() >= 2.0**-10
+    assert b.lower() <= -1 - 2.0**-10 and b.upper() >= -1 + 2.0**-10
+    assert _float("-0x1p-1074") == -(2.0**-1074) and _float("0x1.fffffffffffffp1023") > 1e308
+
+
+def test_a_number_out_of_range_in_a_file_is_one_line_and_exit_2(tmp_path, capsys):
+    from pathlib import Path
+
+    doc = json.loads((Path(__file__).parent / "data" / "certificate_relu.json").read_text())
+    doc["sigma_w2"] = "0x1p99999"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(doc))
+    assert main(str(path)) == MALFORMED
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {path} is not a valid certificate: a claimed number is beyond float64's "
+        "range: '0x1p99999'\n"
+    )
