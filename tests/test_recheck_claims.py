@@ -652,7 +652,8 @@ def test_the_checkers_command_counts_its_claims_and_exits_by_them(tmp_path, caps
 
     code, out, _ = run(lambda d: None)
     assert code == PROVED == 0 and out.splitlines()[-1] == f"PROVED: {n} of {n} claims"
-    assert len(out.splitlines()) == n + 1
+    # one line per claim: the word padded to 10, two spaces, the claim, its reason
+    assert out.splitlines()[:-1] == [f"PROVED      {r.claim}: {r.detail}" for r in results]
 
     def moved(d):
         c = d["claims"]["lambda_star"]
@@ -660,6 +661,11 @@ def test_the_checkers_command_counts_its_claims_and_exits_by_them(tmp_path, caps
 
     code, out, _ = run(moved)
     assert code == NOT_PROVED == 7 and out.splitlines()[-1] == f"NOT PROVED: {n - 1} of {n} claims"
+    assert (
+        [x for x in out.splitlines() if x.startswith("NOT PROVED  ")]
+        == [x for x in out.splitlines() if x.startswith("NOT PROVED  λ* ≥ lower end: ")]
+        != []
+    )
     code, out, _ = run(lambda d: d.update(claims={}))
     assert (code, out) == (PROVED, "the file holds no certified claim: nothing to re-check\n")
     code, _, err = run(lambda d: d.update(claims=[]))
