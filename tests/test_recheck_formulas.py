@@ -294,3 +294,31 @@ def test_the_series_route_radius_test_is_its_stated_bound(case):
 
     assert not proved(float(own * (1 - Fraction(1, 10**6))))
     assert proved(float(own * (1 + Fraction(1, 10**6))))
+
+
+def test_a_sums_growth_envelope_is_tight_at_x0_and_valid_beyond():
+    """e = 2x·e^{-x} + 3x²·e^{-2x} on [16, ∞): each term's envelope is itself (a = 2, p = 1,
+    β = -1 and a = 3, p = 2, β = -2), so the sum's a·x^p·e^{βx} (p = 2, β = -1: the largest
+    of each) must equal e at x0 = 16, each term moved to the common type by the factor
+    x0^{p_t - p}·e^{(β_t - β)x0} ≤ 1, and lie above e everywhere beyond (30-digit mpmath)."""
+    import mpmath
+    import sympy as sp
+    from flint import arb
+
+    from verify.recheck import X, _tail
+
+    e = 2 * X * sp.exp(-X) + 3 * X**2 * sp.exp(-2 * X)
+    t = _tail(e, arb(16))
+    assert (t.p, t.beta) == (2, arb(-1))
+
+    def env(x) -> arb:
+        return t.a * arb(x) ** t.p * (t.beta * arb(x)).exp()
+
+    with mpmath.workdps(30):
+        f = lambda x: 2 * x * mpmath.exp(-x) + 3 * x**2 * mpmath.exp(-2 * x)  # noqa: E731
+        at16 = f(mpmath.mpf(16))
+        assert float(env(16).lower()) >= float(at16) * (1 - 1e-15)
+        assert float(env(16).upper()) <= float(at16) * (1 + 1e-12)
+        for x in (17, 20, 50, 300, 700):
+            assert float(env(x).lower()) >= float(f(mpmath.mpf(x))) * (1 - 1e-15), x
+    assert t.lo >= 0 and float(t.hi.upper()) >= float(at16)
