@@ -5,6 +5,7 @@ refused in one line that quotes at most 40 characters of what it read; never a t
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from flint import arb, ctx, fmpz
@@ -82,3 +83,60 @@ def test_a_number_out_of_range_in_a_file_is_one_line_and_exit_2(tmp_path, capsys
         f"error: {path} is not a valid certificate: a claimed number is beyond float64's "
         "range: '0x1p99999'\n"
     )
+
+
+def _packed(values, **extra) -> dict:
+    import base64
+    import zlib
+
+    import numpy as np
+
+    raw = np.asarray(values, dtype="<f8").tobytes()
+    text = base64.b64encode(zlib.compress(raw)).decode()
+    return {"float64_zlib_base64": text, "shape": list(np.shape(values)), **extra}
+
+
+def test_arrays_are_read_whole_or_refused_in_those_words():
+    import numpy as np
+
+    from verify.recheck import _array
+
+    good = _packed([[1.0, -2.0], [3.0, 4.5]])
+    assert np.array_equal(_array(good), [[1.0, -2.0], [3.0, 4.5]])
+    tri = _packed([0.5, -0.25, 0.125], upper_triangle=True)
+    tri["shape"] = [3, 3]
+    assert np.array_equal(_array(tri), [[0, 0.5, -0.25], [0.5, 0, 0.125], [-0.25, 0.125, 0]])
+    junk = dict(
+        good,
+        float64_zlib_base64=good["float64_zlib_base64"][:8] + "!" + good["float64_zlib_base64"][8:],
+    )  # a character outside base64: refused, not skipped
+    cases = [
+        (junk, "an array is not float64, zlib, base64"),
+        (_packed([1.0, float("nan")]), "an array holds a non-finite number"),
+        (dict(tri, shape=[3, 4]), "an upper triangle has the wrong length"),
+        (dict(tri, shape=[4, 4]), "an upper triangle has the wrong length"),
+        (dict(good, shape=[5]), "an array has the wrong shape"),
+    ]
+    for obj, message in cases:
+        with pytest.raises(Malformed) as err:
+            _array(obj)
+        assert str(err.value) == message
+    with pytest.raises(Malformed) as err:
+        _array(good, n=3)
+    assert str(err.value) == "an array has the wrong shape"
+
+
+def test_the_tail_rules_of_sin_and_log():
+    """On [16, ∞): sin and cos range over [-1, 1] and no less; log x lies in [log 16, ∞) with the
+    growth type c·x (p = 1, β = 0) of the rule c = |log lo| + |log a| + p + |β| of x."""
+    import sympy as sp
+
+    from verify.recheck import X, _tail
+
+    for f in (sp.sin, sp.cos):
+        t = _tail(f(X), arb(16))
+        assert (t.lo, t.hi, t.p, t.beta) == (arb(-1), arb(1), 0, arb(0)) and t.a == 1
+    t = _tail(sp.log(X), arb(16))
+    assert (t.p, t.beta) == (1, arb(0)) and not t.hi.is_finite()
+    assert 0 <= math.log(16) - float(t.lo.lower()) < 1e-14  # log 16, rounded down
+    assert 0 <= float(t.a) - (math.log(16) + 1) < 1e-14  # |log 16| + |log 1| + p 1 + |β| 0
