@@ -83,10 +83,15 @@ def test_each_cell_is_its_own_seeded_run_and_held_follows_the_rule(sin_group):
     _, cells, rec = sin_group
     import time
 
+    from verify.study.cells import symbolic_memo
+
+    assert symbolic_memo() is symbolic_memo()  # one memo per process: φ's facts proved once
     outcomes = set()
     for cell in cells:
+        torch.set_num_threads(2)
         t0 = time.perf_counter()
         out = run_cell(cell, rec)
+        assert torch.get_num_threads() == 1  # every task on one thread: bit-identical anywhere
         assert 0 <= out["seconds"] <= time.perf_counter() - t0  # its own call's time
         assert set(out) == DEQ_KEYS
         s = cell.settings
