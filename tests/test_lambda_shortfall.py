@@ -115,3 +115,26 @@ def test_no_contraction_no_certificate():
         "the correlation map is not proved a contraction at q*: 2σ_w² E[φ'(√q* Z)²] ≤ 1.29 is "
         "not below 1"
     )
+
+
+def test_when_no_shift_passes_the_upper_end_is_the_least_eigenvectors_rayleigh_quotient(
+    monkeypatch,
+):
+    """tanh, n = 6 on the sphere, every Rump test made to fail: no lower end (-∞, nothing
+    proved), and the upper end still the Rayleigh bound at Ã's least eigenvector: within 1e-9
+    of the float λ_min(G*), far below λ_2 (the next eigenvector would give about λ_2)."""
+    import torch
+
+    import numeric.lambda_certificate as lc
+    from numeric.data import sphere_data
+    from symbolic import resolve
+    from tests.helpers import certified, eigmin, gram
+
+    act, x = resolve("tanh"), sphere_data(6, 10, 0, 0.1).x
+    g = gram(act, x)
+    lam = torch.linalg.eigvalsh(g.gram)
+    assert float(lam[1]) > 2 * float(lam[0]) > 0
+    monkeypatch.setattr(lc, "shifted_cholesky_", lambda m, shift: None)
+    cert = certified(act, g, x)
+    assert cert.lower == float("-inf") and not cert.positive
+    assert eigmin(g.gram) <= cert.upper <= eigmin(g.gram) * (1 + 1e-9) + 1e-15
