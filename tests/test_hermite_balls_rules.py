@@ -135,3 +135,28 @@ def test_the_moments_contain_their_50_digit_values_away_from_q_1(q, narrow_windo
         for ball, value in zip(balls, exact, strict=True):
             assert ball.contains(arb(mpmath.nstr(value, 45))), (ball, value)
             assert float(ball.rad()) < (1e-8 if narrow_window else 1e-25)
+
+
+@pytest.mark.parametrize("a, beta, q, big_r", [(1.0, 0.0, 1.0, 8.0), (1.5, 0.25, 0.7, 10.0)])
+def test_the_slope_tail_is_its_stated_bound_and_bounds_the_tail(a, beta, q, big_r):
+    """_tail_slope is 2√2·A²·e^{4β²q}·erfc(R/2 - 2β√q) (its docstring; mpmath at 30 digits),
+    and that is at least the tail it bounds, ∫_{|z|>R} A²e^{2β√q|z|}|z² - 1|e^{-z²/2}dz/√(2π)
+    (mpmath quadrature)."""
+    import mpmath
+    from flint import arb
+
+    from symbolic.growth import Envelope
+    from symbolic.hermite_balls import _tail_slope
+
+    got = _tail_slope(Envelope(arb(a), arb(beta), arb(0), "test"), arb(q), arb(big_r))
+    with mpmath.workdps(30):
+        a_, b_, q_, r_ = (mpmath.mpf(v) for v in (a, beta, q, big_r))
+        formula = 2 * mpmath.sqrt(2) * a_**2 * mpmath.exp(4 * b_**2 * q_)
+        formula *= mpmath.erfc(r_ / 2 - 2 * b_ * mpmath.sqrt(q_))
+        density = lambda z: mpmath.exp(-(z**2) / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
+        tail = 2 * mpmath.quad(
+            lambda z: a_**2 * mpmath.exp(2 * b_ * mpmath.sqrt(q_) * z) * (z**2 - 1) * density(z),
+            [r_, mpmath.inf],
+        )
+    assert float(formula) <= float(got) <= float(formula) * (1 + 1e-12)  # 53-bit balls
+    assert float(tail) <= float(formula)
