@@ -140,3 +140,21 @@ def test_the_tail_rules_of_sin_and_log():
     assert (t.p, t.beta) == (1, arb(0)) and not t.hi.is_finite()
     assert 0 <= math.log(16) - float(t.lo.lower()) < 1e-14  # log 16, rounded down
     assert 0 <= float(t.a) - (math.log(16) + 1) < 1e-14  # |log 16| + |log 1| + p 1 + |β| 0
+
+
+def test_bounded_increasing_functions_of_an_unbounded_argument_keep_their_own_range():
+    """x·sin(x) ranges over all of R on [16, ∞): tanh, erf and atan of it range over exactly
+    their own (-1, 1), (-1, 1), (-π/2, π/2), the closed bounds the tail rule uses."""
+    import sympy as sp
+
+    from verify.recheck import X, _tail
+
+    inner = _tail(X * sp.sin(X), arb(16))
+    assert not inner.lo.is_finite() and not inner.hi.is_finite()
+    for f in (sp.tanh, sp.erf):
+        t = _tail(f(X * sp.sin(X)), arb(16))
+        assert (t.lo, t.hi) == (arb(-1), arb(1)), f
+    t = _tail(sp.atan(X * sp.sin(X)), arb(16))
+    half_pi = math.pi / 2
+    assert abs(float(t.lo) + half_pi) < 1e-14 and abs(float(t.hi) - half_pi) < 1e-14
+    assert float(t.lo.lower()) <= -half_pi and float(t.hi.upper()) >= half_pi

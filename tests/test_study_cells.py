@@ -38,8 +38,13 @@ def _grid(acts: str, seeds: int = 2, widths=(8, 16)) -> tuple[list, list]:
 
 @pytest.fixture(scope="module")
 def sin_group():
+    import time
+
     groups, cells = _grid("sin")
-    return groups[0], cells, run_group(groups[0])
+    t0 = time.perf_counter()
+    rec = run_group(groups[0])
+    assert 0 <= rec["seconds"] <= time.perf_counter() - t0  # the group's own time
+    return groups[0], cells, rec
 
 
 def test_a_group_record_holds_lambda_star_its_certificate_and_truongs_hypotheses(sin_group):
@@ -55,6 +60,11 @@ def test_a_group_record_holds_lambda_star_its_certificate_and_truongs_hypotheses
     assert rec["certificate_failure"] is None
     assert rec["covered"] == "PASS" and rec["refuted"] == []
     assert rec["hypotheses"] == {h: "PASS" for h in TRUONG_HYPOTHESES}
+    assert set(rec) == {
+        "activation", "data", "n", "sigma_w2", "lip", "lambda_star", "lambda_star_enclosure",
+        "lambda_star_status", "certificate_failure", "q_star", "covered", "refuted",
+        "hypotheses", "theta_star", "seconds",
+    }  # fmt: skip
     theta = torch.tensor(rec["theta_star"])
     assert theta.shape == (5, 5) and torch.allclose(theta, theta.T)
     assert float(torch.linalg.eigvalsh(theta)[0]) > 0
