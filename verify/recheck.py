@@ -219,8 +219,10 @@ def _atom(head, args):
         g = v[0]
         if head is sp.Abs:
             return abs(g)
-        pos, neg = arb(1), arb(-1) if head is sp.sign else arb(0)
-        return pos if g > 0 else neg if g < 0 else pos.union(neg)
+        pos, neg = (1, -1) if head is sp.sign else (1, 0)
+        if g > 0 or g < 0:
+            return arb(pos if g > 0 else neg)
+        return arb((pos + neg) / 2, (pos - neg) / 2)  # exactly [neg, pos] (a union is wider)
 
     return real
 
@@ -309,14 +311,26 @@ def segments(e: sp.Expr, ends: list[arb], depth: int = 40) -> list:
     """[(lo, hi, f, crude, frozen)] covering [ends[0], ends[-1]]: f is ``e`` frozen on a segment
     where every switching function keeps its sign (bisected until it does; ``frozen`` is that
     smooth expression); after ``depth`` halvings the rest is a crude segment, f then ``e`` itself
-    on real balls (``frozen`` None)."""
+    on real balls (``frozen`` None). A segment within 2^(12-prec) (relative) of a cut known only
+    as a ball is crude at once: bisection cannot separate what the ball does not resolve (and
+    would branch at every level), and a segment that narrow where no trial point shows its side
+    is crude too."""
     out = []
+    floor = arb(2) ** (12 - ctx.prec)
 
     def split(lo, hi, k):
-        if _definite(e, lo, hi):
-            frozen = _freeze_inside(e, lo, hi)
-            out.append((lo, hi, compile_fn(frozen), False, frozen))
-        elif k >= depth:
+        if not (hi - lo) > floor * abs(lo).max(abs(hi)).max(arb(1)):
+            out.append((lo, hi, compile_fn(e), True, None))
+            return
+        definite = _definite(e, lo, hi)
+        if definite:
+            try:
+                frozen = _freeze_inside(e, lo, hi)
+                out.append((lo, hi, compile_fn(frozen), False, frozen))
+                return
+            except Malformed:
+                pass
+        if definite or k >= depth:
             out.append((lo, hi, compile_fn(e), True, None))
         else:
             mid = (lo + hi) / 2
@@ -524,6 +538,21 @@ def envelope(e: sp.Expr, x0: arb) -> tuple[arb, arb]:
     return best_a, best_b
 
 
+def cut_ends(cuts: list[arb]) -> list[arb]:
+    """Exact segment ends for the breakpoints: an exact cut is one end; a cut known only as a
+    ball (1/3, √2) gives the two exact points mid ∓ 2^(10-prec)·max(|mid|, 1), far enough
+    outside the ball (and outside any re-evaluation of it at this precision) that the segments
+    beside it are definite; only the one between, 2^(11-prec) wide relative, is crude."""
+    out = []
+    for c in cuts:
+        if c.rad() == 0:
+            out.append(c)
+        else:
+            margin = arb(2) ** (10 - ctx.prec) * max(abs(arb(c.mid())), arb(1)).upper()
+            out += [(c - margin).lower(), (c + margin).upper()]
+    return sorted(out, key=lambda e: float(e))
+
+
 # ---------------------------------------------------------------- Gaussian expectations
 
 
@@ -535,7 +564,7 @@ class Phi:
         self.expr = expr
         self.dexpr = sp.diff(expr, X)
         self.jumps = self.dexpr.has(sp.DiracDelta)
-        self.cuts = sorted((arb(b.mid()) for b in breakpoints), key=float)
+        self.cuts = cut_ends(breakpoints)
         self.x0 = arb(max([1, *(math.ceil(abs(float(b))) + 1 for b in self.cuts)]))
         self.env = envelope(expr, self.x0)
         self.denv = None if self.jumps else envelope(self.dexpr, self.x0)
@@ -1089,12 +1118,15 @@ def _branch_and_bound(run: Run, k: int, x0: arb, lo: arb, hi: arb) -> arb | None
     fails), each box inside a segment of φ's pieces, bounded by the smaller of f(box) and the
     centred form f(m) + f'(box)·[-w/2, w/2] (near a maximum f' is small: boxes need not shrink
     to the claim's 2^-40)."""
-    ends = [-x0, *(c for c in run.cuts if -x0 < c < x0), x0]
+    ends = [-x0, *(c for c in cut_ends(run.cuts) if -x0 < c < x0), x0]
     best, budget = arb(0), 30000
     boxes = []
     for a, b, _, crude, frozen in segments(run.expr, ends):
-        if crude:
-            return None
+        if crude:  # a sliver around a cut known as a ball: both one-sided branches bound it
+            top = _sliver_bound(run.expr, k, a, b)
+            if top is None or not top <= hi:
+                return None
+            continue
         f = sp.diff(frozen, X, k)
         boxes.append((a, b, compile_fn(f), compile_fn(sp.diff(f, X))))
     while boxes:
@@ -1114,6 +1146,35 @@ def _branch_and_bound(run: Run, k: int, x0: arb, lo: arb, hi: arb) -> arb | None
             return None
         boxes += [(a, m, fn, dfn), (m, b, fn, dfn)]
     return best
+
+
+def _sliver_bound(e: sp.Expr, k: int, a: arb, b: arb) -> arb | None:
+    """sup |e^{(k)}| on [a, b] but the one point where a switching function vanishes: when
+    exactly one switching function changes sign on the box, monotonically, e^{(k)} is there the
+    branch frozen just left of a or the one frozen just right of b (every other switching
+    function keeps its sign on the box and its neighbours), so the larger of the two branches'
+    ranges on the box bounds it. None when that is not shown."""
+    box, w = a.union(b), b - a
+    straddling = 0
+    for g in _switches(e):
+        try:
+            g = _freeze(g, (a + b) / 2) if g.atoms(*_ATOMS) else g
+        except Malformed:
+            return None
+        v = compile_fn(g)(box, False)
+        if v >= 0 or v <= 0:
+            continue
+        dg = compile_fn(sp.diff(g, X))(box, False)
+        if not (dg > 0 or dg < 0):
+            return None
+        straddling += 1
+    if straddling != 1:
+        return None
+    try:
+        sides = [_freeze(e, p) for p in (a - w, b + w)]
+    except Malformed:
+        return None
+    return max(abs(compile_fn(sp.diff(f, X, k))(box, False)).upper() for f in sides)
 
 
 def recheck(doc: dict) -> list[Result]:
