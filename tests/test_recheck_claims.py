@@ -674,3 +674,42 @@ def test_the_checkers_command_counts_its_claims_and_exits_by_them(tmp_path, caps
     )
     code, _, err = run(lambda d: d["claims"].update(sup={"3": {"lo": "0x1p0", "hi": "0x1p0"}}))
     assert code == MALFORMED and err.endswith(": a supremum claim for k outside 0, 1, 2\n")
+
+
+def test_a_kink_at_one_third_is_re_proved_and_its_supremum_held_at_a_hair():
+    """φ = max(0, x - 1/3) + tanh(x) (stored: ``python -m verify activation "Max(0, x - 1/3) +
+    tanh(x)" --n 6 --no-train --no-width-sweep --certificate …``): a breakpoint no binary
+    number equals. Every claim re-proves (q* and sup|φ'| did not while the segments ended at a
+    float near 1/3). sup|φ'| = 2 - tanh²(1/3) is approached only as x → 1/3 from the right: an
+    upper end 1e-12 below it, or a lower end 1e-12 above it, is refused."""
+    from verify.recheck import recheck
+
+    doc = json.loads((DATA / "certificate_kink_third.json").read_text())
+    assert doc["activation"]["breakpoints"] == ["1/3"]
+    assert all(r.proved for r in recheck(doc))
+    with mpmath.workdps(30):
+        top = float(2 - mpmath.tanh(mpmath.mpf(1) / 3) ** 2)
+    spec = doc["activation"]["spec"]
+    assert _sup(spec, 1, top * (1 - 1e-12), top * (1 + 1e-12), ["1/3"]).proved
+    assert not _sup(spec, 1, top * (1 - 1e-12), top * (1 - 1e-12), ["1/3"]).proved
+    assert not _sup(spec, 1, top * (1 + 1e-12), top * (1 + 2e-12), ["1/3"]).proved
+
+
+def test_a_sliver_is_bounded_only_when_one_switch_crosses_it_monotonically():
+    """Around 1/3 (a few ulps at 128 bits): max(0, x - 1/3) has one switch there, and the bound
+    is the larger one-sided branch of φ' (1, not the hull of a ball); with a second switch at
+    the same point, or one that is not monotone on the box, nothing is claimed."""
+    import sympy as sp
+
+    from symbolic.formula import X
+    from verify.recheck import _prec, _sliver_bound, cut_ends
+
+    with _prec(128):
+        third = arb(1) / 3
+        a, b = cut_ends([third])
+        assert a < third < b and float(b - a) < 1e-34
+        one = _sliver_bound(sp.Max(0, X - sp.Rational(1, 3)), 1, a, b)
+        assert one is not None and float(one) == 1.0 and one <= 1
+        two = sp.Max(0, X - sp.Rational(1, 3)) + sp.Abs(X - sp.Rational(1, 3))
+        assert _sliver_bound(two, 1, a, b) is None
+        assert _sliver_bound(sp.Abs((X - sp.Rational(1, 3)) ** 2 - 1e-80), 1, a, b) is None
