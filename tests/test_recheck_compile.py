@@ -1,0 +1,136 @@
+"""The checker's own evaluation of φ (verify.recheck.compile_fn) and its tail rules (_tail), against
+mpmath at 40 digits: every ball holds the true value and is narrow; a complex box across a
+branch cut is nan (what acb.integral needs); anything the checker cannot evaluate is a
+malformed file, in words; and on [16, ∞) each tail's range and growth type a·x^p·e^{βx} hold at
+sample points out to 10⁴, with the exact ends where the rule is exact."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import pytest
+import sympy as sp
+from flint import acb, arb
+
+from verify.recheck import Malformed, X, _tail, compile_fn
+
+POINTS = (-3.7, -1.0, -0.3, 0.25, 0.9, 1.7, 3.3)
+R = sp.Rational
+
+
+def _mp(e: sp.Expr, x: float):
+    with mpmath.workdps(40):
+        return sp.lambdify(X, e, "mpmath")(mpmath.mpf(x))
+
+
+@pytest.mark.parametrize(
+    "e, positive",
+    [
+        (X**3 - 2 * X + sp.Float("-1.25e-3"), False),
+        (sp.Float("3.5e10") * X + sp.Float("0.1"), False),
+        (X ** R(1, 3) + 1, True),
+        (X ** sp.Float("2.5"), True),
+        (sp.sqrt(X**2 + 1), False),
+        (sp.log(1 + X**2), False),
+        (sp.atan(X) + sp.asinh(X), False),
+        (sp.asin(X / 4) - sp.acos(X / 4), False),
+        (sp.Abs(X - 1) + sp.Max(X, 2 * X - 1) - sp.Min(X, 0), False),
+        (3 * sp.sign(X - 1) + sp.Heaviside(X - R(1, 2)), False),
+        (sp.exp(-(X**2)) * sp.erf(X) + sp.erfc(X) * sp.tanh(X), False),
+        (sp.pi * X + sp.E**X + sp.cos(X) * sp.sinh(X) - sp.cosh(X) * sp.tan(X / 3), False),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+def test_compiled_formulas_hold_the_true_value(e, positive):
+    f = compile_fn(e)
+    for x in POINTS:
+        if positive and x <= 0:
+            continue
+        ball, true = f(arb(x), False), float(_mp(e, x))
+        slack = 4 * math.ulp(true)  # the 40-digit value rounded to a float
+        assert ball.is_finite() and float(ball.rad()) <= 1e-12 * max(1.0, abs(true))
+        assert float(ball.lower()) <= true + slack and float(ball.upper()) >= true - slack
+        assert abs(float(ball.mid()) - true) <= 1e-13 * max(1.0, abs(true)), (e, x)
+
+
+def test_complex_boxes_across_a_branch_cut_are_nan_and_elsewhere_the_value():
+    """atan and asinh cut on ±i[1, ∞), asin and acos on ±[1, ∞), log on (-∞, 0]; nonsmooth
+    atoms are real only."""
+    for f, cut, inside in (
+        (sp.atan(X), acb(0, 2), acb(0.5, 0.5)),
+        (sp.asinh(X), acb(0.1, -3), acb(0.5, 0.5)),
+        (sp.asin(X), acb(2, 0.1), acb(0.5, 0.1)),
+        (sp.acos(X), acb(-3, 0), acb(0.5, 0.1)),
+        (sp.log(X), acb(-1, 0), acb(1, 1)),
+    ):
+        g = compile_fn(f)
+        assert not g(cut, True).is_finite(), f
+        val = g(inside, True)
+        z = complex(float(inside.real), float(inside.imag))
+        ref = complex(sp.lambdify(X, f, "mpmath")(mpmath.mpc(z)))
+        assert val.is_finite() and abs(complex(val) - ref) < 1e-13, f
+    for atom in (sp.Abs(X), sp.Max(X, 0), sp.sign(X), sp.Heaviside(X)):
+        assert not compile_fn(atom)(acb(0.5, 0.5), True).is_finite()
+        assert not compile_fn(atom)(arb(0.5), True).is_finite()  # analytic=True: no branch
+    assert compile_fn(sp.Heaviside(X))(arb(0, 1e-3), False).upper() >= 1
+    assert compile_fn(sp.sign(X))(arb(0, 1e-3), False).lower() <= -1
+
+
+@pytest.mark.parametrize(
+    "e, said",
+    [
+        (sp.Symbol("y") * X, "cannot evaluate y"),
+        (sp.I * X, "cannot evaluate I"),
+        (sp.EulerGamma * X, "cannot evaluate EulerGamma"),
+        (sp.gamma(X), "cannot evaluate gamma"),
+    ],
+)
+def test_what_the_checker_cannot_evaluate_is_malformed_in_words(e, said):
+    with pytest.raises(Malformed) as err:
+        compile_fn(e)
+    assert str(err.value) == said
+
+
+SAMPLES = (16, 17, 20, 31.5, 50, 100, 1000, 10**4)
+
+
+@pytest.mark.parametrize(
+    "e, lo, hi",
+    [
+        (X**3, 4096, math.inf),
+        (-(X**3), -math.inf, -4096),
+        ((X - 20) ** 2, 0, math.inf),
+        ((X - 20) ** 3, -math.inf, math.inf),
+        (X**-2, 0, 1 / 256),
+        (1 / (1 + X**2), 0, 1 / 257),
+        (1 / sp.sqrt(1 + X**2), 0, 1 / math.sqrt(257)),
+        (sp.sqrt(X), 4, math.inf),
+        (sp.erfc(X), 0, None),
+        (X**2 * sp.exp(-X), 0, 256 * math.exp(-16)),
+        (X**5 * sp.exp(-X / 4), 0, 20**5 * math.exp(-5)),
+        (sp.sin(X) / X, -1 / 16, 1 / 16),
+        (sp.log(1 + X**2) * sp.exp(-X), 0, None),
+        (2 * X * sp.exp(-X) + 3 * X**2 * sp.exp(-2 * X) - 1, -1, None),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+def test_tail_ranges_and_growth_hold_out_to_ten_thousand(e, lo, hi):
+    """``lo``/``hi``: the exact ends the rules give (None: only checked to hold)."""
+    t = _tail(e, arb(16))
+    for x in SAMPLES:
+        true = _mp(e, x)
+        slack = 1e-15 * abs(true) + 1e-300
+        assert float(t.lo.lower()) <= true + slack and true - slack <= float(t.hi.upper()), (e, x)
+        if t.a is not None:
+            with mpmath.workdps(40):
+                env = mpmath.mpf(float(t.a.upper())) * mpmath.mpf(x) ** t.p
+                env *= mpmath.exp(mpmath.mpf(float(t.beta.upper())) * x)
+            assert abs(true) <= env * (1 + 1e-15), (e, x, t)
+    for end, want in ((t.lo, lo), (t.hi, hi)):
+        if want is None:
+            continue
+        if math.isinf(want):
+            assert not end.is_finite() and (float(end.mid()) > 0) == (want > 0), (e, end)
+        else:
+            assert abs(float(end) - want) <= 1e-12 * abs(want) + 1e-300, (e, end, want)
