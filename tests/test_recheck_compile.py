@@ -134,3 +134,16 @@ def test_tail_ranges_and_growth_hold_out_to_ten_thousand(e, lo, hi):
             assert not end.is_finite() and (float(end.mid()) > 0) == (want > 0), (e, end)
         else:
             assert abs(float(end) - want) <= 1e-12 * abs(want) + 1e-300, (e, end, want)
+
+
+def test_a_parity_identity_is_refuted_by_a_ball_before_sympy(monkeypatch):
+    """tanh(x) - tanh(-x) = 2·tanh(x) is not 0: a ball at 0.577… shows it with sympy's simplify
+    never called; tanh(x) + tanh(-x) ≡ 0 and a kinked odd φ are still proved by sympy."""
+    from verify import recheck as rc
+
+    with monkeypatch.context() as m:
+        m.setattr(sp, "simplify", lambda *a, **k: pytest.fail("simplify was called"))
+        assert rc._identically_zero(sp.tanh(X) - sp.tanh(-X)) is False
+        assert rc._identically_zero(sp.Max(0, X) - sp.Max(0, -X) - 2 * sp.Max(0, X)) is False
+    assert rc._identically_zero(sp.tanh(X) + sp.tanh(-X)) is True
+    assert rc._identically_zero(sp.Abs(X) * X + sp.Abs(-X) * (-X)) is True
