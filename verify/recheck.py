@@ -219,10 +219,8 @@ def _atom(head, args):
         g = v[0]
         if head is sp.Abs:
             return abs(g)
-        pos, neg = (1, -1) if head is sp.sign else (1, 0)
-        if g > 0 or g < 0:
-            return arb(pos if g > 0 else neg)
-        return arb((pos + neg) / 2, (pos - neg) / 2)  # exactly [neg, pos] (a union is wider)
+        pos, neg = arb(1), arb(-1) if head is sp.sign else arb(0)
+        return pos if g > 0 else neg if g < 0 else pos.union(neg)
 
     return real
 
@@ -1166,18 +1164,21 @@ def _sliver_bound(e: sp.Expr, k: int, a: arb, b: arb) -> arb | None:
     exactly one switching function changes sign on the box, monotonically, e^{(k)} is there the
     branch frozen just left of a or the one frozen just right of b (every other switching
     function keeps its sign on the box and its neighbours), so the larger of the two branches'
-    ranges on the box bounds it. None when that is not shown."""
+    ranges on the box bounds it. None when that is not shown. The signs are read on the box
+    widened by its width on each side, so that the two points where the branches are frozen
+    see the same signs as the box's two parts."""
     box, w = a.union(b), b - a
+    hull = (a - w).union(b + w)
     straddling = 0
     for g in _switches(e):
         try:
             g = _freeze(g, (a + b) / 2) if g.atoms(*_ATOMS) else g
         except Malformed:
             return None
-        v = compile_fn(g)(box, False)
+        v = compile_fn(g)(hull, False)
         if v >= 0 or v <= 0:
             continue
-        dg = compile_fn(sp.diff(g, X))(box, False)
+        dg = compile_fn(sp.diff(g, X))(hull, False)
         if not (dg > 0 or dg < 0):
             return None
         straddling += 1
