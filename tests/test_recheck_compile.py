@@ -147,3 +147,43 @@ def test_a_parity_identity_is_refuted_by_a_ball_before_sympy(monkeypatch):
         assert rc._identically_zero(sp.Max(0, X) - sp.Max(0, -X) - 2 * sp.Max(0, X)) is False
     assert rc._identically_zero(sp.tanh(X) + sp.tanh(-X)) is True
     assert rc._identically_zero(sp.Abs(X) * X + sp.Abs(-X) * (-X)) is True
+
+
+def test_negative_powers_of_a_growing_or_bounded_base():
+    """(3x² + 2)⁻² on [16, ∞): range (0, 1/770²] and growth type exactly (1/3²)·x⁻⁴ (the base is
+    at least 3x²); (2 + sin x)⁻¹: range [1/3, 1] from the base's range [1, 3]."""
+    t = _tail((3 * X**2 + 2) ** -2, arb(16))
+    assert (t.p, t.beta) == (-4, arb(0)) and abs(float(t.a) - 1 / 9) < 1e-15
+    assert float(t.lo) == 0 and abs(float(t.hi) - 1 / 770**2) < 1e-20
+    s = _tail((2 + sp.sin(X)) ** -1, arb(16))
+    assert abs(float(s.lo) - 1 / 3) < 1e-15 and abs(float(s.hi) - 1) < 1e-15
+
+
+@pytest.mark.parametrize(
+    "e, ends",
+    [
+        (sp.Abs(X - R(1, 4)) + sp.Max(0, X - R(1, 2)), (-1, 1)),  # two atoms, no cut given
+        (sp.Max(0, X - R(1, 2)) + sp.Abs(X - R(1, 4)), (-1, 1)),
+        (sp.Max(X, 2 * X - 1), (0, 2)),  # the switch is x - (2x - 1), zero at 1
+        (sp.Max(0, -((X - R(1, 4)) ** 2)), (0, 0.5)),  # touches 0 at the midpoint
+        (sp.Min(0, (X - R(1, 4)) ** 2) + X, (0, 0.5)),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+def test_every_segment_is_frozen_to_the_branch_that_holds_on_it(e, ends):
+    """verify.recheck.segments without the kinks among the ends: on each segment it calls
+    definite, the frozen smooth expression equals φ at nine interior points."""
+    from verify.recheck import segments
+
+    segs = segments(e, [arb(ends[0]), arb(ends[1])])
+    whole = compile_fn(e)
+    checked = 0
+    for lo, hi, f, crude, frozen in segs:
+        if crude:
+            continue
+        for k in range(1, 10):
+            x = lo + (hi - lo) * k / 10
+            got, want = f(x, False), whole(x, False)
+            assert abs(float(got.mid()) - float(want.mid())) < 1e-12, (e, float(x), frozen)
+            checked += 1
+    assert checked >= 9
