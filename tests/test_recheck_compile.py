@@ -164,7 +164,8 @@ def test_negative_powers_of_a_growing_or_bounded_base():
     [
         (sp.Abs(X - R(1, 4)) + sp.Max(0, X - R(1, 2)), (-1, 1)),  # two atoms, no cut given
         (sp.Max(0, X - R(1, 2)) + sp.Abs(X - R(1, 4)), (-1, 1)),
-        (sp.Max(X, 2 * X - 1), (0, 2)),  # the switch is x - (2x - 1), zero at 1
+        (sp.Max(X, 2 * X - R(2, 3)), (0, 2)),  # the switch is x - (2x - 2/3), zero at 2/3
+        (sp.Max(0, X - R(1, 4)) + sp.Max(0, 2 * X - 1) + sp.Min(0, X + R(1, 3)), (-1, 1)),
         (sp.Max(0, -((X - R(1, 4)) ** 2)), (0, 0.5)),  # touches 0 at the midpoint
         (sp.Min(0, (X - R(1, 4)) ** 2) + X, (0, 0.5)),
     ],
@@ -187,3 +188,21 @@ def test_every_segment_is_frozen_to_the_branch_that_holds_on_it(e, ends):
             assert abs(float(got.mid()) - float(want.mid())) < 1e-12, (e, float(x), frozen)
             checked += 1
     assert checked >= 9
+
+
+@pytest.mark.parametrize("head", [sp.Max, sp.Min])
+def test_freezing_at_a_tie_is_refused_and_elsewhere_picks_the_branch(head):
+    """x and 2x - 1/2 are equal at 1/2: freezing max or min there cannot tell which branch holds
+    beside it, so it is refused ("a kink at a segment's midpoint") and the caller tries another
+    point; at 1/4 and 3/4 the branch is the one that is larger (max) or smaller (min) there."""
+    from verify.recheck import _freeze
+
+    e = head(X, 2 * X - R(1, 2))
+    with pytest.raises(Malformed) as err:
+        _freeze(e, arb(0.5))
+    assert str(err.value) == "a kink at a segment's midpoint"
+    low, high = (X, 2 * X - R(1, 2)) if head is sp.Max else (2 * X - R(1, 2), X)
+    assert _freeze(e, arb(0.25)) == low and _freeze(e, arb(0.75)) == high
+    with pytest.raises(Malformed):
+        _freeze(sp.Abs(X - R(1, 2)), arb(0.5))
+    assert _freeze(sp.Abs(X - R(1, 2)) + sp.sign(X), arb(0.25)) == R(1, 2) - X + 1
