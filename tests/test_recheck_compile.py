@@ -157,6 +157,8 @@ def test_negative_powers_of_a_growing_or_bounded_base():
     assert float(t.lo) == 0 and abs(float(t.hi) - 1 / 770**2) < 1e-20
     s = _tail((2 + sp.sin(X)) ** -1, arb(16))
     assert abs(float(s.lo) - 1 / 3) < 1e-15 and abs(float(s.hi) - 1) < 1e-15
+    s = _tail((2 + sp.sin(X)) ** -2, arb(16))
+    assert abs(float(s.lo) - 1 / 9) < 1e-15 and abs(float(s.hi) - 1) < 1e-15
 
 
 @pytest.mark.parametrize(
