@@ -205,6 +205,22 @@ def test_freezing_at_a_tie_is_refused_and_elsewhere_picks_the_branch(head):
     assert str(err.value) == "a kink at a segment's midpoint"
     low, high = (X, 2 * X - R(1, 2)) if head is sp.Max else (2 * X - R(1, 2), X)
     assert _freeze(e, arb(0.25)) == low and _freeze(e, arb(0.75)) == high
-    with pytest.raises(Malformed):
+    with pytest.raises(Malformed) as err:
         _freeze(sp.Abs(X - R(1, 2)), arb(0.5))
+    assert str(err.value) == "a kink at a segment's midpoint"
     assert _freeze(sp.Abs(X - R(1, 2)) + sp.sign(X), arb(0.25)) == R(1, 2) - X + 1
+
+
+def test_square_roots_on_the_tail_and_the_powers_without_a_rule():
+    """√x on [16, ∞): [4, ∞) with type 1·x¹ (a half power rounds p up); √(x² - 256) and
+    √(x² - 255.5) start at 0 and √0.5 and are allowed (the base is ≥ 0); x^(3/2) has no rule."""
+    t = _tail(sp.sqrt(X), arb(16))
+    assert (float(t.lo), t.a, t.p, t.beta) == (4.0, arb(1), 1, arb(0))
+    assert float(_tail(sp.sqrt(X**2 - 256), arb(16)).lo) == 0
+    assert abs(float(_tail(sp.sqrt(X**2 - R(511, 2)), arb(16)).lo) - math.sqrt(0.5)) < 1e-15
+    with pytest.raises(Malformed) as err:
+        _tail(X ** R(3, 2), arb(16))
+    assert str(err.value) == "no tail rule for the power x**(3/2)"
+    with pytest.raises(Malformed) as err:
+        _tail(sp.gamma(X), arb(16))
+    assert str(err.value) == "no tail rule for gamma"
