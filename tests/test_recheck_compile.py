@@ -170,6 +170,7 @@ def test_negative_powers_of_a_growing_or_bounded_base():
         (sp.Max(0, X - R(1, 4)) + sp.Max(0, 2 * X - 1) + sp.Min(0, X + R(1, 3)), (-1, 1)),
         (sp.Max(0, -((X - R(1, 4)) ** 2)), (0, 0.5)),  # touches 0 at the midpoint
         (sp.Min(0, (X - R(1, 4)) ** 2) + X, (0, 0.5)),
+        (sp.Max(0, sp.Abs(X) - 1), (0.5, 3)),  # a switch with an atom inside
     ],
     ids=lambda v: str(v)[:30],
 )
@@ -224,3 +225,23 @@ def test_square_roots_on_the_tail_and_the_powers_without_a_rule():
     with pytest.raises(Malformed) as err:
         _tail(sp.gamma(X), arb(16))
     assert str(err.value) == "no tail rule for gamma"
+
+
+def test_growth_types_under_roots_and_negative_powers():
+    """√(x² + 1): type x¹ (p = 1, an integer); √(eˣ): β = 1/2; (3x + 2)⁻²: (1/9)·x⁻² and
+    (3x² + sin²x)⁻²: (1/9)·x⁻⁴ (a sum of terms ≥ 0 is at least its c·x^p term, here c = 3)."""
+    t = _tail(sp.sqrt(X**2 + 1), arb(16))
+    assert t.p == 1 and isinstance(t.p, int) and t.beta == 0
+    assert _tail(sp.sqrt(sp.exp(X)), arb(16)).beta == arb(0.5)
+    for e, p in (((3 * X + 2) ** -2, -2), ((3 * X**2 + sp.sin(X) ** 2) ** -2, -4)):
+        t = _tail(e, arb(16))
+        assert (t.p, t.beta) == (p, arb(0)) and abs(float(t.a) - 1 / 9) < 1e-15, e
+
+
+def test_a_tie_at_the_midpoint_is_passed_over_for_the_next_eighth():
+    """max(x, x(1 + (x - 1/4)²)) on [0, 1/2]: the two branches touch at the midpoint 1/4, so
+    the branch is read at 3/8 instead, where x(1 + (x - 1/4)²) is the larger."""
+    from verify.recheck import _freeze_inside
+
+    larger = X * (1 + (X - R(1, 4)) ** 2)
+    assert _freeze_inside(sp.Max(X, larger), arb(0), arb(0.5)) == larger
