@@ -1,0 +1,95 @@
+"""What opening a data file says when it cannot (numeric.datafile.read_table), word for word:
+an empty file, a missing one, a link to nothing, a name the system refuses, an open or a read
+that fails; the format each kind of file is read as; the memory limit where the system cannot
+say how much memory there is."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numeric.datafile as datafile
+from numeric.datafile import memory_limit, read_table
+from symbolic.errors import VerifyError
+
+
+def _refusal(path: Path) -> str:
+    with pytest.raises(VerifyError) as err:
+        read_table(path)
+    return str(err.value)
+
+
+def test_an_empty_missing_or_dangling_file_is_said_so(tmp_path: Path):
+    (tmp_path / "e.csv").write_bytes(b"")
+    assert _refusal(tmp_path / "e.csv") == (
+        "e.csv is empty; expected an n×d table (.npy, .npz or CSV)"
+    )
+    assert _refusal(tmp_path / "no.csv") == f"data file not found: {tmp_path / 'no.csv'}"
+    (tmp_path / "link.csv").symlink_to(tmp_path / "gone.csv")
+    assert _refusal(tmp_path / "link.csv") == (
+        f"data file not found: {tmp_path / 'link.csv'} (a symbolic link to nothing)"
+    )
+
+
+def test_a_name_the_system_refuses_is_a_read_error_with_its_reason(tmp_path: Path):
+    long = tmp_path / ("n" * 300 + ".csv")  # longer than NAME_MAX = 255
+    assert _refusal(long) == f"cannot read {long}: File name too long"
+
+
+def test_an_open_or_a_read_that_fails_names_the_file_and_the_reason(tmp_path, monkeypatch):
+    path = tmp_path / "d.csv"
+    path.write_text("1,2\n3,4\n")
+    with monkeypatch.context() as m:
+
+        def refuse(*args, **kwargs):
+            raise PermissionError(errno.EACCES, "Permission denied")
+
+        m.setattr(datafile.os, "open", refuse)
+        assert _refusal(path) == "cannot read d.csv: Permission denied"
+    with monkeypatch.context() as m:
+
+        def broken(*args, **kwargs):
+            raise OSError(errno.EIO, "Input/output error")
+
+        m.setattr(datafile, "_read_csv", broken)
+        assert _refusal(path) == f"cannot read {path}: Input/output error"
+    with monkeypatch.context() as m:
+
+        def bare(*args, **kwargs):
+            raise OSError("the device went away")
+
+        m.setattr(datafile, "_read_csv", bare)
+        assert _refusal(path) == f"cannot read {path}: the device went away"
+
+
+def test_each_kind_of_file_is_read_as_what_it_is(tmp_path: Path):
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.save(tmp_path / "a.npy", x)
+    np.savez(tmp_path / "b.npz", x=x)
+    (tmp_path / "c.csv").write_text("1,2\n3,4\n")
+    (tmp_path / "d.dat").write_text("1,2\n3,4\n")  # recognised by content, not by name
+    kinds = {name: read_table(tmp_path / name).kind for name in ("a.npy", "b.npz", "c.csv")}
+    assert kinds == {"a.npy": "npy", "b.npz": "npz", "c.csv": "csv"}
+    assert read_table(tmp_path / "d.dat").kind == "csv"
+    for name in ("a.npy", "b.npz", "c.csv"):
+        assert np.array_equal(read_table(tmp_path / name).x, x)
+
+
+def test_without_the_physical_memory_the_limit_is_four_gib(monkeypatch):
+    def unknown(name):
+        raise ValueError(name)
+
+    monkeypatch.setattr(os, "sysconf", unknown)
+    assert memory_limit() == 4 * 2**30
+
+
+def test_a_table_is_an_immutable_record():
+    import dataclasses
+
+    t = datafile.Table(np.zeros((1, 1)), None, "csv")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        t.kind = "npy"
