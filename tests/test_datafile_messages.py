@@ -93,3 +93,29 @@ def test_a_table_is_an_immutable_record():
     t = datafile.Table(np.zeros((1, 1)), None, "csv")
     with pytest.raises(dataclasses.FrozenInstanceError):
         t.kind = "npy"
+
+
+def test_what_is_not_a_regular_file_is_named_for_what_it_is(tmp_path: Path):
+    """A folder, a FIFO, a socket, a character device (and a block device where this system
+    lets a test make one) are never opened: each is refused naming what it is."""
+    import socket
+    import stat
+
+    (tmp_path / "dir").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock"))
+    paths = {"dir": "a folder", "fifo": "a FIFO (named pipe)", "sock": "a socket"}
+    try:
+        os.mknod(tmp_path / "blk", stat.S_IFBLK | 0o600, os.makedev(7, 200))
+        paths["blk"] = "a block device"
+    except (PermissionError, OSError):
+        pass
+    try:
+        for name, kind in {**paths, "/dev/null": "a character device"}.items():
+            path = Path(name) if name.startswith("/") else tmp_path / name
+            assert _refusal(path) == (
+                f"{path} is not a regular file ({kind}); expected an n×d table (.npy, .npz or CSV)"
+            )
+    finally:
+        sock.close()
