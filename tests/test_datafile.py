@@ -229,6 +229,104 @@ MALFORMED = {
 }
 
 
+#: The whole line each refusal prints after "error: " ({dir}: the test's folder); where the
+#: machine or Python supplies the end (memory size, the tokenizer's words), its fixed start.
+REFUSAL_LINES = {
+    "strings": "d.npy holds strings; expected an n×d table of real numbers",
+    "structured": (
+        "d.npy holds a structured array (fields a, b); expected an n×d table of plain numbers"
+    ),
+    "huge shape": (
+        "d.npy claims shape (10000000, 1000000), which needs 72.8 TiB as float64, more than the "
+    ),
+    "empty": "d.npy is empty; expected an n×d table (.npy, .npz or CSV)",
+    "npz as npy": (
+        "d.npy is an .npz archive with members ['a', 'b']; expected the inputs in a member 'x' "
+        "(labels, if any, in 'y')"
+    ),
+    "damaged zip": "d.npy is a damaged zip/.npz archive (File is not a zip file)",
+    "string labels": "d.labels.npy holds strings; expected one label per row of real numbers",
+    "short labels": "d.npy has 12 rows but 8 labels; expected one per row",
+    "truncated": "d.npy is truncated: its header promises 1600 bytes of data, the file holds 1500",
+    "3-D": "d.npy holds an array of shape (4, 3, 2); expected an n×d table, 2-dimensional",
+    "1-D": (
+        "d.npy holds an array of shape (5,); expected an n×d table, 2-dimensional (reshape(-1, "
+        "1) for d = 1)"
+    ),
+    "complex": "d.npy holds complex numbers; expected an n×d table of real numbers",
+    "pickled objects": (
+        "d.npy holds Python objects, which are never unpickled; expected an n×d table"
+    ),
+    "bad header": "d.npy has a damaged .npy header (",
+    "CSV text cell": "d.npy line 2, column 2 holds 'five'; expected a number",
+    "CSV missing label": "d.npy line 3: has no label; expected a number",
+    "CSV ragged": "d.npy line 2 has 2 cells; expected 3 like the first row",
+    "CSV long row": "d.npy line 2 has 4 cells; expected 3 like the first row",
+    "CSV long row under a header": "d.npy line 3 has 4 cells; expected 3 like the header",
+    "CSV header only": "d.npy has a header but no rows of numbers",
+    "binary junk": "d.npy is neither a .npy/.npz file nor UTF-8 CSV text; expected an n×d table",
+    "parallel rows": (
+        "rows of d.npy are parallel or antipodal (after normalization): (1, 4); the theory "
+        "needs no two inputs parallel: remove them, or pass --drop-parallel"
+    ),
+    "--n above rows": "--n 9 asks for more rows than d.npy holds (5)",
+    "CSV 1_0": (
+        "d.npy line 2, column 2 holds '1_0'; expected a finite number in plain decimal or "
+        "scientific notation (like 10, -0.5 or 1e-3)"
+    ),
+    "CSV 1_0 in the first line": (
+        "d.npy line 1, column 1 holds '1_0'; expected a finite number in plain decimal or "
+        "scientific notation (like 10, -0.5 or 1e-3)"
+    ),
+    "CSV inf": (
+        "d.npy line 2, column 1 holds 'inf'; expected a finite number in plain decimal or "
+        "scientific notation (like 10, -0.5 or 1e-3)"
+    ),
+    "CSV nan first": (
+        "d.npy line 1, column 2 holds 'nan'; expected a finite number in plain decimal or "
+        "scientific notation (like 10, -0.5 or 1e-3)"
+    ),
+    "CSV -Infinity": (
+        "d.npy line 2, column 2 holds '-Infinity'; expected a finite number in plain decimal "
+        "or scientific notation (like 10, -0.5 or 1e-3)"
+    ),
+    "CSV hexadecimal": (
+        "d.npy line 2, column 1 holds '0x10'; expected a finite number in plain decimal or "
+        "scientific notation (like 10, -0.5 or 1e-3)"
+    ),
+    "CSV Arabic-Indic digit": (
+        "d.npy line 2, column 2 holds '٥'; expected a finite number in plain decimal or "
+        "scientific notation (like 10, -0.5 or 1e-3)"
+    ),
+    "CSV beyond float64": (
+        "d.npy line 2, column 2 holds '1e400', beyond the range of float64 (about ±1.8e308)"
+    ),
+    "CSV a comma decimal": "d.npy line 2, column 2 holds '5,5'; expected a number",
+    "FIFO": (
+        "{dir}/d.npy is not a regular file (a FIFO (named pipe)); expected an n×d table (.npy, "
+        ".npz or CSV)"
+    ),
+    "symlink to /dev/zero": (
+        "{dir}/d.npy is not a regular file (a character device); expected an n×d table (.npy, "
+        ".npz or CSV)"
+    ),
+    "a folder": (
+        "{dir}/d.npy is not a regular file (a folder); expected an n×d table (.npy, .npz or CSV)"
+    ),
+    "symlink to nothing": "data file not found: {dir}/d.npy (a symbolic link to nothing)",
+    "labels a FIFO": (
+        "{dir}/d.labels.npy is not a regular file (a FIFO (named pipe)); expected an n×d table "
+        "(.npy, .npz or CSV)"
+    ),
+    "zero row": "row 2 of d.npy is zero and cannot be normalized",
+    "parallel rows near 1e308": (
+        "rows of d.npy are parallel or antipodal (after normalization): (0, 3); the theory "
+        "needs no two inputs parallel: remove them, or pass --drop-parallel"
+    ),
+}
+REFUSAL_PREFIXES = {"huge shape", "bad header"}
+
+
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_malformed_data_file_is_one_line_exit_2_before_any_work_and_small(
     case, tmp_path, capsys, monkeypatch
@@ -249,6 +347,8 @@ def test_malformed_data_file_is_one_line_exit_2_before_any_work_and_small(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert message in lines[0] and "Traceback" not in err
+    said, want = lines[0].removeprefix("error: "), REFUSAL_LINES[case].format(dir=tmp_path)
+    assert said.startswith(want) if case in REFUSAL_PREFIXES else said == want
     # the message names the file; reading is validated first, so nothing large happens
     # (64 MiB is generous: a loader that allocated the claimed shape would need TiB)
     assert "d.npy" in lines[0] or "d.labels.npy" in lines[0]
