@@ -119,3 +119,27 @@ def test_what_is_not_a_regular_file_is_named_for_what_it_is(tmp_path: Path):
             )
     finally:
         sock.close()
+
+
+def test_npy_versions_and_labels_files_that_are_not_labels(tmp_path: Path):
+    """Version 2.0 headers are read like 1.0; version 3.0 is refused by name. A labels file
+    that is not .npy, or holds a table, is refused naming the labels file."""
+    x = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]])
+    for version in ((1, 0), (2, 0)):
+        with open(tmp_path / "v.npy", "wb") as fh:
+            np.lib.format.write_array(fh, x, version=version)
+        assert np.array_equal(read_table(tmp_path / "v.npy").x, x)
+    with open(tmp_path / "v3.npy", "wb") as fh:
+        np.lib.format.write_array(fh, x, version=(3, 0))
+    assert _refusal(tmp_path / "v3.npy") == "v3.npy: .npy format version (3, 0) is not supported"
+    np.save(tmp_path / "d.npy", x)
+    (tmp_path / "d.labels.npy").write_text("1\n2\n3\n")
+    assert _refusal(tmp_path / "d.npy") == (
+        "d.labels.npy is not a .npy file; expected n labels saved by numpy"
+    )
+    np.save(tmp_path / "d.labels.npy", np.ones((3, 2)))
+    assert _refusal(tmp_path / "d.npy") == (
+        "d.labels.npy holds labels of shape (3, 2); expected one label per row (shape (n,))"
+    )
+    np.save(tmp_path / "d.labels.npy", np.ones((3, 1)))
+    assert np.array_equal(read_table(tmp_path / "d.npy").y, np.ones(3))
