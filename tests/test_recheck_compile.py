@@ -245,3 +245,15 @@ def test_a_tie_at_the_midpoint_is_passed_over_for_the_next_eighth():
 
     larger = X * (1 + (X - R(1, 4)) ** 2)
     assert _freeze_inside(sp.Max(X, larger), arb(0), arb(0.5)) == larger
+
+
+def test_exponential_tail_types():
+    """e^{3x + 1}: type e·e^{3x}... a = e¹, β = 3; e^{-x²}: -x² ≤ -16x on [16, ∞), so a = 1 and
+    β = -16; e^{sin x}: no polynomial exponent, the range [1/e, e] and a = e, β = 0."""
+    t = _tail(sp.exp(3 * X + 1), arb(16))
+    assert (t.p, t.beta) == (0, arb(3)) and abs(float(t.a) - math.e) < 1e-15
+    g = _tail(sp.exp(-(X**2)), arb(16))
+    assert (g.p, g.beta) == (0, arb(-16)) and float(g.a) == 1.0
+    s = _tail(sp.exp(sp.sin(X)), arb(16))
+    assert (s.p, s.beta) == (0, arb(0)) and abs(float(s.a) - math.e) < 1e-15
+    assert abs(float(s.lo) - 1 / math.e) < 1e-15 and abs(float(s.hi) - math.e) < 1e-15
