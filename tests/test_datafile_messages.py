@@ -143,3 +143,17 @@ def test_npy_versions_and_labels_files_that_are_not_labels(tmp_path: Path):
     )
     np.save(tmp_path / "d.labels.npy", np.ones((3, 1)))
     assert np.array_equal(read_table(tmp_path / "d.npy").y, np.ones(3))
+
+
+def test_one_number_an_empty_array_and_fortran_order(tmp_path: Path):
+    """A 1×1 table is a table; a (0, 3) array is refused as empty; a Fortran-ordered .npy is
+    read as the same matrix."""
+    np.save(tmp_path / "one.npy", np.array([[5.0]]))
+    assert read_table(tmp_path / "one.npy").x.tolist() == [[5.0]]
+    np.save(tmp_path / "none.npy", np.zeros((0, 3)))
+    assert _refusal(tmp_path / "none.npy") == (
+        "none.npy holds an empty array of shape (0, 3); expected an n×d table"
+    )
+    x = np.arange(12.0).reshape(3, 4)
+    np.save(tmp_path / "f.npy", np.asfortranarray(x))
+    assert np.array_equal(read_table(tmp_path / "f.npy").x, x)
