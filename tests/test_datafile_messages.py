@@ -157,3 +157,25 @@ def test_one_number_an_empty_array_and_fortran_order(tmp_path: Path):
     x = np.arange(12.0).reshape(3, 4)
     np.save(tmp_path / "f.npy", np.asfortranarray(x))
     assert np.array_equal(read_table(tmp_path / "f.npy").x, x)
+
+
+def test_other_kinds_of_values_and_npz_members(tmp_path: Path):
+    """Bytes, booleans and dates are refused by name; a one-member .npz whose member is not
+    called x is that member; a refusal inside an .npz names the member; no y means no labels."""
+    for values, kind in (
+        (np.array([[b"a", b"b"]]), "bytes"),
+        (np.array([[True, False]]), "booleans"),
+        (np.array([["2024-01-01"]], dtype="datetime64[D]"), "values of type datetime64[D]"),
+    ):
+        np.save(tmp_path / "k.npy", values)
+        assert _refusal(tmp_path / "k.npy") == (
+            f"k.npy holds {kind}; expected an n×d table of real numbers"
+        )
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    np.savez(tmp_path / "one.npz", x)  # stored as arr_0
+    got = read_table(tmp_path / "one.npz")
+    assert np.array_equal(got.x, x) and got.y is None and got.kind == "npz"
+    np.savez(tmp_path / "s.npz", x=np.array([["a", "b"]]))
+    assert _refusal(tmp_path / "s.npz") == (
+        "s.npz[x] holds strings; expected an n×d table of real numbers"
+    )

@@ -713,3 +713,12 @@ def test_a_sliver_is_bounded_only_when_one_switch_crosses_it_monotonically():
         two = sp.Max(0, X - sp.Rational(1, 3)) + sp.Abs(X - sp.Rational(1, 3))
         assert _sliver_bound(two, 1, a, b) is None
         assert _sliver_bound(sp.Abs((X - sp.Rational(1, 3)) ** 2 - 1e-80), 1, a, b) is None
+
+
+def test_a_kink_exactly_at_the_tail_start_keeps_a_weak_sign_there():
+    """φ = tanh(x) + |x - 64|/8, written as two max atoms whose switches (64 - x and x - 64)
+    vanish exactly at x0 = 64, where the tail rule starts: each keeps a weak sign on [64, ∞),
+    so sup|φ'| = 7/8 (at 0) is proved with the tails from 64 (from 16 the kink is inside)."""
+    spec = "tanh(x) + Max(0, x - 64)/8 + Max(0, 64 - x)/8"
+    held = _sup(spec, 1, 0.875 * (1 - 1e-9), 0.875 * (1 + 1e-9), ["64"])
+    assert (held.claim, held.proved) == ("sup|φ'|", True), held.detail
