@@ -257,3 +257,14 @@ def test_exponential_tail_types():
     s = _tail(sp.exp(sp.sin(X)), arb(16))
     assert (s.p, s.beta) == (0, arb(0)) and abs(float(s.a) - math.e) < 1e-15
     assert abs(float(s.lo) - 1 / math.e) < 1e-15 and abs(float(s.hi) - math.e) < 1e-15
+
+
+def test_the_checkers_records_are_frozen():
+    import dataclasses
+
+    from verify.recheck import Result, _Tail
+
+    for record in (Result, _Tail):
+        assert record.__dataclass_params__.frozen, record
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Result("q*", True, "").proved = False
