@@ -268,3 +268,31 @@ def test_the_checkers_records_are_frozen():
         assert record.__dataclass_params__.frozen, record
     with pytest.raises(dataclasses.FrozenInstanceError):
         Result("q*", True, "").proved = False
+
+
+@pytest.mark.parametrize(
+    "e, a, b",
+    [
+        (sp.exp(-X), 1.0, 1.0),  # e^{|x|} on the left, decaying on the right
+        (X**3, (12 / math.e) ** 3, 0.25),  # x^p ≤ (4p/e)^p·e^{x/4}
+        (1 / (4 + 4 * X**2), 0.25, 0.0),
+        (X**2 * sp.exp(-X), None, 1.25),  # left: x²e^{x}; right: its value at x0 = 16
+        (sp.exp(X / 2) * sp.sin(X), None, 0.5),
+    ],
+    ids=lambda v: str(v)[:24],
+)
+def test_the_growth_envelope_holds_on_both_tails(e, a, b):
+    """verify.recheck.envelope: |e(x)| ≤ A·e^{β|x|} for |x| ≥ 16 on both sides (40-digit mpmath
+    at points out to 200), with the A and β the rules give where they are simple."""
+    from verify.recheck import envelope
+
+    big_a, beta = envelope(e, arb(16))
+    if a is not None:
+        assert abs(float(big_a) - a) <= 1e-12 * a, (e, big_a)
+    assert abs(float(beta) - b) < 1e-15, (e, beta)
+    for x in (16, 17.5, 25, 60, 200):
+        for side in (1, -1):
+            true = abs(_mp(e, side * x))
+            with mpmath.workdps(40):
+                bound = mpmath.mpf(float(big_a.upper())) * mpmath.exp(float(beta.upper()) * x)
+            assert true <= bound * (1 + 1e-15), (e, side * x)
