@@ -179,3 +179,31 @@ def test_other_kinds_of_values_and_npz_members(tmp_path: Path):
     assert _refusal(tmp_path / "s.npz") == (
         "s.npz[x] holds strings; expected an n×d table of real numbers"
     )
+
+
+def test_npz_labels_members_that_are_not_arrays_and_csv_limits(tmp_path, monkeypatch):
+    """An .npz with x and y has labels; a y of strings is refused naming the member, and so is a
+    member that is not a .npy array. A CSV above the memory limit, one with no rows, and one
+    whose header starts with X (not a number, whatever is stripped) are read as they are."""
+    import zipfile
+
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    np.savez(tmp_path / "xy.npz", x=x, y=np.array([1.0, -1.0]))
+    got = read_table(tmp_path / "xy.npz")
+    assert np.array_equal(got.x, x) and got.y.tolist() == [1.0, -1.0]
+    np.savez(tmp_path / "s.npz", x=x, y=np.array(["a", "b"]))
+    assert _refusal(tmp_path / "s.npz") == (
+        "s.npz[y] holds strings; expected one label per row of real numbers"
+    )
+    with zipfile.ZipFile(tmp_path / "z.npz", "w") as z:
+        z.writestr("x.npy", "hello")
+    assert _refusal(tmp_path / "z.npz") == (
+        "z.npz[x] is not a .npy array; expected x.npy saved by numpy"
+    )
+    (tmp_path / "n.csv").write_text("\n")
+    assert _refusal(tmp_path / "n.csv") == "n.csv holds no rows; expected an n×d table"
+    (tmp_path / "h.csv").write_text("X1,X2\n 1\t, 2 \n3,4\n")
+    assert read_table(tmp_path / "h.csv").x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    monkeypatch.setattr(datafile, "memory_limit", lambda: 10)
+    size = (tmp_path / "h.csv").stat().st_size
+    assert _refusal(tmp_path / "h.csv") == f"h.csv is {size} bytes, more than 10 bytes allowed"
