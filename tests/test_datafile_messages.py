@@ -207,3 +207,20 @@ def test_npz_labels_members_that_are_not_arrays_and_csv_limits(tmp_path, monkeyp
     monkeypatch.setattr(datafile, "memory_limit", lambda: 10)
     size = (tmp_path / "h.csv").stat().st_size
     assert _refusal(tmp_path / "h.csv") == f"h.csv is {size} bytes, more than 10 bytes allowed"
+
+
+def test_csv_label_columns_and_empty_cells(tmp_path: Path):
+    """Under a header ending in y: an empty input cell names its column, an empty label says so,
+    and a label column alone has no inputs; with inputs, the last column is the labels."""
+    cases = {
+        "a.csv": ("a,b,y\n,2,3\n4,5,6\n", "a.csv line 2: column 1 is empty; expected a number"),
+        "m.csv": ("a,b,y\n1,,3\n4,5,6\n", "m.csv line 2: column 2 is empty; expected a number"),
+        "b.csv": ("a,b,y\n1,2,\n4,5,6\n", "b.csv line 2: has no label; expected a number"),
+        "c.csv": ("y\n1\n2\n", "c.csv has a label column but no input columns"),
+    }
+    for name, (text, said) in cases.items():
+        (tmp_path / name).write_text(text)
+        assert _refusal(tmp_path / name) == said
+    (tmp_path / "ok.csv").write_text("a,y\n1,2\n3,4\n")
+    t = read_table(tmp_path / "ok.csv")
+    assert (t.kind, t.x.tolist(), t.y.tolist()) == ("csv", [[1.0], [3.0]], [2.0, 4.0])

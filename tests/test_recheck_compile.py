@@ -278,6 +278,7 @@ def test_the_checkers_records_are_frozen():
         (1 / (4 + 4 * X**2), 0.25, 0.0),
         (X**2 * sp.exp(-X), None, 1.25),  # left: x²e^{x}; right: its value at x0 = 16
         (sp.exp(X / 2) * sp.sin(X), None, 0.5),
+        (X**20 * sp.exp(-sp.Abs(X) / 2), 40**20 * math.exp(-20), 0.0),  # peak at 40 > 16
     ],
     ids=lambda v: str(v)[:24],
 )
@@ -290,9 +291,17 @@ def test_the_growth_envelope_holds_on_both_tails(e, a, b):
     if a is not None:
         assert abs(float(big_a) - a) <= 1e-12 * a, (e, big_a)
     assert abs(float(beta) - b) < 1e-15, (e, beta)
-    for x in (16, 17.5, 25, 60, 200):
+    for x in (16, 17.5, 25, 40, 60, 200):
         for side in (1, -1):
             true = abs(_mp(e, side * x))
             with mpmath.workdps(40):
                 bound = mpmath.mpf(float(big_a.upper())) * mpmath.exp(float(beta.upper()) * x)
             assert true <= bound * (1 + 1e-15), (e, side * x)
+
+
+def test_the_log_rule_of_a_growing_argument():
+    """log(3e^{2x}) on [16, ∞): the argument's tail is 3·e^{2x} (a = 3, β = 2, from 3e^{32}), so
+    c = |log lo| + |log a| + p + |β| = (log 3 + 32) + log 3 + 0 + 2 bounds log(·)/x."""
+    t = _tail(sp.log(3 * sp.exp(2 * X)), arb(16))
+    assert (t.p, t.beta) == (1, arb(0))
+    assert abs(float(t.a) - (2 * math.log(3) + 34)) < 1e-12
