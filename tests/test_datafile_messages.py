@@ -224,3 +224,21 @@ def test_csv_label_columns_and_empty_cells(tmp_path: Path):
     (tmp_path / "ok.csv").write_text("a,y\n1,2\n3,4\n")
     t = read_table(tmp_path / "ok.csv")
     assert (t.kind, t.x.tolist(), t.y.tolist()) == ("csv", [[1.0], [3.0]], [2.0, 4.0])
+
+
+def test_a_long_cell_is_quoted_by_its_first_twenty_characters(tmp_path: Path):
+    cases = {
+        "t.csv": ("abcdefghijklmnopqrstuvwxyz", "holds 'abcdefghijklmnopqrst'; expected a number"),
+        "b.csv": (
+            "1e4000000000000000000000",
+            "holds '1e400000000000000000', beyond the range of float64 (about ±1.8e308)",
+        ),
+        "u.csv": (
+            "1_000_000_000_000_000_000",
+            "holds '1_000_000_000_000_00'; expected a finite number in plain decimal or "
+            "scientific notation (like 10, -0.5 or 1e-3)",
+        ),
+    }
+    for name, (cell, said) in cases.items():
+        (tmp_path / name).write_text(f"1,2\n3,{cell}\n")
+        assert _refusal(tmp_path / name) == f"{name} line 2, column 2 {said}"

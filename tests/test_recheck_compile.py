@@ -106,7 +106,8 @@ SAMPLES = (16, 17, 20, 31.5, 50, 100, 1000, 10**4)
         (1 / (1 + X**2), 0, 1 / 257),
         (1 / sp.sqrt(1 + X**2), 0, 1 / math.sqrt(257)),
         (sp.sqrt(X), 4, math.inf),
-        (sp.erfc(X), 0, None),
+        (sp.erfc(X), 0, None),  # at most 1 - erf(16) in working precision: below
+        (sp.exp(-X / 32) * sp.sin(X), -math.exp(-0.5), math.exp(-0.5)),  # type's sup at x0
         (X**2 * sp.exp(-X), 0, 256 * math.exp(-16)),
         (X**5 * sp.exp(-X / 4), 0, 20**5 * math.exp(-5)),
         (sp.sin(X) / X, -1 / 16, 1 / 16),
@@ -305,3 +306,17 @@ def test_the_log_rule_of_a_growing_argument():
     t = _tail(sp.log(3 * sp.exp(2 * X)), arb(16))
     assert (t.p, t.beta) == (1, arb(0))
     assert abs(float(t.a) - (2 * math.log(3) + 34)) < 1e-12
+
+
+def test_erfc_on_the_tail_is_one_minus_erf_in_working_precision():
+    """erfc(x) ≤ 1 - erf(16) ≈ 2.3e-113 on [16, ∞): at 53 bits the checker's bound is the
+    rounding of 1 - erf(16), at most 2^-52; never near 1 (which 2 - erf or 1 + erf would give)."""
+    t = _tail(sp.erfc(X), arb(16))
+    assert float(t.lo) <= math.erfc(16) <= float(t.hi) <= 2.0**-52
+
+
+def test_a_product_with_a_factor_of_no_growth_type_has_none():
+    """e^{x·sin x} is unbounded with no type a·x^p·e^{βx} (its exponent is not a polynomial):
+    x times it has none either."""
+    assert _tail(sp.exp(X * sp.sin(X)), arb(16)).a is None
+    assert _tail(X * sp.exp(X * sp.sin(X)), arb(16)).a is None
