@@ -320,3 +320,16 @@ def test_a_product_with_a_factor_of_no_growth_type_has_none():
     x times it has none either."""
     assert _tail(sp.exp(X * sp.sin(X)), arb(16)).a is None
     assert _tail(X * sp.exp(X * sp.sin(X)), arb(16)).a is None
+
+
+def test_a_log_touching_zero_and_a_kink_on_a_tail_are_refused_in_words():
+    from verify.recheck import _freeze_tail
+
+    with pytest.raises(Malformed) as err:
+        _tail(sp.log(1 + sp.sin(X)), arb(16))
+    assert str(err.value) == "log of a tail not bounded away from 0"
+    with pytest.raises(Malformed) as err:
+        _freeze_tail(sp.Max(0, X - 100), 1, arb(16))
+    assert str(err.value) == "a kink on a tail"
+    assert _freeze_tail(sp.Max(0, X - 100), 1, arb(128)) == X - 100
+    assert _freeze_tail(sp.Max(0, X - 100), -1, arb(16)) == 0
