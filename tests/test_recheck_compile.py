@@ -111,6 +111,8 @@ SAMPLES = (16, 17, 20, 31.5, 50, 100, 1000, 10**4)
         (X**2 * sp.exp(-X), 0, 256 * math.exp(-16)),
         (X**5 * sp.exp(-X / 4), 0, 20**5 * math.exp(-5)),
         (sp.sin(X) / X, -1 / 16, 1 / 16),
+        (sp.sin(X) * X / (X**2 + 1), -1 / 16, 1 / 16),  # type x⁻¹: its value at x0 bounds it
+        (sp.sin(X) * X / (X + 1), -1, 1),  # type x⁰: the product's range alone is infinite
         (sp.log(1 + X**2) * sp.exp(-X), 0, None),
         (2 * X * sp.exp(-X) + 3 * X**2 * sp.exp(-2 * X) - 1, -1, None),
     ],
