@@ -242,3 +242,36 @@ def test_a_long_cell_is_quoted_by_its_first_twenty_characters(tmp_path: Path):
     for name, (cell, said) in cases.items():
         (tmp_path / name).write_text(f"1,2\n3,{cell}\n")
         assert _refusal(tmp_path / name) == f"{name} line 2, column 2 {said}"
+
+
+def test_a_file_swapped_for_a_fifo_after_the_check_cannot_block_the_read(tmp_path, monkeypatch):
+    """The first look (os.stat) sees a regular file; by the open it is a FIFO with no writer. The
+    open is non-blocking and the open file is looked at again, so the read is refused at once,
+    not stalled until a writer comes (bounded here by a 20 s join on a daemon thread)."""
+    import threading
+
+    fifo, plain = tmp_path / "d.csv", tmp_path / "plain.csv"
+    os.mkfifo(fifo)
+    plain.write_text("1,2\n3,4\n")
+    real_stat = os.stat
+
+    def swapped(path, *args, **kwargs):
+        return real_stat(plain if Path(path) == fifo else path, *args, **kwargs)
+
+    monkeypatch.setattr(datafile.os, "stat", swapped)
+    said: list[str] = []
+
+    def read() -> None:
+        try:
+            read_table(fifo)
+        except VerifyError as exc:
+            said.append(str(exc))
+
+    worker = threading.Thread(target=read, daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "the read blocked on a FIFO"
+    assert said == [
+        f"{fifo} is not a regular file (a FIFO (named pipe)); expected an n×d table (.npy, .npz "
+        "or CSV)"
+    ]
