@@ -102,6 +102,8 @@ SAMPLES = (16, 17, 20, 31.5, 50, 100, 1000, 10**4)
         (-(X**3), -math.inf, -4096),
         ((X - 20) ** 2, 0, math.inf),
         ((X - 20) ** 3, -math.inf, math.inf),
+        ((X - 16) ** 3, 0, math.inf),  # the base starts at 0 exactly
+        ((sp.sin(X) - R(1, 2)) ** 3, -(1.5**3), 1.5**3),  # base in [-3/2, 1/2]: ±(3/2)³
         (X**-2, 0, 1 / 256),
         (1 / (1 + X**2), 0, 1 / 257),
         (1 / sp.sqrt(1 + X**2), 0, 1 / math.sqrt(257)),
@@ -335,3 +337,9 @@ def test_a_log_touching_zero_and_a_kink_on_a_tail_are_refused_in_words():
     assert str(err.value) == "a kink on a tail"
     assert _freeze_tail(sp.Max(0, X - 100), 1, arb(128)) == X - 100
     assert _freeze_tail(sp.Max(0, X - 100), -1, arb(16)) == 0
+
+
+def test_a_negative_power_of_a_base_that_reaches_zero_has_no_rule():
+    with pytest.raises(Malformed) as err:
+        _tail((X - 16) ** -2, arb(16))
+    assert str(err.value) == "no tail rule for the power (x - 16)**(-2)"
