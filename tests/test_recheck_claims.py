@@ -722,3 +722,19 @@ def test_a_kink_exactly_at_the_tail_start_keeps_a_weak_sign_there():
     spec = "tanh(x) + Max(0, x - 64)/8 + Max(0, 64 - x)/8"
     held = _sup(spec, 1, 0.875 * (1 - 1e-9), 0.875 * (1 + 1e-9), ["64"])
     assert (held.claim, held.proved) == ("sup|φ'|", True), held.detail
+
+
+def test_two_kinks_one_of_them_at_one_third_re_prove():
+    """φ = tanh(x) + max(0, x - 1/3)/4 + max(0, x - 20)/8 (stored like the 1/3 file, with
+    ``--certificate``), whose q* ball is 9e-37 wide: every claim re-proves. It did not while the
+    segment ends were sorted by their float (the two ends beside 1/3, 2^-118 apart, could swap
+    places), nor while segments made at the variance map's 64 bits were reused at 128."""
+    from verify.recheck import exact_order, recheck
+
+    doc = json.loads((DATA / "certificate_two_kinks.json").read_text())
+    assert doc["activation"]["breakpoints"] == ["1/3", "20"]
+    results = recheck(doc)
+    assert len(results) == 9 and all(r.proved for r in results), [r.line() for r in results]
+    third = arb(1) / 3
+    a, b = (third - arb(2) ** -118).lower(), (third + arb(2) ** -118).upper()
+    assert float(a) == float(b) and sorted([b, a], key=exact_order) == [a, b]

@@ -15,6 +15,7 @@ bound. No torch.
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import json
 import math
@@ -548,7 +549,16 @@ def cut_ends(cuts: list[arb]) -> list[arb]:
         else:
             margin = arb(2) ** (10 - ctx.prec) * max(abs(arb(c.mid())), arb(1)).upper()
             out += [(c - margin).lower(), (c + margin).upper()]
-    return sorted(out, key=lambda e: float(e))
+    return sorted(out, key=exact_order)
+
+
+def _compare(x: arb, y: arb) -> int:
+    return -1 if x < y else 1 if x > y else 0
+
+
+#: A sort key for exact points that tells apart those a float cannot (the two ends beside a cut
+#: at 1/3 are 2^-117 apart): Arb's own comparison, exact for exact points.
+exact_order = functools.cmp_to_key(_compare)
 
 
 # ---------------------------------------------------------------- Gaussian expectations
@@ -570,10 +580,12 @@ class Phi:
 
     def segments(self, w: arb, deriv: bool = False) -> list:
         """:func:`segments` of φ (or φ') covering [-w, w], split at the breakpoints."""
-        key = (float(w), deriv)
+        key = (float(w), deriv, ctx.prec)  # slivers and the floor scale with the precision
         if key not in self._segments:
             ends = [-w, *(c for c in self.cuts if -w < c < w), w]
-            ends = sorted({*ends, arb(0)}, key=float)  # 0 always an end: even integrands halve
+            if not any(c.is_zero() for c in ends):  # 0 always an end: even integrands halve
+                ends.append(arb(0))
+            ends = sorted(ends, key=exact_order)
             self._segments[key] = segments(self.dexpr if deriv else self.expr, ends)
         return self._segments[key]
 
