@@ -343,3 +343,35 @@ def test_a_negative_power_of_a_base_that_reaches_zero_has_no_rule():
     with pytest.raises(Malformed) as err:
         _tail((X - 16) ** -2, arb(16))
     assert str(err.value) == "no tail rule for the power (x - 16)**(-2)"
+
+
+@pytest.mark.parametrize("which, k", [("phi2", 0), ("slope", 0), ("mu", 3), ("dphi2", 0)])
+def test_a_narrow_window_is_paid_for_by_the_stated_tail(which, k, monkeypatch):
+    """Phi.expect for φ = tanh at q = 1 with its window cut to [-4, 4]: the ball holds the true
+    expectation (40-digit mpmath quadrature over the line) and its radius is the stated tail
+    bound beyond R = 4 (docs/certificate.md), to 0.1 %: a tail too small would miss the value, a
+    looser one would show in the radius."""
+    from verify.recheck import CRAMER, Phi
+
+    phi = Phi(sp.tanh(X), [])
+    monkeypatch.setattr(Phi, "window", lambda self, q, beta: (arb(4), arb(4)))
+    got = phi.expect(arb(1), which, k)
+    a, b = (mpmath.mpf(float(v)) for v in (phi.denv if which == "dphi2" else phi.env))
+    with mpmath.workdps(40):
+        dens = lambda z: mpmath.exp(-(z**2) / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
+        f = {
+            "phi2": lambda z: mpmath.tanh(z) ** 2,
+            "slope": lambda z: mpmath.tanh(z) ** 2 * (z**2 - 1) / 2,
+            "mu": lambda z: mpmath.tanh(z) * (z**3 - 3 * z) / mpmath.sqrt(6),
+            "dphi2": lambda z: mpmath.sech(z) ** 4,
+        }[which]
+        true = mpmath.quad(lambda z: f(z) * dens(z), [-mpmath.inf, 0, mpmath.inf])
+        tail = {
+            "phi2": a * a * mpmath.exp(2 * b * b) * mpmath.erfc((4 - 2 * b) / mpmath.sqrt(2)),
+            "dphi2": a * a * mpmath.exp(2 * b * b) * mpmath.erfc((4 - 2 * b) / mpmath.sqrt(2)),
+            "slope": mpmath.sqrt(2) * a * a * mpmath.exp(4 * b * b) * mpmath.erfc(2 - 2 * b),
+            "mu": mpmath.mpf(float(CRAMER.upper())) * 2 * a * mpmath.exp(b * b)
+            * mpmath.erfc(2 - b) / mpmath.sqrt(2),
+        }[which]  # fmt: skip
+    assert float(got.lower()) <= float(true) <= float(got.upper()), (which, got, true)
+    assert 0.999 * float(tail) <= float(got.rad()) <= 1.001 * float(tail) + 1e-15, (which, got)
