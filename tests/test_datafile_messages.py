@@ -275,3 +275,14 @@ def test_a_file_swapped_for_a_fifo_after_the_check_cannot_block_the_read(tmp_pat
         f"{fifo} is not a regular file (a FIFO (named pipe)); expected an n×d table (.npy, .npz "
         "or CSV)"
     ]
+
+
+def test_an_npz_holding_only_y_and_a_cell_with_a_letter(tmp_path: Path):
+    """An .npz whose one member is y: that member is the inputs, and there are no labels. A cell
+    "4X" is not a number (only spaces and tabs are stripped)."""
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    np.savez(tmp_path / "y.npz", y=x)
+    got = read_table(tmp_path / "y.npz")
+    assert np.array_equal(got.x, x) and got.y is None
+    (tmp_path / "l.csv").write_text("1,2\n3,4X\n")
+    assert _refusal(tmp_path / "l.csv") == "l.csv line 2, column 2 holds '4X'; expected a number"
