@@ -375,3 +375,23 @@ def test_a_narrow_window_is_paid_for_by_the_stated_tail(which, k, monkeypatch):
         }[which]  # fmt: skip
     assert float(got.lower()) <= float(true) <= float(got.upper()), (which, got, true)
     assert 0.999 * float(tail) <= float(got.rad()) <= 1.001 * float(tail) + 1e-15, (which, got)
+
+
+def test_more_exact_tail_rules():
+    """(2 + sin x)³ ranges up to 27; e^{1 - x²} has type e·e^{-16x}; (2 + 3e^{x/2 + 1})⁻¹ has type
+    (1/(3e))·e^{-x/2} (the base is at least its exponential term); a kink at 16.5 lies on the
+    tail from 16; a φ with no growth type has no envelope; atan at 1.5i is across its cut."""
+    from verify.recheck import _freeze_tail, envelope
+
+    assert float(_tail((2 + sp.sin(X)) ** 3, arb(16)).hi) == 27.0
+    t = _tail(sp.exp(1 - X**2), arb(16))
+    assert t.beta == arb(-16) and abs(float(t.a) - math.e) < 1e-14
+    u = _tail((2 + 3 * sp.exp(X / 2 + 1)) ** -1, arb(16))
+    assert u.beta == arb(-0.5) and abs(float(u.a) - 1 / (3 * math.e)) < 1e-15
+    with pytest.raises(Malformed) as err:
+        _freeze_tail(sp.Max(0, X - R(33, 2)), 1, arb(16))
+    assert str(err.value) == "a kink on a tail"
+    with pytest.raises(Malformed) as err:
+        envelope(sp.exp(X * sp.sin(X)), arb(16))
+    assert str(err.value) == "no growth bound on a tail"
+    assert not compile_fn(sp.atan(X))(acb(0, 1.5), True).is_finite()
