@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from numeric.symmetric import is_symmetric, row_step
+from numeric.symmetric import row_step, symmetric_part
 
 EPS = torch.finfo(torch.float64).eps
 TINY = 2.0**-1074  # the least subnormal: the absolute rounding of an operation that underflows
@@ -36,7 +36,7 @@ class Certificate:
 def eigenvalues(m: torch.Tensor) -> torch.Tensor:
     """Ascending eigenvalues of the symmetric matrix ``m`` (float64); of (m + mᵀ)/2 when ``m``
     is not exactly symmetric (only then is that copy made)."""
-    return torch.linalg.eigvalsh(m if is_symmetric(m) else torch.add(m, m.T).mul_(0.5))
+    return torch.linalg.eigvalsh(symmetric_part(m))
 
 
 def eig_error(m: torch.Tensor, entry_error: float) -> float:
@@ -202,10 +202,11 @@ def spectral_bounds(m: torch.Tensor, entry_error: float) -> Spectrum:
     The other eigenvalues wait until asked for."""
     from numeric.least_eigenvalue import least_eigenvalue
 
-    found = least_eigenvalue(m if is_symmetric(m) else torch.add(m, m.T).mul_(0.5))
+    sym = symmetric_part(m)
+    found = least_eigenvalue(sym)
     bar = eig_error(m, entry_error)
     if found is None:
-        return Spectrum(eigenvalues(m), bar)
+        return Spectrum(torch.linalg.eigvalsh(sym), bar)
     return Spectrum(
         None,
         bar + found.residual,

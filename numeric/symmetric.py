@@ -64,4 +64,16 @@ def is_symmetric(a: torch.Tensor) -> bool:
     )
 
 
-__all__ = ["is_symmetric", "maximum_mirror_", "mirror_upper_", "row_step", "symmetric_rows"]
+def symmetric_part(a: torch.Tensor) -> torch.Tensor:
+    """``a`` itself when it is exactly symmetric, else (a + aᵀ)/2 (then one n×n copy)."""
+    return a if is_symmetric(a) else torch.add(a, a.T).mul_(0.5)
+
+
+__all__ = [
+    "is_symmetric",
+    "maximum_mirror_",
+    "mirror_upper_",
+    "row_step",
+    "symmetric_part",
+    "symmetric_rows",
+]

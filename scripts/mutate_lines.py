@@ -32,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "scripts" / "mutmut_forkserver.py"
+sys.path.insert(0, str(SERVER.parent))
+from mutmut_forkserver import ask  # noqa: E402  (the server's own client, beside this script)
 
 
 def _diff(orig: str, mutated: str) -> str:
@@ -58,9 +60,6 @@ def _mutants(module: str, orig: str, first: int, last: int) -> list[tuple[str, i
 
 def _tests(sock: str, tree: Path, args: list[str], limit: float) -> str:
     """killed, survived or timeout: the fork server's run of the tests on the mutant."""
-    sys.path.insert(0, str(SERVER.parent))
-    from mutmut_forkserver import ask
-
     code = ask(sock, args, str(tree), limit)
     if code is None:
         return "timeout"

@@ -60,3 +60,18 @@ def test_a_spectrum_needs_its_eigenvalues_or_lambda_min_and_the_matrix():
         Spectrum(None, 1e-12)
     with pytest.raises(ValueError):
         Spectrum(None, 1e-12, least=1.0)
+
+
+def test_a_matrix_not_exactly_symmetric_is_read_as_its_symmetric_part():
+    """A known spectrum with a one-ulp-scale asymmetry added: λ_min is that of (M + Mᵀ)/2, by
+    Lanczos and by the lazy eigvalsh alike; an exactly symmetric matrix is not copied."""
+    from numeric.symmetric import symmetric_part
+
+    m = _with_spectrum([1e-3, *torch.linspace(0.01, 5.0, 39, dtype=torch.float64).tolist()])
+    assert symmetric_part(m) is m
+    skew = torch.zeros_like(m)
+    skew[0, 1], skew[1, 0] = 3e-4, -3e-4  # antisymmetric: (M + S + (M + S)ᵀ)/2 = M
+    spec = spectral_bounds(m + skew, 0.0)
+    assert torch.equal(symmetric_part(m + skew), (m + skew + (m + skew).T) / 2)
+    assert abs(spec.lambda_min - 1e-3) <= spec.error
+    assert abs(float(spec.eigenvalues[0]) - 1e-3) <= spec.error
