@@ -312,6 +312,26 @@ def test_the_log_rule_of_a_growing_argument():
     assert abs(float(t.a) - (2 * math.log(3) + 34)) < 1e-12
 
 
+@pytest.mark.parametrize(
+    "e",
+    [sp.log(2 + sp.sin(X)), sp.log(R(1, 2) + sp.exp(-X)), sp.log(1 + sp.exp(-X))],
+    ids=str,
+)
+def test_the_log_rule_of_an_argument_whose_lower_end_is_at_most_one(e):
+    """log(g) on [16, ∞) for g with inf g in (0, 1]: allowed (g > 0 is all the rule needs), its
+    range [log inf g, log sup g] holds, and so does |log g(x)| ≤ c·x with
+    c = |log lo| + |log a| (p = β = 0): 40-digit mpmath at points out to 10⁴."""
+    arg, t = _tail(e.args[0], arb(16)), _tail(e, arb(16))
+    assert (t.p, t.beta) == (1, arb(0))
+    assert abs(float(t.lo) - math.log(float(arg.lo))) < 1e-15
+    c = abs(math.log(float(arg.lo))) + abs(math.log(float(arg.a)))
+    assert abs(float(t.a) - c) <= 1e-12 * c, (e, t.a, c)
+    for x in (16, 16.5, 17.3, 31.4, 100, 1e4):
+        v = _mp(e, x)
+        assert float(t.lo.lower()) <= v <= float(t.hi.upper()), (e, x)
+        assert abs(v) <= float(t.a.upper()) * x, (e, x)
+
+
 def test_erfc_on_the_tail_is_one_minus_erf_in_working_precision():
     """erfc(x) ≤ 1 - erf(16) ≈ 2.3e-113 on [16, ∞): at 53 bits the checker's bound is the
     rounding of 1 - erf(16), at most 2^-52; never near 1 (which 2 - erf or 1 + erf would give)."""
@@ -346,24 +366,31 @@ def test_a_negative_power_of_a_base_that_reaches_zero_has_no_rule():
 
 
 @pytest.mark.parametrize("which, k", [("phi2", 0), ("slope", 0), ("mu", 3), ("dphi2", 0)])
-def test_a_narrow_window_is_paid_for_by_the_stated_tail(which, k, monkeypatch):
-    """Phi.expect for φ = tanh at q = 1 with its window cut to [-4, 4]: the ball holds the true
-    expectation (40-digit mpmath quadrature over the line) and its radius is the stated tail
-    bound beyond R = 4 (docs/certificate.md), to 0.1 %: a tail too small would miss the value, a
-    looser one would show in the radius."""
+@pytest.mark.parametrize(
+    "e, env", [(sp.tanh(X), (1, 0)), (2 * sp.exp(X / 4) * sp.tanh(X), (2, 0.25))], ids=str
+)
+def test_a_narrow_window_is_paid_for_by_the_stated_tail(which, k, e, env, monkeypatch):
+    """Phi.expect at q = 1 with its window cut to [-4, 4]: the ball holds the true expectation
+    (40-digit mpmath quadrature over the line) and its radius is the stated tail bound beyond
+    R = 4 (docs/certificate.md), to 0.1 %: a tail too small would miss the value, a looser one
+    would show in the radius. tanh has the envelope A = 1, β = 0, where a factor A or e^{β²q}
+    of the bound is invisible; 2e^{x/4}·tanh(x) has A = 2, β = 1/4 (and A = 4.5 for φ')."""
     from verify.recheck import CRAMER, Phi
 
-    phi = Phi(sp.tanh(X), [])
+    phi = Phi(e, [])
+    assert float(phi.env[0]) == env[0] and float(phi.env[1]) == env[1]
     monkeypatch.setattr(Phi, "window", lambda self, q, beta: (arb(4), arb(4)))
     got = phi.expect(arb(1), which, k)
     a, b = (mpmath.mpf(float(v)) for v in (phi.denv if which == "dphi2" else phi.env))
     with mpmath.workdps(40):
+        g = sp.lambdify(X, e, "mpmath")
+        dg = sp.lambdify(X, sp.diff(e, X), "mpmath")
         dens = lambda z: mpmath.exp(-(z**2) / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
         f = {
-            "phi2": lambda z: mpmath.tanh(z) ** 2,
-            "slope": lambda z: mpmath.tanh(z) ** 2 * (z**2 - 1) / 2,
-            "mu": lambda z: mpmath.tanh(z) * (z**3 - 3 * z) / mpmath.sqrt(6),
-            "dphi2": lambda z: mpmath.sech(z) ** 4,
+            "phi2": lambda z: g(z) ** 2,
+            "slope": lambda z: g(z) ** 2 * (z**2 - 1) / 2,
+            "mu": lambda z: g(z) * (z**3 - 3 * z) / mpmath.sqrt(6),
+            "dphi2": lambda z: dg(z) ** 2,
         }[which]
         true = mpmath.quad(lambda z: f(z) * dens(z), [-mpmath.inf, 0, mpmath.inf])
         tail = {
