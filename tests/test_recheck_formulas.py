@@ -226,10 +226,10 @@ def test_the_series_route_entries_and_tail_are_the_stated_formulas():
     from verify.recheck import _series_entries
 
     run = SimpleNamespace(n=2, sigma_w2=1 / 16, d=4)
-    rho = np.array([[1.0, 0.5], [0.5, 1.0]])
+    rho = np.array([0.5])  # the pairs i < j: here (0, 1) alone
     r = 2.0**-10  # ρ̃_01's radius: R gains slope·r (slope Σ k μ_k² = 3/2) and the tail |ρ̃| + r
-    rad = np.array([[0.0, r], [r, 0.0]])
-    s = np.array([[1.0, 0.25], [0.25, 1.0]])
+    rad = np.array([r])
+    s = np.array([0.25])
     claimed = [arb(0.5), arb(1.0), arb(0.25)]
     with prec_scope(256):
         _, kap, radius, tail_lo, tail_hi = _series_entries(
@@ -240,10 +240,83 @@ def test_the_series_route_entries_and_tail_are_the_stated_formulas():
     want = horner + Fraction(3, 2) * Fraction(r) + 2 * U * Fraction(17, 16)
     # the float sum of the three terms widened by 4u: at or above the formula, within 8u
     assert want <= Fraction(radius[0, 1]) <= want * (1 + 8 * U)
+    diag = horner + 2 * U * Fraction(7, 4)  # at ρ = 1: no radius of ρ̃, Horner's value 7/4
+    assert diag <= Fraction(radius[0, 0]) <= diag * (1 + 8 * U) and radius[1, 1] == radius[0, 0]
     widened = (Fraction(1, 2) + Fraction(r)) ** 3 * (1 + 12 * U) * (1 + gamma(2 + 6))
     lo, hi = Fraction(1, 4) * (1 - widened), Fraction(1, 4) * (1 + widened)
     assert lo * (1 - 4 * U) <= Fraction(tail_lo) <= lo
     assert hi <= Fraction(tail_hi) <= hi * (1 + 4 * U)
+
+
+def test_the_series_routes_tail_takes_the_largest_row_sum_of_the_whole_matrix():
+    """n = 3, ρ̃ = 1/4, 1/8 (row 0) and 1/2 (1, 2), radii 0, N = 3 terms: the Gershgorin sums of
+    the N-th powers are 1/64 + 1/512, 1/64 + 1/8 and 1/512 + 1/8; the tail bound uses the
+    largest, 9/64 (row 1, which needs the entry below the diagonal), not the largest entry or
+    an upper-triangle row sum (1/8)."""
+    from types import SimpleNamespace
+
+    from verify.recheck import _series_entries
+
+    run = SimpleNamespace(n=3, sigma_w2=1 / 16, d=4)
+    rho, zero = np.array([0.25, 0.125, 0.5]), np.zeros(3)
+    claimed = [arb(0.5), arb(1.0), arb(0.25)]
+    with prec_scope(256):
+        *_, tail_lo, tail_hi = _series_entries(
+            run, rho, zero, np.zeros(3), 0.0, arb(0.75), arb(0.25), claimed
+        )
+    widened = Fraction(9, 64) * (1 + 12 * U) * (1 + gamma(3 + 6))
+    lo, hi = Fraction(1, 4) * (1 - widened), Fraction(1, 4) * (1 + widened)
+    assert lo * (1 - 4 * U) <= Fraction(tail_lo) <= lo
+    assert hi <= Fraction(tail_hi) <= hi * (1 + 4 * U)
+
+
+def test_the_dual_routes_entries_are_the_closed_form_with_q_stars_radius():
+    """_dual_entries for relu (c = b = 1), n = 3, d = 4, σ_w² = 1/16, q* = 3/4 ± 2⁻⁴⁰, radii
+    2⁻³⁰: the diagonal is (q* - 2/d)/(2σ_w²) = 2 with radius 8·2⁻⁴⁰ (q*'s, carried); each
+    Ã_ij is the float nearest κ(q*, ρ̃_ij) = q*(√(1 - ρ²) + (π - acos ρ)ρ)/(2π) (50-digit
+    mpmath) and R_ij covers the distance to κ over q*'s ball plus the slope q*·m1 times the
+    radius, and no more than twice that. The radii too small are counted as mpmath counts
+    |h(ρ̃) - ρ̃|/(1 - c) > 2⁻³⁰: two, the pair (0, 1) being put at the map's fixed point."""
+    from types import SimpleNamespace
+
+    import mpmath
+    import sympy as sp
+
+    from verify.recheck import X, _dual_entries
+
+    run = SimpleNamespace(
+        n=3, d=4, sigma_w2=1 / 16, expr=sp.Max(0, X), family={"name": "relu", "c": "1", "b": "1"}
+    )
+    rho, rad, s = np.array([0.5, -0.25, 0.875]), np.full(3, 2.0**-30), np.array([0.4, -0.2, 0.8])
+    with mpmath.workdps(50):  # pair (0, 1) at the map's fixed point: h(ρ̃) = ρ̃ to 1e-16
+        half = mpmath.mpf(0.5)
+        k01 = (mpmath.sqrt(1 - half**2) + (mpmath.pi - mpmath.acos(half)) * half) / (2 * mpmath.pi)
+        s[0] = float(2 * (mpmath.mpf(0.75) * half - mpmath.mpf(0.75) * k01 / 8))
+    big_q = arb(0.75, 2.0**-40)
+    with prec_scope(128):
+        res, mid, radius, t_lo, t_hi = _dual_entries(
+            run, rho, rad, s, 0.0, big_q, arb(0.5), arb(0.5)
+        )
+    bad = 0
+    assert (t_lo, t_hi) == (0.0, 0.0) and np.array_equal(mid, mid.T)
+    assert np.array_equal(radius, radius.T)
+    assert np.all(np.diag(mid) == 2.0)
+    assert np.all(8 * 2.0**-40 <= np.diag(radius)) and np.all(np.diag(radius) <= 9 * 2.0**-40)
+    slope = Fraction(0.75 + 2.0**-40) * Fraction(1, 2) * Fraction(2.0**-30)
+    with mpmath.workdps(50):
+        for p, ((i, j), r) in enumerate(zip([(0, 1), (0, 2), (1, 2)], rho.tolist())):
+            r = mpmath.mpf(r)
+            kap = (mpmath.sqrt(1 - r * r) + (mpmath.pi - mpmath.acos(r)) * r) / (2 * mpmath.pi)
+            assert mid[i, j] == float(mpmath.mpf(0.75) * kap), (i, j)
+            spread = max(
+                abs(mpmath.mpf(q) * kap - mpmath.mpf(mid[i, j]))
+                for q in (0.75 - 2.0**-40, 0.75 + 2.0**-40)
+            )
+            need = spread + mpmath.mpf(slope.numerator) / slope.denominator
+            assert need <= radius[i, j] <= 2 * need, (i, j)
+            h = (mpmath.mpf(1) / 8 * mpmath.mpf(0.75) * kap + mpmath.mpf(s[p]) / 2) / 0.75
+            bad += abs(h - r) / (1 - mpmath.mpf(0.5)) > 2.0**-30  # Banach: the radius it needs
+    assert res.detail == f"{bad} claimed radii too small" and bad == 2
 
 
 #: (s_err, q*'s radius, the claimed μ_k², s_01): h = ρ̃_01 = 1/2 exactly in each.
@@ -268,8 +341,8 @@ def test_the_series_route_radius_test_is_its_stated_bound(case):
 
     s_err, q_rad, mu2, s01 = RADIUS_CASES[case]
     run = SimpleNamespace(n=2, sigma_w2=1 / 16, d=4)
-    rho = np.array([[1.0, 0.5], [0.5, 1.0]])
-    s = np.array([[1.0, s01], [s01, 1.0]])
+    rho = np.array([0.5])  # the pairs i < j: here (0, 1) alone
+    s = np.array([s01])
     claimed = [arb(m) for m in mu2]
     big_q = arb(0.75, q_rad) if q_rad else arb(0.75)
     w2, wd = Fraction(1, 8), Fraction(1, 2)
@@ -287,7 +360,7 @@ def test_the_series_route_radius_test_is_its_stated_bound(case):
     own = h_err / Fraction(3, 4) * (1 + 4 * U)
 
     def proved(radius: float) -> bool:
-        rad = np.array([[0.0, radius], [radius, 0.0]])
+        rad = np.array([radius])
         with prec_scope(256):
             res, *_ = _series_entries(run, rho, rad, s, s_err, big_q, arb(0.25), claimed)
         return res.proved
@@ -322,3 +395,32 @@ def test_a_sums_growth_envelope_is_tight_at_x0_and_valid_beyond():
         for x in (17, 20, 50, 300, 700):
             assert float(env(x).lower()) >= float(f(mpmath.mpf(x))) * (1 - 1e-15), x
     assert t.lo >= 0 and float(t.hi.upper()) >= float(at16)
+
+
+SERIES_CASES = {
+    "odd": [0.0, 0.375, 0.0, -0.25, 0.0, 0.0625, 0.0],
+    "even": [0.5, 0.0, 0.25, 0.0, -0.125],
+    "neither": [0.5, 0.25, 0.0, 0.125, 0.0, 2.0**-20],
+    "odd, one term": [0.0, 0.75],
+    "a single zero": [0.0],
+    "zero": [0.0, 0.0, 0.0],
+}
+
+
+@pytest.mark.parametrize("case", list(SERIES_CASES))
+def test_the_series_is_the_sum_within_its_rounding_bound(case):
+    """_series(a, ρ) = Σ a_k ρ^k within γ_{2N}Σ|a_k| (the bound the radius R uses), on 2000
+    random ρ in [-1, 1] and the ends, against exact rationals: for odd (ρ·p(ρ²)), even
+    (p(ρ²)) and general coefficients; and exact where the data make every operation exact."""
+    from verify.recheck import _series
+
+    mids = SERIES_CASES[case]
+    rho = np.concatenate([np.random.default_rng(3).uniform(-1, 1, 2000), [-1.0, 0.0, 1.0]])
+    got = _series(mids, rho)
+    bound = gamma(2 * len(mids)) * sum(abs(Fraction(m)) for m in mids)
+    for r, g in zip(rho.tolist(), got.tolist()):
+        exact = sum(Fraction(m) * Fraction(r) ** k for k, m in enumerate(mids))
+        assert abs(Fraction(g) - exact) <= bound, (case, r)
+    dyadic = np.array([0.5, -0.25, 1.0, -1.0])
+    for r, g in zip(dyadic.tolist(), _series(mids, dyadic).tolist()):
+        assert Fraction(g) == sum(Fraction(m) * Fraction(r) ** k for k, m in enumerate(mids))

@@ -158,3 +158,65 @@ def test_bounded_increasing_functions_of_an_unbounded_argument_keep_their_own_ra
     half_pi = math.pi / 2
     assert abs(float(t.lo) + half_pi) < 1e-14 and abs(float(t.hi) - half_pi) < 1e-14
     assert float(t.lo.lower()) <= -half_pi and float(t.hi.upper()) >= half_pi
+
+
+def test_pairs_are_read_as_stored_and_the_symmetric_matrix_built_from_them():
+    """_pairs: an n×n field stored as its upper triangle comes back as the entries i < j row by
+    row; anything else (a full matrix, another n) is refused. _symmetric puts them back above
+    and below a constant diagonal, _upper reads them off again: the same order both ways,
+    checked against numpy's triu_indices on n = 1, 2, 5."""
+    import numpy as np
+
+    from verify.recheck import _pairs, _symmetric, _upper
+
+    for n in (1, 2, 5):
+        vals = np.arange(1, n * (n - 1) // 2 + 1, dtype=float) / 8
+        tri = _packed(vals, upper_triangle=True)
+        tri["shape"] = [n, n]
+        assert np.array_equal(_pairs(tri, n), vals)
+        full = _symmetric(vals, n, -0.5)
+        want = np.full((n, n), -0.5)
+        want[np.triu_indices(n, 1)] = vals
+        want[np.tril_indices(n, -1)] = want.T[np.tril_indices(n, -1)]
+        assert np.array_equal(full, want), n
+        assert np.array_equal(_upper(full), vals), n
+    tri = _packed([0.5, -0.25, 0.125], upper_triangle=True)
+    tri["shape"] = [3, 3]
+    square = _packed(np.eye(3))
+    for obj, n in ((tri, 4), (square, 3)):
+        with pytest.raises(Malformed) as err:
+            _pairs(obj, n)
+        assert str(err.value) == "the correlations are not an n×n upper triangle"
+
+
+@pytest.mark.parametrize(
+    "rho, rad, message",
+    [
+        ([0.5, -0.25, 1.0 + 2.0**-52], [0.0] * 3, "a correlation outside [-1, 1]"),
+        ([0.5, -1.0 - 2.0**-52, 0.0], [0.0] * 3, "a correlation outside [-1, 1]"),
+        ([0.5, -0.25, 0.125], [0.0, -(2.0**-1074), 0.0], "a correlation has a negative radius"),
+    ],
+)
+def test_correlations_outside_their_range_are_a_malformed_file(rho, rad, message):
+    """entries() refuses a ρ̃ an ulp outside [-1, 1] and a negative radius before any
+    arithmetic, on either route; ±1 itself and a zero radius are read."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from verify.recheck import entries
+
+    def field(v):
+        obj = _packed(np.asarray(v, dtype=float), upper_triangle=True)
+        obj["shape"] = [3, 3]
+        return obj
+
+    run = SimpleNamespace(n=3, family=None, unit=lambda: (np.eye(3), 0.0))
+    for route in ("dual", "series"):
+        c = {"rho": field(rho), "rho_radius": field(rad), "route": route}
+        with pytest.raises(Malformed) as err:
+            entries(run, c, arb(1), arb(0.5), arb(0.5), None)
+        assert str(err.value) == message
+    c = {"rho": field([1.0, -1.0, 0.0]), "rho_radius": field([0.0] * 3), "route": "dual"}
+    result, *_ = entries(run, c, arb(1), arb(0.5), arb(0.5), None)  # read: no family, no dual
+    assert result.detail == "φ is not the family the file names"

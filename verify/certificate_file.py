@@ -5,7 +5,9 @@
 Numbers are exact: floats as hexadecimal floats (``float.hex``), Arb balls as
 ``[exact midpoint, radius]`` with the midpoint written ``±0x<hex integer>p<exponent>`` (any
 precision) and the radius a hexadecimal float rounded up; arrays of float64 as little-endian
-bytes, zlib-compressed, base64 (the n×n ones as their upper triangle, i < j, row by row).
+bytes, zlib (stored blocks, level 0: float64 bits shrink by 4-10 % at level 6, which costs
+0.5 s to write and 15 ms to read per 4 MB), base64 (the n×n ones as their upper triangle,
+i < j, row by row).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def array(a, triangle: bool = False) -> dict[str, Any]:
     shape = list(a.shape)
     if triangle:
         a = a[np.triu_indices(a.shape[0], 1)]
-    data = base64.b64encode(zlib.compress(a.tobytes(), 6)).decode("ascii")
+    data = base64.b64encode(zlib.compress(a.tobytes(), 0)).decode("ascii")
     return {"shape": shape, "upper_triangle": triangle, "float64_zlib_base64": data}
 
 

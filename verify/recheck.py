@@ -100,9 +100,8 @@ def _ball(pair) -> arb:
     return _num(pair[0]) + arb(0, rad)
 
 
-def _array(obj, n: int | None = None) -> np.ndarray:
-    """A float64 array; a stored upper triangle comes back as the full symmetric matrix with a
-    zero diagonal."""
+def _decode(obj) -> tuple[np.ndarray, list[int], bool]:
+    """(the float64 values, the shape, stored as an upper triangle) of an array field."""
     try:
         raw = zlib.decompress(base64.b64decode(obj["float64_zlib_base64"], validate=True))
         shape = [int(s) for s in obj["shape"]]
@@ -111,15 +110,50 @@ def _array(obj, n: int | None = None) -> np.ndarray:
         raise Malformed("an array is not float64, zlib, base64") from None
     if not np.all(np.isfinite(flat)):
         raise Malformed("an array holds a non-finite number")
-    if obj.get("upper_triangle"):
-        if len(shape) != 2 or shape[0] != shape[1] or flat.size != shape[0] * (shape[0] - 1) // 2:
-            raise Malformed("an upper triangle has the wrong length")
-        out = np.zeros(shape)
-        out[np.triu_indices(shape[0], 1)] = flat
-        return out + out.T
+    triangle = bool(obj.get("upper_triangle"))
+    if triangle and (
+        len(shape) != 2 or shape[0] != shape[1] or flat.size != shape[0] * (shape[0] - 1) // 2
+    ):
+        raise Malformed("an upper triangle has the wrong length")
+    return flat, shape, triangle
+
+
+def _array(obj, n: int | None = None) -> np.ndarray:
+    """A float64 array; a stored upper triangle comes back as the full symmetric matrix with a
+    zero diagonal."""
+    flat, shape, triangle = _decode(obj)
+    if triangle:
+        return _symmetric(flat, shape[0], 0.0)
     if flat.size != math.prod(shape) or (n is not None and shape[0] != n):
         raise Malformed("an array has the wrong shape")
     return flat.reshape(shape)
+
+
+def _pairs(obj, n: int) -> np.ndarray:
+    """An n×n field stored as its upper triangle: the entries (i, j), i < j, row by row."""
+    flat, shape, triangle = _decode(obj)
+    if not triangle or shape[0] != n:
+        raise Malformed("the correlations are not an n×n upper triangle")
+    return flat
+
+
+def _symmetric(pairs: np.ndarray, n: int, diagonal: float) -> np.ndarray:
+    """The symmetric n×n matrix with the given entries above the diagonal (row by row) and a
+    constant diagonal."""
+    out, start = np.empty((n, n)), 0
+    for i in range(n):  # row by row: a fancy-indexed scatter costs four times as much
+        row = pairs[start : start + n - 1 - i]
+        out[i, i] = diagonal
+        out[i, i + 1 :] = row
+        out[i + 1 :, i] = row
+        start += n - 1 - i
+    return out
+
+
+def _upper(m: np.ndarray) -> np.ndarray:
+    """The entries (i, j), i < j, of a square matrix, row by row."""
+    n = m.shape[0]
+    return np.concatenate([m[i, i + 1 :] for i in range(n - 1)]) if n > 1 else np.zeros(0)
 
 
 def _field(doc, *keys):
@@ -862,48 +896,42 @@ def _kappa(run: Run):
 
 def entries(run: Run, c: dict, big_q: arb, cc: arb, m1: arb, claimed: list | None):
     """(Result, Ã, R, tail_lo, tail_hi): the correlations' claimed radii checked against this
-    module's Banach bounds, then G* = Ã + E with |E| ≤ R (+ the PSD tail on the series route)."""
-    rho = _array(_field(c, "rho"))
-    rad = _array(_field(c, "rho_radius"))
-    if rho.shape != (run.n, run.n) or rad.shape != rho.shape or np.any(rad < 0):
-        raise Malformed("the correlations do not match n")
-    np.fill_diagonal(rho, 1.0)
+    module's Banach bounds, then G* = Ã + E with |E| ≤ R (+ the PSD tail on the series route).
+    The pairs i < j are worked on as flat arrays (row by row, as stored); Ã and R come back as
+    full symmetric matrices."""
+    rho = _pairs(_field(c, "rho"), run.n)
+    rad = _pairs(_field(c, "rho_radius"), run.n)
+    if np.any(rad < 0):
+        raise Malformed("a correlation has a negative radius")
     if np.any(np.abs(rho) > 1):
         raise Malformed("a correlation outside [-1, 1]")
     s, s_err = run.unit()
     if _field(c, "route") == "dual":
-        return _dual_entries(run, rho, rad, s, s_err, big_q, cc, m1)
-    return _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed)
+        return _dual_entries(run, rho, rad, _upper(s), s_err, big_q, cc, m1)
+    return _series_entries(run, rho, rad, _upper(s), s_err, big_q, cc, claimed)
 
 
 def _dual_entries(run, rho, rad, s, s_err, big_q, cc, m1):
+    """The closed-form route on the pairs i < j (flat, row by row)."""
     kappa = _kappa(run) if run.family else None
     if kappa is None:
         return Result("correlations", False, "φ is not the family the file names"), None, None, 0, 0
     n, s2, wd = run.n, 2 * arb(run.sigma_w2), arb(2) / run.d
     inv, slope = 1 / (1 - arb(cc.upper())), (big_q * m1).upper()
-    mid, radius = np.zeros((n, n)), np.zeros((n, n))
-    diag = (big_q - wd) / s2
+    mid, radius = np.zeros(rho.size), np.zeros(rho.size)
     bad = 0
-    for i in range(n):
-        mid[i, i], radius[i, i] = _split_ball(diag)
-        ms, es = [], []
-        for r, sij, rr in zip(rho[i, i + 1 :].tolist(), s[i, i + 1 :].tolist(), rad[i, i + 1 :]):
-            k = kappa(big_q, arb(r))
-            h = (s2 * k + wd * arb(sij, s_err)) / big_q
-            bad += not (abs(h - r) * inv).upper() <= rr
-            m, e = _split_ball(k + arb(0, (slope * rr).upper()))
-            ms.append(m)
-            es.append(e)
-        mid[i, i + 1 :], radius[i, i + 1 :] = ms, es
-    lower = np.tril_indices(n, -1)
-    mid[lower], radius[lower] = mid.T[lower], radius.T[lower]
+    for j, (r, sij, rr) in enumerate(zip(rho.tolist(), s.tolist(), rad.tolist())):
+        k = kappa(big_q, arb(r))
+        h = (s2 * k + wd * arb(sij, s_err)) / big_q
+        bad += not (abs(h - r) * inv).upper() <= rr
+        mid[j], radius[j] = _split_ball(k + arb(0, (slope * rr).upper()))
+    diag_mid, diag_rad = _split_ball((big_q - wd) / s2)
     ok = bad == 0
     detail = (
         f"|ρ*_ij - ρ̃_ij| ≤ the claimed radius for all {n * (n - 1) // 2} pairs (closed-form dual)"
     )
     res = Result("correlations", ok, detail if ok else f"{bad} claimed radii too small")
-    return res, mid, radius, 0.0, 0.0
+    return res, _symmetric(mid, n, diag_mid), _symmetric(radius, n, diag_rad), 0.0, 0.0
 
 
 def _split_ball(g: arb) -> tuple[float, float]:
@@ -911,7 +939,30 @@ def _split_ball(g: arb) -> tuple[float, float]:
     return m, _up(g.rad() + abs(g.mid() - m))
 
 
+def _horner(coeffs: list[float], t: np.ndarray) -> np.ndarray:
+    """Σ_k c_k t^k by Horner from the top, in float64 (|error| ≤ γ_{2K}Σ|c_k| for |t| ≤ 1)."""
+    out = np.full(t.shape, coeffs[-1]) if coeffs else np.zeros(t.shape)
+    for a in reversed(coeffs[:-1]):
+        np.multiply(out, t, out=out)
+        out += a
+    return out
+
+
+def _series(mids: list[float], rho: np.ndarray) -> np.ndarray:
+    """Σ_k a_k ρ^k in float64, |ρ| ≤ 1: ρ·p(ρ²) when the even a_k are zero, p(ρ²) when the odd
+    are (half the passes), else Horner in ρ. Every term then carries at most 3N/2 + 1 roundings
+    (N/2 in Horner's pairs, N/2 in the powers of fl(ρ²), one for the factor ρ): within
+    γ_{2N}Σ|a_k|, the bound of the plain rule."""
+    if all(m == 0 for m in mids[0::2]):
+        return _horner(mids[1::2], rho * rho) * rho
+    if all(m == 0 for m in mids[1::2]):
+        return _horner(mids[0::2], rho * rho)
+    return _horner(mids, rho)
+
+
 def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
+    """The Hermite-series route on the pairs i < j (flat, row by row); the diagonal is the
+    series at ρ = 1."""
     n, terms = run.n, len(claimed)
     s2 = 2 * arb(run.sigma_w2)
     rest = (big_q - arb(2) / run.d) / s2 - sum(claimed, arb(0))
@@ -921,10 +972,8 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     slope = _up(sum((k * a for k, a in enumerate(claimed)), arb(0)))
     total = sum(abs(m) for m in mids)
     horner_err = _up(_gamma(2 * terms) * arb(total) * (1 + _gamma(terms)) + coef_err)
-    kap = np.full((n, n), mids[-1])
-    for a in reversed(mids[:-1]):  # Horner from the top: |error| ≤ γ_{2N} Σ|a_k| for |ρ| ≤ 1
-        np.multiply(kap, rho, out=kap)
-        kap += a
+    kap = _series(mids, np.append(rho, 1.0))  # the last: the diagonal, at ρ = 1
+    kap, kap_diag = kap[:-1], float(kap[-1])
     q_mid, q_lo = float(big_q.mid()), _down(big_q)
     r_q = _up(abs(big_q - arb(q_mid)))
     eps = 2.0**-53
@@ -935,14 +984,12 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     num_err = w2 * (horner_err + tail) + wd * s_err + 4 * eps * (w2 * np.abs(kap) + wd * np.abs(s))
     h_err = num_err / q_lo + np.abs(num) * (r_q / (q_lo * q_lo)) + 2 * eps * np.abs(h)
     own = (np.abs(h - rho) * (1 + eps) + h_err) / (1 - _up(cc)) * (1 + 4 * eps)
-    np.fill_diagonal(own, 0.0)
-    bad = int(np.count_nonzero(np.triu(own > rad, 1)))  # pairs i < j, as on the dual route
+    bad = int(np.count_nonzero(own > rad))
     # the three terms' float sum (two roundings) widened by 4u: at or above the exact sum
     radius = (horner_err + slope * rad + 2 * eps * np.abs(kap)) * (1 + 4 * eps)
-    bar = np.minimum(np.abs(rho) + rad, 1.0)
-    np.fill_diagonal(bar, 0.0)
-    power = _array_power(bar, terms) * (1 + 4 * terms * eps)
-    rows = arb(float(power.sum(axis=1).max())) * (1 + _gamma(n + 2 * terms))
+    radius_diag = (horner_err + 2 * eps * abs(kap_diag)) * (1 + 4 * eps)
+    power = _array_power(np.minimum(np.abs(rho) + rad, 1.0), terms) * (1 + 4 * terms * eps)
+    rows = arb(float(_symmetric(power, n, 0.0).sum(axis=1).max())) * (1 + _gamma(n + 2 * terms))
     tail_lo = _down(arb(p_lo) * (1 - rows).nonnegative_part())
     tail_hi = _up(arb(p_hi) * (1 + rows))
     ok = bad == 0
@@ -950,7 +997,8 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
         f"|ρ*_ij - ρ̃_ij| ≤ the claimed radius for all {n * (n - 1) // 2} pairs (Hermite series)"
     )
     res = Result("correlations", ok, detail if ok else f"{bad} claimed radii too small")
-    return res, kap, radius, tail_lo, tail_hi
+    mid = _symmetric(kap, n, kap_diag)
+    return res, mid, _symmetric(radius, n, radius_diag), tail_lo, tail_hi
 
 
 def _array_power(a: np.ndarray, k: int) -> np.ndarray:
