@@ -220,3 +220,52 @@ def test_correlations_outside_their_range_are_a_malformed_file(rho, rad, message
     c = {"rho": field([1.0, -1.0, 0.0]), "rho_radius": field([0.0] * 3), "route": "dual"}
     result, *_ = entries(run, c, arb(1), arb(0.5), arb(0.5), None)  # read: no family, no dual
     assert result.detail == "φ is not the family the file names"
+
+
+def _head(**changes) -> dict:
+    """The smallest file the checker's Run reads: tanh, n = 1, d = 2, no claims."""
+    doc = {
+        "format": "deq-verify certificate",
+        "version": 1,
+        "activation": {"spec": "tanh"},
+        "precision_bits": 128,
+        "sigma_w2": (0.0625).hex(),
+        "inputs": {"n": 1, "d": 2, "x": _packed([[0.6, 0.8]])},
+        "claims": {},
+    }
+    doc.update(changes)
+    return doc
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"version": 2}, "not a deq-verify certificate, version 1"),
+        ({"version": "1"}, "not a deq-verify certificate, version 1"),
+        ({"format": "deq-verify"}, "not a deq-verify certificate, version 1"),
+        ({"precision_bits": 52}, "precision_bits outside [53, 1024]"),
+        ({"precision_bits": 1025}, "precision_bits outside [53, 1024]"),
+    ],
+)
+def test_the_header_is_checked_before_anything_else(changes, message):
+    """The format and version must both be right (either wrong is refused), and
+    precision_bits must lie in [53, 1024], both ends included (read below)."""
+    from verify.recheck import Run
+
+    with pytest.raises(Malformed) as err:
+        Run(_head(**changes))
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize("bits", [53, 1024])
+def test_the_ends_of_the_precision_range_are_read(bits):
+    """A file at 53 or 1024 bits is read, and recheck works at that precision for the call."""
+    from verify.recheck import Run, recheck
+
+    before = ctx.prec
+    try:
+        run = Run(_head(precision_bits=bits))
+        assert run.prec == bits and ctx.prec == bits
+    finally:
+        ctx.prec = before
+    assert recheck(_head(precision_bits=bits)) == [] and ctx.prec == before
