@@ -150,6 +150,18 @@ def _symmetric(pairs: np.ndarray, n: int, diagonal: float) -> np.ndarray:
     return out
 
 
+def _row_sums(pairs: np.ndarray, n: int) -> np.ndarray:
+    """Σ_{j≠i} m_ij for each i, of the symmetric matrix m with these pairs (i < j, row by row)
+    and a zero diagonal, in float64 (n - 1 terms a row, in some order)."""
+    sums, start = np.zeros(n), 0
+    for i in range(n - 1):
+        row = pairs[start : start + n - 1 - i]
+        sums[i] += row.sum()
+        sums[i + 1 :] += row  # m_ji for j > i: row i's part of the later rows' sums
+        start += n - 1 - i
+    return sums
+
+
 def _upper(m: np.ndarray) -> np.ndarray:
     """The entries (i, j), i < j, of a square matrix, row by row."""
     n = m.shape[0]
@@ -649,15 +661,15 @@ class Phi:
         else:
             tail = a * a * (2 * b * b * qh).exp() * ((big_r - 2 * b * sq) / arb(2).sqrt()).erfc()
         scale = 1 / ((arb(2) ** k) * arb.fac_ui(k)).sqrt()
-        root2q = (2 * q).sqrt()
+        inv_root2q, minus_inv2q, inv_q = 1 / (2 * q).sqrt(), -1 / (2 * q), 1 / q
 
-        def weight(x, f):  # f is φ(x), or φ'(x) for "dphi2"
-            g = (-x * x / (2 * q)).exp()
-            if which in ("phi2", "dphi2"):
-                return f * f * g
+        def weight(x, f):  # f is φ(x), or φ'(x) for "dphi2"; e^{-x²/(2q)} times
+            g = (x * x * minus_inv2q).exp()
+            if which == "mu":
+                return f * (x * inv_root2q).hermite_h(k) * scale * g
             if which == "slope":
-                return f * f * (x * x / q - 1) * g
-            return f * (x / root2q).hermite_h(k) * scale * g
+                return f * f * (x * x * inv_q - 1) * g
+            return f * f * g
 
         total = arb(0)
         tol = arb(2) ** -ctx.prec
@@ -989,7 +1001,7 @@ def _series_entries(run, rho, rad, s, s_err, big_q, cc, claimed):
     radius = (horner_err + slope * rad + 2 * eps * np.abs(kap)) * (1 + 4 * eps)
     radius_diag = (horner_err + 2 * eps * abs(kap_diag)) * (1 + 4 * eps)
     power = _array_power(np.minimum(np.abs(rho) + rad, 1.0), terms) * (1 + 4 * terms * eps)
-    rows = arb(float(_symmetric(power, n, 0.0).sum(axis=1).max())) * (1 + _gamma(n + 2 * terms))
+    rows = arb(float(_row_sums(power, n).max())) * (1 + _gamma(n + 2 * terms))
     tail_lo = _down(arb(p_lo) * (1 - rows).nonnegative_part())
     tail_hi = _up(arb(p_hi) * (1 + rows))
     ok = bad == 0
