@@ -239,3 +239,24 @@ def test_the_command_line_round_trip_and_no_torch(relu_run, tmp_path):
         env=env,
     ).stdout
     assert "7 NOT_PROVED" in " ".join(helped.split())  # argparse wraps the epilog
+
+
+def test_the_exit_codes_the_docs_state_are_the_commands():
+    """README, docs/certificate.md and the checker's own docstring state recheck's exit codes:
+    each must be the value verify.cli.ExitCode and verify.recheck use (one was 4 for 7)."""
+    import re
+
+    import verify.recheck as rc
+
+    assert (rc.PROVED, rc.NOT_PROVED, rc.MALFORMED) == (0, ExitCode.NOT_PROVED, ExitCode.USAGE)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(
+        r"PROVED per claim: exit (\d+), (\d+) when a claim is not re-proved, (\d+)", readme
+    )
+    doc = (ROOT / "docs" / "certificate.md").read_text(encoding="utf-8")
+    told = re.search(
+        r"\*\*(\d+)\*\* every claim.*?\*\*(\d+)\*\* \(`NOT_PROVED`\).*?\*\*(\d+)\*\*", doc, re.S
+    )
+    own = re.search(r"exit (\d+): all proved, (\d+): some not proved, (\d+): malformed", rc.__doc__)
+    for found in (said, told, own):
+        assert found and tuple(map(int, found.groups())) == (0, 7, 2), found

@@ -9,7 +9,7 @@ from its own table, the float64 matrices in numpy with its own error bounds, and
 bound. No torch.
 
     python -m verify recheck FILE   → one line per claim, PROVED or NOT PROVED;
-                                      exit 0: all proved, 4: some not proved, 2: malformed file.
+                                      exit 0: all proved, 7: some not proved, 2: malformed file.
 """
 
 from __future__ import annotations
