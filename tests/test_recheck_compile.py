@@ -367,38 +367,49 @@ def test_a_negative_power_of_a_base_that_reaches_zero_has_no_rule():
 
 @pytest.mark.parametrize("which, k", [("phi2", 0), ("slope", 0), ("mu", 3), ("dphi2", 0)])
 @pytest.mark.parametrize(
-    "e, env", [(sp.tanh(X), (1, 0)), (2 * sp.exp(X / 4) * sp.tanh(X), (2, 0.25))], ids=str
+    "e, env, q",
+    [
+        (sp.tanh(X), (1, 0), 1),
+        (2 * sp.exp(X / 4) * sp.tanh(X), (2, 0.25), 1),
+        (2 * sp.exp(X / 4) * sp.tanh(X), (2, 0.25), 0.64),
+    ],
+    ids=str,
 )
-def test_a_narrow_window_is_paid_for_by_the_stated_tail(which, k, e, env, monkeypatch):
-    """Phi.expect at q = 1 with its window cut to [-4, 4]: the ball holds the true expectation
-    (40-digit mpmath quadrature over the line) and its radius is the stated tail bound beyond
-    R = 4 (docs/certificate.md), to 0.1 %: a tail too small would miss the value, a looser one
-    would show in the radius. tanh has the envelope A = 1, β = 0, where a factor A or e^{β²q}
-    of the bound is invisible; 2e^{x/4}·tanh(x) has A = 2, β = 1/4 (and A = 4.5 for φ')."""
+def test_a_narrow_window_is_paid_for_by_the_stated_tail(which, k, e, env, q, monkeypatch):
+    """Phi.expect at q with its window cut to [-W, W], W = 4√q (R = 4 in units of √q): the ball
+    holds the true expectation (40-digit mpmath quadrature over the line) and its radius is the
+    stated tail bound beyond R (docs/certificate.md), to 0.1 %: a tail too small would miss the
+    value, a looser one would show in the radius. tanh has the envelope A = 1, β = 0, where a
+    factor A or e^{β²q} of the bound is invisible; 2e^{x/4}·tanh(x) has A = 2, β = 1/4 (and
+    A = 4.5 for φ'); q = 0.64 shows where q or √q enters (at q = 1 q, √q and 1/q agree)."""
     from verify.recheck import CRAMER, Phi
 
     phi = Phi(e, [])
     assert float(phi.env[0]) == env[0] and float(phi.env[1]) == env[1]
-    monkeypatch.setattr(Phi, "window", lambda self, q, beta: (arb(4), arb(4)))
-    got = phi.expect(arb(1), which, k)
+    w = 4 * math.sqrt(q)  # exact for q = 1 and 0.64
+    monkeypatch.setattr(Phi, "window", lambda self, q, beta: (arb(w), arb(4)))
+    got = phi.expect(arb(q), which, k)
     a, b = (mpmath.mpf(float(v)) for v in (phi.denv if which == "dphi2" else phi.env))
     with mpmath.workdps(40):
+        mq = mpmath.mpf(q)
+        sq = mpmath.sqrt(mq)
         g = sp.lambdify(X, e, "mpmath")
         dg = sp.lambdify(X, sp.diff(e, X), "mpmath")
         dens = lambda z: mpmath.exp(-(z**2) / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
         f = {
-            "phi2": lambda z: g(z) ** 2,
-            "slope": lambda z: g(z) ** 2 * (z**2 - 1) / 2,
-            "mu": lambda z: g(z) * (z**3 - 3 * z) / mpmath.sqrt(6),
-            "dphi2": lambda z: dg(z) ** 2,
+            "phi2": lambda z: g(sq * z) ** 2,
+            "slope": lambda z: g(sq * z) ** 2 * (z**2 - 1) / (2 * mq),
+            "mu": lambda z: g(sq * z) * (z**3 - 3 * z) / mpmath.sqrt(6),
+            "dphi2": lambda z: dg(sq * z) ** 2,
         }[which]
         true = mpmath.quad(lambda z: f(z) * dens(z), [-mpmath.inf, 0, mpmath.inf])
+        two = mpmath.sqrt(2)
         tail = {
-            "phi2": a * a * mpmath.exp(2 * b * b) * mpmath.erfc((4 - 2 * b) / mpmath.sqrt(2)),
-            "dphi2": a * a * mpmath.exp(2 * b * b) * mpmath.erfc((4 - 2 * b) / mpmath.sqrt(2)),
-            "slope": mpmath.sqrt(2) * a * a * mpmath.exp(4 * b * b) * mpmath.erfc(2 - 2 * b),
-            "mu": mpmath.mpf(float(CRAMER.upper())) * 2 * a * mpmath.exp(b * b)
-            * mpmath.erfc(2 - b) / mpmath.sqrt(2),
+            "phi2": a * a * mpmath.exp(2 * b * b * mq) * mpmath.erfc((4 - 2 * b * sq) / two),
+            "dphi2": a * a * mpmath.exp(2 * b * b * mq) * mpmath.erfc((4 - 2 * b * sq) / two),
+            "slope": two * a * a * mpmath.exp(4 * b * b * mq) * mpmath.erfc(2 - 2 * b * sq) / mq,
+            "mu": mpmath.mpf(float(CRAMER.upper())) * 2 * a * mpmath.exp(b * b * mq)
+            * mpmath.erfc(2 - b * sq) / two,
         }[which]  # fmt: skip
     assert float(got.lower()) <= float(true) <= float(got.upper()), (which, got, true)
     assert 0.999 * float(tail) <= float(got.rad()) <= 1.001 * float(tail) + 1e-15, (which, got)
