@@ -738,3 +738,22 @@ def test_two_kinks_one_of_them_at_one_third_re_prove():
     third = arb(1) / 3
     a, b = (third - arb(2) ** -118).lower(), (third + arb(2) ** -118).upper()
     assert float(a) == float(b) and sorted([b, a], key=exact_order) == [a, b]
+
+
+def test_the_branch_and_bound_stops_at_its_budget_of_boxes(monkeypatch):
+    """sup|tanh''| = 0.76980… at x ≈ ±0.66, claimed in the tanh file: the branch and bound
+    finds a point reaching the claimed lower end after some splitting (the first box's midpoint
+    0 gives 0). With a budget of 3 boxes it settles for what it has: no point reaching the lower
+    end (or no bound), so the claim is NOT PROVED; it never runs past its budget."""
+    import verify.recheck as rc
+
+    doc = json.loads((DATA / "certificate_tanh.json").read_text())
+    c = doc["claims"]["sup"]["2"]
+    run = _run(doc)
+    lo, hi = arb(float.fromhex(c["lo"])), arb(float.fromhex(c["hi"]))
+    full = rc._branch_and_bound(run, 2, arb(16), lo, hi)
+    assert full is not None and full >= lo
+    monkeypatch.setattr(rc, "BOX_BUDGET", 3)
+    cut = rc._branch_and_bound(run, 2, arb(16), lo, hi)
+    assert cut is None or not cut >= lo
+    assert not rc.check_sup(run, 2, c).proved

@@ -433,3 +433,20 @@ def test_more_exact_tail_rules():
         envelope(sp.exp(X * sp.sin(X)), arb(16))
     assert str(err.value) == "no growth bound on a tail"
     assert not compile_fn(sp.atan(X))(acb(0, 1.5), True).is_finite()
+
+
+def test_an_integral_that_does_not_converge_is_refused_in_words(monkeypatch):
+    """Where acb.integral returns a non-finite ball (it gave up), the expectation is not
+    bounded: a malformed file in one line, never a nan carried into a claim."""
+    import verify.recheck as rc
+
+    class GivingUp(acb):
+        @staticmethod
+        def integral(*args, **kwargs):
+            return acb("nan")
+
+    phi = rc.Phi(sp.tanh(X), [])
+    monkeypatch.setattr(rc, "acb", GivingUp)
+    with pytest.raises(Malformed) as err:
+        phi.expect(arb(1), "phi2")
+    assert str(err.value) == "an integral did not converge"

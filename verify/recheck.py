@@ -1196,13 +1196,17 @@ def _jump(run: Run, k: int) -> str | None:
     return None
 
 
+#: Boxes the branch and bound of a supremum may split before it settles for what it has.
+BOX_BUDGET = 30000
+
+
 def _branch_and_bound(run: Run, k: int, x0: arb, lo: arb, hi: arb) -> arb | None:
     """The best |φ^{(k)}(point)| found while proving |φ^{(k)}| ≤ hi on [-x0, x0] (None if that
     fails), each box inside a segment of φ's pieces, bounded by the smaller of f(box) and the
     centred form f(m) + f'(box)·[-w/2, w/2] (near a maximum f' is small: boxes need not shrink
     to the claim's 2^-40)."""
     ends = [-x0, *(c for c in cut_ends(run.cuts) if -x0 < c < x0), x0]
-    best, budget = arb(0), 30000
+    best, budget = arb(0), BOX_BUDGET
     boxes = []
     for a, b, _, crude, frozen in segments(run.expr, ends):
         if crude:  # a sliver around a cut known as a ball: both one-sided branches bound it
