@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from flint import arb, ctx, fmpz
 
@@ -245,11 +246,22 @@ def _head(**changes) -> dict:
         ({"format": "deq-verify"}, "not a deq-verify certificate, version 1"),
         ({"precision_bits": 52}, "precision_bits outside [53, 1024]"),
         ({"precision_bits": 1025}, "precision_bits outside [53, 1024]"),
+        ({"activation": {"spec": "tanh", "breakpoints": ["1/("]}}, "unreadable breakpoints"),
+        ({"activation": {"spec": "tanh", "breakpoints": ["y + 1"]}}, "unreadable breakpoints"),
+        (
+            {"inputs": {"n": 1, "d": 3, "x": _packed([[0.6, 0.8]])}},
+            "the inputs' shape is not (n, d)",
+        ),
+        (
+            {"inputs": {"n": 0, "d": 2, "x": _packed(np.zeros((0, 2)))}},
+            "the inputs' shape is not (n, d)",
+        ),
     ],
 )
 def test_the_header_is_checked_before_anything_else(changes, message):
     """The format and version must both be right (either wrong is refused), and
-    precision_bits must lie in [53, 1024], both ends included (read below)."""
+    precision_bits must lie in [53, 1024], both ends included (read below); breakpoints must
+    parse, and the inputs must be n×d with n ≥ 1."""
     from verify.recheck import Run
 
     with pytest.raises(Malformed) as err:
@@ -269,3 +281,22 @@ def test_the_ends_of_the_precision_range_are_read(bits):
     finally:
         ctx.prec = before
     assert recheck(_head(precision_bits=bits)) == [] and ctx.prec == before
+
+
+def test_the_unit_rows_and_their_dot_products_error_bound():
+    """Run.unit: the inputs scaled to unit rows (3-4-5 rows, exact in float64) and their dot
+    products, with the bound 4γ_{d+3} = 4(d+3)u/(1 - (d+3)u) rounded up to a float."""
+    from fractions import Fraction
+
+    from verify.recheck import Run
+
+    before = ctx.prec
+    try:
+        run = Run(_head(inputs={"n": 2, "d": 2, "x": _packed([[3.0, 4.0], [0.0, -2.0]])}))
+    finally:
+        ctx.prec = before
+    s, err = run.unit()
+    assert np.array_equal(s, [[1.0, -0.8], [-0.8, 1.0]])
+    u = Fraction(1, 2**53)
+    want = 4 * 5 * u / (1 - 5 * u)
+    assert want <= Fraction(err) <= want * (1 + 2 * u)  # the float at or above, an ulp at most

@@ -427,7 +427,7 @@ def _tail(e: sp.Expr, x0: arb) -> _Tail:
         lo, hi = sum((t.lo for t in ts), arb(0)).lower(), sum((t.hi for t in ts), arb(0)).upper()
         if any(t.a is None for t in ts):
             return _Tail(lo, hi, None, 0, arb(0))
-        p, beta = max(t.p for t in ts), max((t.beta for t in ts), key=lambda b: float(b.upper()))
+        p, beta = max(t.p for t in ts), functools.reduce(arb.max, (t.beta.upper() for t in ts))
         a = sum((t.a * x0 ** (t.p - p) * ((t.beta - beta) * x0).exp() for t in ts), arb(0))
         return _Tail(lo, hi, a.upper(), p, beta)
     if isinstance(e, sp.Mul):
@@ -460,8 +460,8 @@ def _reduce_times(ts: list[_Tail], x0: arb) -> _Tail:
         a = None if out.a is None or t.a is None else (out.a * t.a).upper()
         p, beta = out.p + t.p, out.beta + t.beta
         prods = [_mul(u, v) for u in (out.lo, out.hi) for v in (t.lo, t.hi)]
-        lo = min(prods, key=lambda v: float(v.lower())).lower()
-        hi = max(prods, key=lambda v: float(v.upper())).upper()
+        lo = functools.reduce(arb.min, (v.lower() for v in prods))  # exact: no float ties
+        hi = functools.reduce(arb.max, (v.upper() for v in prods))
         m = None if a is None else _type_sup(a, p, beta, x0)
         if m is not None:  # the growth type may bound what interval products cannot
             lo, hi = lo.max(-m), hi.min(m)
@@ -734,7 +734,7 @@ class Run:
     def unit(self) -> tuple[np.ndarray, float]:
         """The float dot products of the float unit rows, and their error bound 4γ_{d+3}."""
         u = self.x / np.linalg.norm(self.x, axis=1, keepdims=True)
-        return u @ u.T, float((4 * _gamma(self.d + 3)).upper())
+        return u @ u.T, _up(4 * _gamma(self.d + 3))  # rounded up, not to nearest
 
 
 def _gamma(k: int) -> arb:
