@@ -234,13 +234,21 @@ def _compile(expr: sp.Expr, variables: dict) -> BallFn:
     raise VerifyError(f"cannot evaluate {expr.func.__name__} in ball arithmetic")
 
 
+def int_power(z: Ball, k: int) -> Ball:
+    """z^k for an integer k ≥ 0. python-flint's ``arb ** k`` is nan for a real ball whose
+    midpoint is exactly 0 (0 ± r, r > 0): there z^k lies in [-r^k, r^k], returned as 0 ± r^k."""
+    if isinstance(z, arb) and k > 0 and z.mid() == 0 and z.rad() > 0:
+        return arb(0, (arb(z.rad()) ** k).upper())
+    return z**k
+
+
 def _power(expr: sp.Pow, base: BallFn, power: BallFn) -> BallFn:
     e = expr.exp
     if e.is_Integer:
         k = int(e)
         if k >= 0:
-            return lambda z, analytic: base(z, analytic) ** k
-        return lambda z, analytic: 1 / base(z, analytic) ** (-k)
+            return lambda z, analytic: int_power(base(z, analytic), k)
+        return lambda z, analytic: 1 / int_power(base(z, analytic), -k)
     if e == sp.S.Half:
         sqrt = _with_flag("sqrt")
         return lambda z, analytic: sqrt(base(z, analytic), analytic)
