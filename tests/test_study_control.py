@@ -314,20 +314,29 @@ def test_a_sigint_on_dask_cancels_and_keeps_what_finished(stand_ins, dask_cluste
 
 def test_two_runs_on_one_store_split_the_work(stand_ins, tmp_path):
     """Two studies of one grid on one store, at once (two threads, tasks in-process, both
-    holding a claim before either finishes): every group and cell computed exactly once, each
-    run computed some, each ends with the whole grid, no claim or WAL left."""
+    holding a group claim, and then a cell claim, before either finishes one: the split does
+    not depend on how the threads are scheduled): every group and cell computed exactly once,
+    each run computed some, each ends with the whole grid, no claim or WAL left."""
     grid, base, groups, cells = _grid()
-    together = threading.Barrier(2, timeout=HANG_S)
-    first: set[str] = set()
+    barriers = {kind: threading.Barrier(2, timeout=HANG_S) for kind in ("group", "cell")}
+    first: set[tuple[str, str]] = set()
+
+    def once_both_started(kind: str) -> None:
+        name = threading.current_thread().name
+        if (name, kind) not in first:
+            first.add((name, kind))
+            barriers[kind].wait()
 
     def group_once_both_started(group):
-        name = threading.current_thread().name
-        if name not in first:
-            first.add(name)
-            together.wait()
+        once_both_started("group")
         return _fake_group(group)
 
+    def cell_once_both_started(cell, group):
+        once_both_started("cell")
+        return _fake_cell(cell, group)
+
     stand_ins.run_group = group_once_both_started
+    stand_ins.run_cell = cell_once_both_started
     runs: dict[str, object] = {}
 
     def one(name: str) -> None:
