@@ -165,12 +165,13 @@ def test_pairs_are_read_as_stored_and_the_symmetric_matrix_built_from_them():
     """_pairs: an n×n field stored as its upper triangle comes back as the entries i < j row by
     row; anything else (a full matrix, another n) is refused. _symmetric puts them back above
     and below a constant diagonal, _upper reads them off again: the same order both ways,
-    checked against numpy's triu_indices on n = 1, 2, 5."""
+    checked against numpy's triu_indices on n = 1, 2, 5, 6; _row_sums gives each row's sum off
+    the diagonal without building the matrix."""
     import numpy as np
 
-    from verify.recheck import _pairs, _symmetric, _upper
+    from verify.recheck import _pairs, _row_sums, _symmetric, _upper
 
-    for n in (1, 2, 5):
+    for n in (1, 2, 5, 6):
         vals = np.arange(1, n * (n - 1) // 2 + 1, dtype=float) / 8
         tri = _packed(vals, upper_triangle=True)
         tri["shape"] = [n, n]
@@ -181,6 +182,8 @@ def test_pairs_are_read_as_stored_and_the_symmetric_matrix_built_from_them():
         want[np.tril_indices(n, -1)] = want.T[np.tril_indices(n, -1)]
         assert np.array_equal(full, want), n
         assert np.array_equal(_upper(full), vals), n
+        sums = _row_sums(vals, n)  # dyadic values: the float sums are exact
+        assert np.array_equal(sums, full.sum(axis=1) + 0.5), n  # the diagonal -1/2 left out
     tri = _packed([0.5, -0.25, 0.125], upper_triangle=True)
     tri["shape"] = [3, 3]
     square = _packed(np.eye(3))
