@@ -319,6 +319,25 @@ def test_the_dual_routes_entries_are_the_closed_form_with_q_stars_radius():
     assert res.detail == f"{bad} claimed radii too small" and bad == 2
 
 
+def test_the_series_routes_horner_bound_at_48_terms():
+    """N = 48 exact coefficients 2^-k: R_01 = γ_96·Σ|a_k|·(1 + γ_48) + 2u·|Ã_01| (no radius of ρ̃
+    or of the coefficients), within 8u above; at N = 48 the factor 1 + γ_48 (5e-15) is larger
+    than the float rounding of the sum, so dropping or inverting it shows."""
+    from types import SimpleNamespace
+
+    from verify.recheck import _series_entries
+
+    run = SimpleNamespace(n=2, sigma_w2=1 / 16, d=4)
+    claimed = [arb(2.0**-k) for k in range(48)]
+    with prec_scope(256):
+        _, kap, radius, *_ = _series_entries(
+            run, np.array([0.5]), np.zeros(1), np.array([0.25]), 0.0, arb(40), arb(0.25), claimed
+        )
+    total = sum(Fraction(1, 2**k) for k in range(48))
+    want = gamma(96) * total * (1 + gamma(48)) + 2 * U * abs(Fraction(kap[0, 1]))
+    assert want <= Fraction(radius[0, 1]) <= want * (1 + 8 * U)
+
+
 #: (s_err, q*'s radius, the claimed μ_k², s_01): h = ρ̃_01 = 1/2 exactly in each.
 RADIUS_CASES = {
     "exact": (0.0, 0.0, (0.5, 1.0, 0.5), 15 / 32),
@@ -403,6 +422,9 @@ SERIES_CASES = {
     "neither": [0.5, 0.25, 0.0, 0.125, 0.0, 2.0**-20],
     "odd, one term": [0.0, 0.75],
     "a single zero": [0.0],
+    "even ones": [1.0, 0.5, 1.0, 0.25, 1.0],
+    "every third even zero": [0.0, 0.25, 0.5, 0.0, 0.0, 0.125, 0.0],
+    "every third odd zero": [0.5, 0.0, 0.25, 0.125, 0.0, 0.0],
     "zero": [0.0, 0.0, 0.0],
 }
 
