@@ -319,23 +319,37 @@ def test_the_dual_routes_entries_are_the_closed_form_with_q_stars_radius():
     assert res.detail == f"{bad} claimed radii too small" and bad == 2
 
 
-def test_the_series_routes_horner_bound_at_48_terms():
-    """N = 48 exact coefficients 2^-k: R_01 = γ_96·Σ|a_k|·(1 + γ_48) + 2u·|Ã_01| (no radius of ρ̃
-    or of the coefficients), within 8u above; at N = 48 the factor 1 + γ_48 (5e-15) is larger
-    than the float rounding of the sum, so dropping or inverting it shows."""
+@pytest.mark.parametrize("second", ["exact", "a radius", "a third"])
+def test_the_series_routes_horner_bound_at_48_terms(second):
+    """N = 48 coefficients 2^-k, the one for k = 1 exact, a ball 1/2 ± 2^-40, or 1/3 at 256 bits
+    (not a float): R_01 = γ_96·fl(Σ|ã_k|)·(1 + γ_48) + Σ|a_k - ã_k| + 2u·|Ã_01| (ã_k the float
+    midpoints; ρ̃ has no radius), within 8u above and Arb's 30-bit rounding of the radii. At
+    N = 48 the factor 1 + γ_48 (5e-15) is larger than the float rounding of the sum, so dropping
+    or inverting it shows; 1/3's distance to its float (1.9e-17) shows its sign."""
     from types import SimpleNamespace
 
     from verify.recheck import _series_entries
 
     run = SimpleNamespace(n=2, sigma_w2=1 / 16, d=4)
-    claimed = [arb(2.0**-k) for k in range(48)]
     with prec_scope(256):
+        claimed = [arb(2.0**-k) for k in range(48)]
+        claimed[1] = {"exact": arb(0.5), "a radius": arb(0.5, 2.0**-40), "a third": arb(1) / 3}[
+            second
+        ]
         _, kap, radius, *_ = _series_entries(
             run, np.array([0.5]), np.zeros(1), np.array([0.25]), 0.0, arb(40), arb(0.25), claimed
         )
-    total = sum(Fraction(1, 2**k) for k in range(48))
-    want = gamma(96) * total * (1 + gamma(48)) + 2 * U * abs(Fraction(kap[0, 1]))
-    assert want <= Fraction(radius[0, 1]) <= want * (1 + 8 * U)
+    mids = [float(c.mid()) for c in claimed]
+    total = Fraction(sum(abs(m) for m in mids))  # the float sum, as the checker forms it
+    off = {
+        "exact": 0,
+        "a radius": Fraction(2.0**-40),
+        "a third": Fraction(1, 3) - Fraction(mids[1]),
+    }
+    horner = gamma(96) * total * (1 + gamma(48)) + abs(off[second])
+    want = horner + 2 * U * abs(Fraction(kap[0, 1]))
+    got = Fraction(radius[0, 1])
+    assert want <= got <= want * (1 + 8 * U) + abs(off[second]) / 2**26
 
 
 #: (s_err, q*'s radius, the claimed μ_k², s_01): h = ρ̃_01 = 1/2 exactly in each.
