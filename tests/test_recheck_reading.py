@@ -251,6 +251,7 @@ def _head(**changes) -> dict:
         ({"precision_bits": 1025}, "precision_bits outside [53, 1024]"),
         ({"activation": {"spec": "tanh", "breakpoints": ["1/("]}}, "unreadable breakpoints"),
         ({"activation": {"spec": "tanh", "breakpoints": ["y + 1"]}}, "unreadable breakpoints"),
+        ({"activation": {"spec": "tanh", "breakpoints": ["x/2"]}}, "a breakpoint is not a number"),
         (
             {"inputs": {"n": 1, "d": 3, "x": _packed([[0.6, 0.8]])}},
             "the inputs' shape is not (n, d)",
