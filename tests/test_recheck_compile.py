@@ -450,3 +450,20 @@ def test_an_integral_that_does_not_converge_is_refused_in_words(monkeypatch):
     with pytest.raises(Malformed) as err:
         phi.expect(arb(1), "phi2")
     assert str(err.value) == "an integral did not converge"
+
+
+def test_a_sums_growth_rate_is_the_top_of_its_terms_rates_far_out():
+    """e^{x/3} + e^{-x} at 53 bits: the rate 1/3 is a ball (radius about 2^-54), so the sum's
+    type must take its upper end. Its envelope then holds at x = 10⁸ (40-digit mpmath), where a
+    rate 5e-17 too small would fall short by e^{-5e-9}, ten times the envelope's slack at x0
+    (A = 1 + e^{-16(1 + 1/3)} ≈ 1 + 5.6e-10)."""
+    from verify.recheck import _prec, _tail
+
+    e = sp.exp(X / 3) + sp.exp(-X)
+    with _prec(53):
+        t = _tail(e, arb(16))
+        assert t.beta.rad() == 0 and t.beta >= arb(1) / 3
+    with mpmath.workdps(40):
+        x = mpmath.mpf(10) ** 8
+        bound = mpmath.mpf(float(t.a.upper())) * mpmath.exp(mpmath.mpf(float(t.beta)) * x)
+        assert _mp(e, x) <= bound
